@@ -1,0 +1,48 @@
+"""spinn: a SpiNNaker-style distributed spiking neural network simulator on MPI.
+
+PyNN's names and units (mV, ms, nA, nF, µS)::
+
+    import spinn as sim
+    sim.setup(timestep=0.1, seed=42)
+    exc = sim.Population(100, sim.IF_curr_exp(tau_m=10.0), label="exc")
+    sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.1),
+                   sim.StaticSynapse(weight=0.05, delay=1.0), receptor_type="excitatory")
+    exc.record("spikes")
+    sim.run(1000.0)
+    times, ids = exc.get_spikes()
+"""
+
+__version__ = "0.1.0"
+
+from spinn.api import (  # noqa: E402
+    Population,
+    Projection,
+    build,
+    current,
+    end,
+    get_current_time,
+    num_processes,
+    provenance,
+    rank,
+    run,
+    setup,
+    write_results,
+)
+from spinn.dynamics import (  # noqa: E402
+    IF_cond_exp,
+    IF_curr_delta,
+    IF_curr_exp,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+)
+from spinn.errors import ConfigurationError, SimulationError, SpinnError  # noqa: E402
+from spinn.model.connectors import (  # noqa: E402
+    AllToAllConnector,
+    FixedNumberPostConnector,
+    FixedNumberPreConnector,
+    FixedProbabilityConnector,
+    FromListConnector,
+    OneToOneConnector,
+)
+from spinn.model.random import RandomDistribution  # noqa: E402
+from spinn.model.synapses import StaticSynapse  # noqa: E402

@@ -1,0 +1,150 @@
+"""Command-line entry point: ``spinn run`` and ``spinn version``.
+
+Kept free of heavy imports (numpy, numba, mpi4py) so it starts instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from typing import Callable, Optional, Sequence
+
+PROBE_TIMEOUT = 60.0
+
+
+def find_mpiexec(explicit: Optional[str] = None) -> Optional[str]:
+    """``--mpiexec``, else ``$SPINN_MPIEXEC``, else the mpiexec next to sys.executable."""
+    chosen = explicit or os.environ.get("SPINN_MPIEXEC")
+    if chosen:
+        return shutil.which(chosen) or chosen  # allow a bare name such as "mpirun"
+    # Not shutil.which("mpiexec"): a system mpiexec from another MPI would start
+    # N unrelated single-rank processes.
+    candidate = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    return None
+
+
+def probe_mpi(mpiexec: str, ranks: int, timeout: float = PROBE_TIMEOUT) -> Optional[str]:
+    """Start ``ranks`` ranks of a trivial mpi4py program. Return None if it worked, else why not."""
+    code = f"from mpi4py import MPI; assert MPI.COMM_WORLD.Get_size() == {ranks}"
+    try:
+        proc = subprocess.run(
+            [mpiexec, "-n", str(ranks), sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{mpiexec} -n {ranks} probe timed out after {timeout:g} s"
+    except OSError as exc:
+        return f"cannot run {mpiexec}: {exc}"
+    if proc.returncode != 0:
+        lines = proc.stdout.strip().splitlines()
+        last = lines[-1] if lines else "no output"
+        return f"{mpiexec} -n {ranks} probe exited {proc.returncode}: {last}"
+    return None
+
+
+def plan_launch(
+    ranks: int,
+    script: str,
+    script_args: Sequence[str],
+    mpiexec: Optional[str],
+    probe: Callable[[str, int], Optional[str]],
+) -> tuple[list[str], Optional[str]]:
+    """Decide what to exec. Returns (argv, message); message is set when falling back.
+
+    ``probe(mpiexec, ranks)`` returns None when MPI works, else a reason string.
+    It is only called when ranks > 1 and an mpiexec was found.
+    """
+    direct = [sys.executable, script, *script_args]
+    if ranks <= 1:
+        return direct, None
+    if mpiexec is None:
+        reason = "no mpiexec found; pass --mpiexec or set SPINN_MPIEXEC"
+    else:
+        reason = probe(mpiexec, ranks)
+        if reason is None:
+            return [mpiexec, "-n", str(ranks), *direct], None
+    return direct, f"spinn: MPI is not available ({reason}); running {script} as a single process"
+
+
+def spinn_version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover
+        return "unknown"
+    try:
+        return version("spinn")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spinn", description="spinn simulator tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="run a script on N MPI ranks (single process if MPI is unavailable)",
+        usage="spinn run [--ranks N] [--mpiexec PATH] SCRIPT [-- SCRIPT_ARGS...]",
+    )
+    run.add_argument("--ranks", "-n", type=int, default=1, help="number of MPI ranks (default 1)")
+    run.add_argument(
+        "--mpiexec",
+        default=None,
+        help="mpiexec to use (default: $SPINN_MPIEXEC, "
+        "else the one next to the Python interpreter)",
+    )
+    run.add_argument("script", metavar="SCRIPT")
+    run.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
+
+    sub.add_parser("version", help="print spinn's version")
+    return parser
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Split at the first "--" ourselves: argparse's handling of "--" differs between
+    # Python versions.
+    rest: list[str] = []
+    has_sep = "--" in argv
+    if has_sep:
+        i = argv.index("--")
+        argv, rest = argv[:i], argv[i + 1 :]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        if args.ranks < 1:
+            parser.error("--ranks must be >= 1")
+        # "SCRIPT a -- b" keeps its "--"; "SCRIPT -- a b" passes just "a b".
+        if has_sep:
+            args.script_args = args.script_args + ["--"] + rest if args.script_args else rest
+    elif rest:
+        parser.error(f"unexpected arguments after --: {' '.join(rest)}")
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    if args.command == "version":
+        print(spinn_version())
+        return 0
+
+    mpiexec = find_mpiexec(args.mpiexec)
+    cmd, message = plan_launch(args.ranks, args.script, args.script_args, mpiexec, probe_mpi)
+    if message:
+        print(message, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(cmd[0], cmd)
+    return 1  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Cell types: one small file each.  Adding a model touches only its file and a line here."""
+
+from spinn.dynamics.if_cond_exp import IF_cond_exp
+from spinn.dynamics.if_curr_delta import IF_curr_delta
+from spinn.dynamics.if_curr_exp import IF_curr_exp
+from spinn.dynamics.spike_source_array import SpikeSourceArray
+from spinn.dynamics.spike_source_poisson import SpikeSourcePoisson
+
+REGISTRY = {
+    cls.__name__: cls
+    for cls in (IF_curr_exp, IF_cond_exp, IF_curr_delta, SpikeSourcePoisson, SpikeSourceArray)
+}
+
+__all__ = list(REGISTRY) + ["REGISTRY"]

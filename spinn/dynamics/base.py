@@ -1,0 +1,180 @@
+"""What every cell type declares, and the checks that go with it.
+
+A cell type is one small class: its parameters (PyNN name → default, unit, bounds), its state
+variables and their initial values, what can be recorded, its receptor names, ``prepare(P, dt)``
+which turns per-neuron parameters into per-neuron constants once, and ``tick(...)`` which runs
+a compiled kernel over every step of one tick for one group of local neurons.
+
+Kernel contract (all models)::
+
+    S     float64[n_state, n]   state, updated in place (rows in ``state`` order)
+    C     float64[n_const, n]   constants from prepare()
+    ring  float64[n_slots, n_receptors, n_local]  synaptic input, slot = step & slot_mask;
+          the kernel reads slot (step0 + k) for its neurons [base, base + n) and clears it
+    keys  uint32[n]             multicast key of each neuron
+    out   uint64[:]             emitted packets, appended from n_out on:
+                                step offset in the tick << 48 | key << 16 | count
+    returns the new n_out.  Packets come out sorted by (step, key): steps outer, neurons
+    inner, and keys increase with the neuron index inside a group.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from spinn.errors import ConfigurationError
+from spinn.model.random import RandomDistribution
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared parameter: default, unit, and the open/closed bounds it must respect."""
+
+    default: float
+    unit: str
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False  # True: value must be > low (time constants, capacitance)
+    doc: str = ""
+
+    def constraint(self):
+        parts = []
+        if self.low > -math.inf:
+            parts.append(f"{'>' if self.low_open else '≥'} {self.low:g} {self.unit}".strip())
+        if self.high < math.inf:
+            parts.append(f"≤ {self.high:g} {self.unit}".strip())
+        return " and ".join(parts) or "any value"
+
+    def admits(self, lo, hi):
+        """True when every value in [lo, hi] satisfies the bounds."""
+        ok_low = lo > self.low if self.low_open else lo >= self.low
+        return bool(ok_low and hi <= self.high)
+
+
+@dataclass(frozen=True)
+class State:
+    """A state variable: unit and initial value (a number, or the name of a parameter)."""
+
+    unit: str
+    initial: object
+
+
+def describe_value(value, unit):
+    if isinstance(value, RandomDistribution):
+        return repr(value)
+    if np.ndim(value):
+        return f"array of {np.size(value)} values in [{np.min(value):g}, {np.max(value):g}] {unit}"
+    return f"{float(value):g} {unit}".strip()
+
+
+class CellType:
+    """Base of all cell types.  Subclasses declare the class attributes below."""
+
+    parameters: dict = {}
+    state: dict = {}
+    recordable: tuple = ("spikes",)
+    receptors: tuple = ("excitatory", "inhibitory")
+    conductance_based = False
+    is_source = False
+    weight_unit = "nA"
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(self.parameters))
+        if unknown:
+            raise ConfigurationError(
+                f"{self.name}: unknown parameter {', '.join(map(repr, unknown))}; "
+                f"valid parameters: {', '.join(self.parameters)}"
+            )
+        self.values = {k: p.default for k, p in self.parameters.items()}
+        for k, v in params.items():
+            self.values[k] = normalise_value(v)
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    # ---- checks, run by Population with its label and size -------------------------------
+    def check(self, owner, size):
+        """Check every value against its declared bounds; ``owner`` names the population."""
+        for k, v in self.values.items():
+            check_value(owner, k, v, self.parameters[k], size)
+        self.check_relations(owner)
+
+    def check_relations(self, owner):
+        """Constraints between parameters (e.g. reset below threshold); override."""
+
+    def check_initial(self, owner, name, value, size):
+        if name not in self.state:
+            raise ConfigurationError(
+                f"{owner}: {self.name} has no state variable {name!r}; "
+                f"valid ones: {', '.join(self.state) or 'none'}"
+            )
+        check_value(owner, name, value, Param(0.0, self.state[name].unit), size)
+
+    # ---- runtime interface ------------------------------------------------------------
+    def prepare(self, P, dt):
+        """float64[n_const, n] from the per-neuron parameter arrays P (dict name → array)."""
+        raise NotImplementedError
+
+    def tick(self, group, ring, step0, slot_mask, n_steps, out, n_out):
+        raise NotImplementedError
+
+    def describe(self):
+        return {"cell_type": self.name, "parameters": {
+            k: (v.to_dict() if isinstance(v, RandomDistribution)
+                else (np.asarray(v).tolist() if np.ndim(v) else float(v)))
+            for k, v in self.values.items()}}
+
+
+def normalise_value(v):
+    if isinstance(v, RandomDistribution):
+        return v
+    if np.ndim(v) == 0:
+        return float(v)
+    return np.asarray(v, dtype=np.float64)
+
+
+def check_value(owner, name, value, param, size):
+    """Raise ConfigurationError when ``value`` can violate ``param``'s bounds."""
+    if isinstance(value, RandomDistribution):
+        lo, hi = value.support()
+        if not param.admits(lo, hi):
+            raise ConfigurationError(
+                f"{owner}: {name} = {value} can draw values in [{lo:g}, {hi:g}] but must be "
+                f"{param.constraint()}; use a distribution whose support respects that "
+                f"(e.g. normal_clipped with bounds)"
+            )
+        return
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != size):
+        raise ConfigurationError(
+            f"{owner}: {name} has shape {arr.shape}; give a scalar or one value per neuron "
+            f"(shape ({size},))"
+        )
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise ConfigurationError(f"{owner}: {name} contains NaN or infinite values")
+    if arr.size and not param.admits(arr.min(), arr.max()):
+        raise ConfigurationError(
+            f"{owner}: {name} = {describe_value(value, param.unit)} must be "
+            f"{param.constraint()}; {fix_hint(name, param)}"
+        )
+
+
+def fix_hint(name, param):
+    if param.low == 0 and param.low_open:
+        return f"use a positive {name}"
+    return f"give {name} within the allowed range"
+
+
+def check_reset_below_threshold(owner, values):
+    reset, thresh = values["v_reset"], values["v_thresh"]
+    try:
+        bad = np.any(np.asarray(reset) >= np.asarray(thresh))
+    except TypeError:  # a RandomDistribution: checked by its bounds alone
+        return
+    if bad:
+        raise ConfigurationError(
+            f"{owner}: v_reset ({np.min(reset):g} mV) must be below v_thresh "
+            f"({np.max(thresh):g} mV); lower v_reset or raise v_thresh"
+        )

@@ -1,0 +1,109 @@
+"""IF_cond_exp: leaky integrate-and-fire, exponentially decaying synaptic conductances.
+
+Equations (v in mV, conductances in µS, cm in nF, currents in nA, times in ms)::
+
+    cm dv/dt     = cm (v_rest - v) / tau_m + g_exc (e_rev_E - v) + g_inh (e_rev_I - v) + i_offset
+    dg_exc/dt    = -g_exc / tau_syn_E      (a spike of weight w adds w to g_exc)
+    dg_inh/dt    = -g_inh / tau_syn_I
+    v >= v_thresh  →  spike, v = v_reset, clamped for tau_refrac (conductances keep decaying)
+
+Integration scheme (documented, second order): over a step h the conductances are replaced by
+their exact mean over the step, ḡ = g tau/h (1 - exp(-h/tau)); with ḡ fixed the v equation is
+linear, and v is advanced exactly:  a = (cm/tau_m + ḡe + ḡi)/cm,
+v∞ = (cm/tau_m v_rest + ḡe e_rev_E + ḡi e_rev_I + i_offset) / (a cm),  v ← v∞ + (v - v∞) e^{-a h}.
+Then g ← g exp(-h/tau) + input arriving this step, then the threshold test (NEST's order for
+iaf_cond_exp, whose reference integrator is adaptive RKF45).  The local error is O(h²·ġ):
+at dt = 0.1 ms and the Vogels–Abbott parameters the trace stays within ~0.05 mV of a tight
+solve_ivp reference (tests/validation).
+"""
+
+import numpy as np
+from numba import njit
+
+from spinn.dynamics.base import CellType, Param, State, check_reset_below_threshold
+from spinn.kernels.packets import make_packet
+from spinn.kernels.record import record_state
+
+TAU = dict(unit="ms", low=0.0, low_open=True)
+
+
+class IF_cond_exp(CellType):
+    parameters = {
+        "cm": Param(1.0, "nF", 0.0, low_open=True),
+        "tau_m": Param(20.0, **TAU),
+        "tau_refrac": Param(0.1, "ms", 0.0),
+        "tau_syn_E": Param(5.0, **TAU),
+        "tau_syn_I": Param(5.0, **TAU),
+        "e_rev_E": Param(0.0, "mV"),
+        "e_rev_I": Param(-70.0, "mV"),
+        "v_rest": Param(-65.0, "mV"),
+        "v_reset": Param(-65.0, "mV"),
+        "v_thresh": Param(-50.0, "mV"),
+        "i_offset": Param(0.0, "nA"),
+    }
+    state = {
+        "v": State("mV", "v_rest"),
+        "gsyn_exc": State("µS", 0.0),
+        "gsyn_inh": State("µS", 0.0),
+        "refrac": State("steps", 0.0),
+    }
+    recordable = ("spikes", "v", "gsyn_exc", "gsyn_inh")
+    receptors = ("excitatory", "inhibitory")
+    conductance_based = True
+    weight_unit = "µS"
+
+    def check_relations(self, owner):
+        check_reset_below_threshold(owner, self.values)
+
+    def prepare(self, P, dt):
+        pe = np.exp(-dt / P["tau_syn_E"])
+        pi = np.exp(-dt / P["tau_syn_I"])
+        return np.array([
+            P["cm"] / P["tau_m"],                 # g_L (µS)
+            P["cm"],
+            pe, pi,
+            P["tau_syn_E"] / dt * (1.0 - pe),     # mean of exp decay over the step
+            P["tau_syn_I"] / dt * (1.0 - pi),
+            P["e_rev_E"], P["e_rev_I"],
+            P["v_rest"], P["v_reset"], P["v_thresh"],
+            np.round(P["tau_refrac"] / dt), P["i_offset"],
+            np.full_like(P["cm"], dt),
+        ])
+
+    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
+        return _tick(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out, n_out,
+                     g.rec_state, g.rec_lid, g.rec_buf)
+
+
+@njit(cache=True, nogil=True)
+def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
+          rec_state, rec_lid, rec_buf):
+    v, ge, gi, ref = S[0], S[1], S[2], S[3]
+    g_l, cm, pe, pi, me, mi = C[0], C[1], C[2], C[3], C[4], C[5]
+    e_e, e_i, v_rest, v_reset, v_th, ref_steps, i_off, h = (
+        C[6], C[7], C[8], C[9], C[10], C[11], C[12], C[13])
+    n = v.shape[0]
+    for k in range(n_steps):
+        slot = (step0 + k) & slot_mask
+        in_e = ring[slot, 0]
+        in_i = ring[slot, 1]
+        for i in range(n):
+            if ref[i] > 0.0:
+                ref[i] -= 1.0
+            else:
+                gbe = ge[i] * me[i]
+                gbi = gi[i] * mi[i]
+                gtot = g_l[i] + gbe + gbi
+                v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
+                v[i] = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
+            ge[i] = ge[i] * pe[i] + in_e[base + i]
+            gi[i] = gi[i] * pi[i] + in_i[base + i]
+            in_e[base + i] = 0.0
+            in_i[base + i] = 0.0
+            if v[i] >= v_th[i]:
+                v[i] = v_reset[i]
+                ref[i] = ref_steps[i]
+                out[n_out] = make_packet(k, keys[i], 1)
+                n_out += 1
+        record_state(S, rec_state, rec_lid, rec_buf, k)
+    return n_out

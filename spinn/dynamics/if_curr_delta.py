@@ -1,0 +1,81 @@
+"""IF_curr_delta: leaky integrate-and-fire with delta synapses (a spike is a jump of v).
+
+Equations (v in mV, weights in mV, cm in nF, i_offset in nA, times in ms)::
+
+    cm dv/dt = cm (v_rest - v) / tau_m + i_offset + cm Σ w δ(t - t_spike)
+    v >= v_thresh  →  spike, v = v_reset, clamped for tau_refrac
+
+Integration: exact, as NEST's iaf_psc_delta.  Per step h: if not refractory,
+v ← v_rest + (v - v_rest) P33 + i_offset P30 + (weights arriving this step), with
+P33 = exp(-h/tau_m), P30 = tau_m/cm (1 - P33); input arriving while refractory is discarded
+(NEST's default).  Then the threshold test: input arriving at step n can fire at step n.
+Inhibitory weights are positive and stored negated.
+"""
+
+import numpy as np
+from numba import njit
+
+from spinn.dynamics.base import CellType, Param, State, check_reset_below_threshold
+from spinn.kernels.packets import make_packet
+from spinn.kernels.record import record_state
+
+
+class IF_curr_delta(CellType):
+    parameters = {
+        "cm": Param(1.0, "nF", 0.0, low_open=True),
+        "tau_m": Param(20.0, "ms", 0.0, low_open=True),
+        "tau_refrac": Param(0.1, "ms", 0.0),
+        "v_rest": Param(-65.0, "mV"),
+        "v_reset": Param(-65.0, "mV"),
+        "v_thresh": Param(-50.0, "mV"),
+        "i_offset": Param(0.0, "nA"),
+    }
+    state = {
+        "v": State("mV", "v_rest"),
+        "refrac": State("steps", 0.0),
+    }
+    recordable = ("spikes", "v")
+    receptors = ("excitatory", "inhibitory")
+    weight_unit = "mV"
+
+    def check_relations(self, owner):
+        check_reset_below_threshold(owner, self.values)
+
+    def prepare(self, P, dt):
+        p33 = np.exp(-dt / P["tau_m"])
+        return np.array([
+            p33, P["tau_m"] / P["cm"] * (1.0 - p33),
+            P["v_rest"], P["v_reset"], P["v_thresh"],
+            np.round(P["tau_refrac"] / dt), P["i_offset"],
+        ])
+
+    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
+        return _tick(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out, n_out,
+                     g.rec_state, g.rec_lid, g.rec_buf)
+
+
+@njit(cache=True, nogil=True)
+def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
+          rec_state, rec_lid, rec_buf):
+    v, ref = S[0], S[1]
+    p33, p30, v_rest, v_reset, v_th, ref_steps, i_off = C[0], C[1], C[2], C[3], C[4], C[5], C[6]
+    n = v.shape[0]
+    for k in range(n_steps):
+        slot = (step0 + k) & slot_mask
+        in_e = ring[slot, 0]
+        in_i = ring[slot, 1]
+        for i in range(n):
+            if ref[i] > 0.0:
+                ref[i] -= 1.0
+            else:
+                v[i] = (v_rest[i] + (v[i] - v_rest[i]) * p33[i] + i_off[i] * p30[i]
+                        + in_e[base + i] + in_i[base + i])
+            in_e[base + i] = 0.0
+            in_i[base + i] = 0.0
+            if v[i] >= v_th[i]:
+                v[i] = v_reset[i]
+                ref[i] = ref_steps[i]
+                out[n_out] = make_packet(k, keys[i], 1)
+                n_out += 1
+        record_state(S, rec_state, rec_lid, rec_buf, k)
+    return n_out

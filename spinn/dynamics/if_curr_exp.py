@@ -1,0 +1,107 @@
+"""IF_curr_exp: leaky integrate-and-fire, exponentially decaying synaptic currents.
+
+Equations (PyNN names; v in mV, currents in nA, cm in nF, times in ms)::
+
+    cm dv/dt   = cm (v_rest - v) / tau_m + i_exc - i_inh + i_offset
+    di_exc/dt  = -i_exc / tau_syn_E        (a spike of weight w adds w to i_exc)
+    di_inh/dt  = -i_inh / tau_syn_I
+    v >= v_thresh  →  spike, v = v_reset, clamped for tau_refrac
+
+Integration: exact (Rotter & Diesmann 1999), as NEST's iaf_psc_exp.  Per step h: if not
+refractory, v ← v_rest + (v - v_rest) P22 + i_exc P21e + i_inh P21i + i_offset P20, with
+P22 = exp(-h/tau_m), P20 = tau_m/cm (1 - P22), P21x = tau_m tau_x / (cm (tau_x - tau_m))
+(exp(-h/tau_x) - P22) (h/cm P22 when tau_x = tau_m); then i_x ← i_x exp(-h/tau_x) + input
+arriving this step; then the threshold test.  Input arriving at step n moves v from step n+1.
+Inhibitory weights are positive and stored negated (PyNN's convention for current synapses).
+"""
+
+import numpy as np
+from numba import njit
+
+from spinn.dynamics.base import CellType, Param, State, check_reset_below_threshold
+from spinn.kernels.packets import make_packet
+from spinn.kernels.record import record_state
+
+TAU = dict(unit="ms", low=0.0, low_open=True)
+
+
+def psc_propagator(tau_m, tau_s, cm, h):
+    """Effect on v (mV) at t+h of a unit current (nA) at t decaying with tau_s."""
+    p22 = np.exp(-h / tau_m)
+    same = np.isclose(tau_m, tau_s, rtol=1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        general = tau_m * tau_s / (cm * (tau_s - tau_m)) * (np.exp(-h / tau_s) - p22)
+    return np.where(same, h / cm * p22, general)
+
+
+class IF_curr_exp(CellType):
+    parameters = {
+        "cm": Param(1.0, "nF", 0.0, low_open=True),
+        "tau_m": Param(20.0, **TAU),
+        "tau_refrac": Param(0.1, "ms", 0.0),
+        "tau_syn_E": Param(5.0, **TAU),
+        "tau_syn_I": Param(5.0, **TAU),
+        "v_rest": Param(-65.0, "mV"),
+        "v_reset": Param(-65.0, "mV"),
+        "v_thresh": Param(-50.0, "mV"),
+        "i_offset": Param(0.0, "nA"),
+    }
+    state = {
+        "v": State("mV", "v_rest"),
+        "isyn_exc": State("nA", 0.0),
+        "isyn_inh": State("nA", 0.0),
+        "refrac": State("steps", 0.0),
+    }
+    recordable = ("spikes", "v", "isyn_exc", "isyn_inh")
+    receptors = ("excitatory", "inhibitory")
+    weight_unit = "nA"
+
+    def check_relations(self, owner):
+        check_reset_below_threshold(owner, self.values)
+
+    def prepare(self, P, dt):
+        p22 = np.exp(-dt / P["tau_m"])
+        return np.array([
+            p22,
+            psc_propagator(P["tau_m"], P["tau_syn_E"], P["cm"], dt),
+            psc_propagator(P["tau_m"], P["tau_syn_I"], P["cm"], dt),
+            P["tau_m"] / P["cm"] * (1.0 - p22),
+            np.exp(-dt / P["tau_syn_E"]),
+            np.exp(-dt / P["tau_syn_I"]),
+            P["v_rest"], P["v_reset"], P["v_thresh"],
+            np.round(P["tau_refrac"] / dt), P["i_offset"],
+        ])
+
+    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
+        return _tick(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out, n_out,
+                     g.rec_state, g.rec_lid, g.rec_buf)
+
+
+@njit(cache=True, nogil=True)
+def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
+          rec_state, rec_lid, rec_buf):
+    v, ie, ii, ref = S[0], S[1], S[2], S[3]
+    p22, p21e, p21i, p20, pe, pi = C[0], C[1], C[2], C[3], C[4], C[5]
+    v_rest, v_reset, v_th, ref_steps, i_off = C[6], C[7], C[8], C[9], C[10]
+    n = v.shape[0]
+    for k in range(n_steps):
+        slot = (step0 + k) & slot_mask
+        in_e = ring[slot, 0]
+        in_i = ring[slot, 1]
+        for i in range(n):
+            if ref[i] > 0.0:
+                ref[i] -= 1.0
+            else:
+                v[i] = (v_rest[i] + (v[i] - v_rest[i]) * p22[i] + ie[i] * p21e[i]
+                        + ii[i] * p21i[i] + i_off[i] * p20[i])
+            ie[i] = ie[i] * pe[i] + in_e[base + i]
+            ii[i] = ii[i] * pi[i] + in_i[base + i]
+            in_e[base + i] = 0.0
+            in_i[base + i] = 0.0
+            if v[i] >= v_th[i]:
+                v[i] = v_reset[i]
+                ref[i] = ref_steps[i]
+                out[n_out] = make_packet(k, keys[i], 1)
+                n_out += 1
+        record_state(S, rec_state, rec_lid, rec_buf, k)
+    return n_out

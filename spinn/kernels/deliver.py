@@ -1,0 +1,82 @@
+"""Synaptic delivery: packets → rows → ring buffer.
+
+Synaptic storage on a rank (SpiNNaker's master population table + synaptic matrix):
+
+    mpt_lo, mpt_hi  int64[n_cores_global]  blocks of source core c: mpt_lo[c] .. mpt_hi[c]
+    blk_post_base   int64[n_blocks]        rank-local index of the block's post core's first neuron
+    blk_row_base    int64[n_blocks]        where the block's row pointers start in row_ptr
+    row_ptr         int64[...]             row of source neuron j of block b:
+                                           row_ptr[blk_row_base[b] + j] .. row_ptr[... + j + 1]
+    syn_word        uint32[n_syn]          delay_steps:14 | receptor:2 | target index:16
+    syn_weight      float32[n_syn]         signed weight (nA, µS or mV by cell type)
+
+8 bytes per synapse.  Rows hold the synapses of every projection from the source's population
+onto one post core, in projection order then generation order: a fixed order on any rank count.
+"""
+
+import numpy as np
+from numba import njit
+
+from spinn.kernels.packets import packet_count, packet_key, packet_step
+
+INDEX_BITS = 16
+RECEPTOR_BITS = 2
+DELAY_BITS = 14
+MAX_DELAY_STEPS = (1 << DELAY_BITS) - 1
+MAX_CORE_SIZE = 1 << INDEX_BITS
+MAX_RECEPTORS = 1 << RECEPTOR_BITS
+
+
+def pack_words(index, receptor, delay_steps):
+    """uint32 synapse words from target index (< 2**16), receptor (< 4), delay (< 2**14)."""
+    return (
+        (np.asarray(delay_steps, np.uint32) << np.uint32(INDEX_BITS + RECEPTOR_BITS))
+        | (np.asarray(receptor, np.uint32) << np.uint32(INDEX_BITS))
+        | np.asarray(index, np.uint32)
+    )
+
+
+def unpack_words(words):
+    words = np.asarray(words, np.uint32)
+    return (
+        (words & np.uint32(0xFFFF)).astype(np.int64),
+        ((words >> np.uint32(INDEX_BITS)) & np.uint32(3)).astype(np.int64),
+        (words >> np.uint32(INDEX_BITS + RECEPTOR_BITS)).astype(np.int64),
+    )
+
+
+@njit(cache=True, nogil=True)
+def deliver_packets(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post_base,
+                    blk_row_base, row_ptr, syn_word, syn_weight, ring, slot_mask):
+    """Add every synapse of every packet into the ring buffer, in packet order.
+
+    packets: uint64[n] in canonical (step, key) order, emitted during the tick that started at
+    step tick_step0.  A synapse with delay d of a spike emitted at step s lands in slot
+    (s + d) & slot_mask.  Returns (synaptic events, packets whose core has no rows here).
+    """
+    idx_mask = np.uint32((1 << index_bits) - 1)
+    events = 0
+    misses = 0
+    for i in range(n):
+        p = packets[i]
+        key = packet_key(p)
+        core = np.int64(key >> np.uint32(index_bits))
+        j = np.int64(key & idx_mask)
+        s = tick_step0 + packet_step(p)
+        count = packet_count(p)
+        b_lo = mpt_lo[core]
+        b_hi = mpt_hi[core]
+        if b_lo == b_hi:
+            misses += 1
+            continue
+        for b in range(b_lo, b_hi):
+            base = blk_post_base[b]
+            r = blk_row_base[b] + j
+            for q in range(row_ptr[r], row_ptr[r + 1]):
+                w = syn_word[q]
+                tgt = base + np.int64(w & np.uint32(0xFFFF))
+                rec = np.int64((w >> np.uint32(16)) & np.uint32(3))
+                d = np.int64(w >> np.uint32(18))
+                ring[(s + d) & slot_mask, rec, tgt] += syn_weight[q] * count
+            events += (row_ptr[r + 1] - row_ptr[r]) * count
+    return events, misses

@@ -1,0 +1,39 @@
+"""Recording kernels: spikes out of packets, state samples out of state arrays."""
+
+import numpy as np
+from numba import njit
+
+from spinn.kernels.packets import packet_count, packet_key, packet_step
+
+
+@njit(cache=True, nogil=True)
+def record_state(S, rec_state, rec_lid, rec_buf, k):
+    """rec_buf[k, q, j] = S[rec_state[q], rec_lid[j]] (one sample of every recorded variable)."""
+    for q in range(rec_state.shape[0]):
+        row = rec_state[q]
+        for j in range(rec_lid.shape[0]):
+            rec_buf[k, q, j] = S[row, rec_lid[j]]
+
+
+@njit(cache=True, nogil=True)
+def record_spikes(packets, lo, hi, index_bits, core_gid_lo, core_rec_base, rec_mask,
+                  tick_step0, out_step, out_gid, n_out):
+    """Append (step, gid) for packets[lo:hi] whose neuron is recorded; a count of c appends c.
+
+    core_rec_base[core]: offset of the core's neurons in rec_mask (bool, rank-local).
+    Returns the new n_out; when it exceeds len(out_step) the caller grows the buffers and
+    calls again (nothing past the end is written).
+    """
+    idx_mask = np.uint32((1 << index_bits) - 1)
+    for i in range(lo, hi):
+        p = packets[i]
+        key = packet_key(p)
+        core = np.int64(key >> np.uint32(index_bits))
+        j = np.int64(key & idx_mask)
+        if rec_mask[core_rec_base[core] + j]:
+            for _ in range(packet_count(p)):
+                if n_out < out_step.shape[0]:
+                    out_step[n_out] = tick_step0 + packet_step(p)
+                    out_gid[n_out] = core_gid_lo[core] + j
+                n_out += 1
+    return n_out

@@ -1,0 +1,123 @@
+"""The MappingPlan: a frozen, printable, serialisable result of mapping a network on n ranks."""
+
+from dataclasses import dataclass, field
+
+import msgpack
+import numpy as np
+
+from spinn.mapping.keys import allocate_keys
+from spinn.mapping.partition import partition_populations
+from spinn.mapping.place import estimate_load, place_cores
+from spinn.mapping.routing import build_table, compress_table
+
+
+@dataclass(frozen=True)
+class MappingPlan:
+    n_ranks: int
+    dt: float
+    tick_steps: int            # steps per exchange: 1 ms, or the smallest delay when shorter
+    max_delay_steps: int
+    n_slots: int               # ring-buffer slots: a power of two > max_delay_steps
+    index_bits: int
+    pop_labels: tuple
+    pop_sizes: tuple
+    core_pop: np.ndarray       # int64[n_cores]
+    core_lo: np.ndarray        # population-relative first neuron
+    core_hi: np.ndarray
+    core_gid_lo: np.ndarray
+    core_rank: np.ndarray
+    core_key: np.ndarray       # uint32
+    core_mask: np.ndarray      # uint32
+    core_load: np.ndarray      # estimated relative cost
+    tables: tuple              # per rank: tuple of (key, mask, route tuple of ranks)
+    entries_before: tuple      # per rank: entries before compression
+    expected_synapses: float
+    notes: tuple = field(default=())
+
+    @property
+    def n_cores(self):
+        return int(self.core_pop.size)
+
+    def local_cores(self, rank):
+        return np.flatnonzero(self.core_rank == rank)
+
+    def summary(self):
+        lines = [f"mapping: {len(self.pop_labels)} populations, {sum(self.pop_sizes)} neurons, "
+                 f"{self.n_cores} cores on {self.n_ranks} rank(s); ~{self.expected_synapses:,.0f} "
+                 f"synapses expected; dt {self.dt:g} ms, tick {self.tick_steps} steps "
+                 f"({self.tick_steps * self.dt:g} ms), ring buffer {self.n_slots} slots"]
+        for r in range(self.n_ranks):
+            cores = self.local_cores(r)
+            n = int(np.sum(self.core_hi[cores] - self.core_lo[cores]))
+            pops = sorted({self.pop_labels[p] for p in self.core_pop[cores]})
+            lines.append(f"  rank {r}: {cores.size} cores, {n} neurons "
+                         f"(load {self.core_load[cores].sum():,.0f}) [{', '.join(pops)}]; "
+                         f"routing entries {self.entries_before[r]} → {len(self.tables[r])}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def to_msgpack(self):
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for k, v in d.items():
+            if isinstance(v, np.ndarray):
+                d[k] = v.tolist()
+        d["tables"] = [[[k, m, list(route)] for k, m, route in t] for t in self.tables]
+        return msgpack.packb(d)
+
+
+def make_plan(network, n_ranks):
+    """Partition, place, allocate keys and build compressed routing tables."""
+    pops, projs = network.populations, network.projections
+    cores = partition_populations([p.size for p in pops], [p.neurons_per_core for p in pops])
+    n_cores = cores["pop"].size
+    by_pop = [np.flatnonzero(cores["pop"] == p.index) for p in pops]
+
+    # expected synapses core → core, and which core pairs can connect at all
+    affinity = np.zeros((n_cores, n_cores))
+    reach = np.zeros((n_cores, n_cores), bool)
+    for proj in projs:
+        for i in by_pop[proj.pre.index]:
+            for j in by_pop[proj.post.index]:
+                args = (cores["lo"][i], cores["hi"][i], cores["lo"][j], cores["hi"][j])
+                if proj.connector.may_connect(*args):
+                    reach[i, j] = True
+                    affinity[i, j] += proj.connector.expected(*args, proj.pre.size,
+                                                              proj.post.size)
+    sizes = cores["hi"] - cores["lo"]
+    is_source = np.array([pops[p].celltype.is_source for p in cores["pop"]], bool)
+    load = estimate_load(sizes.astype(np.float64), affinity.sum(axis=0))
+    rank = place_cores(load, is_source, affinity, n_ranks)
+    index_bits, keys, masks = allocate_keys(sizes)
+
+    dest = {c: tuple(sorted(set(rank[np.flatnonzero(reach[c])].tolist())))
+            for c in range(n_cores)}
+    tables, before = [], []
+    for r in range(n_ranks):
+        table = build_table(np.flatnonzero(rank == r), keys, masks, dest)
+        before.append(len(table))
+        tables.append(tuple(compress_table(table, keys)))
+
+    tick_steps, max_delay, notes = tick_and_delays(network)
+    n_slots = 1 << int(np.ceil(np.log2(max_delay + 1)))
+    return MappingPlan(
+        n_ranks=n_ranks, dt=network.dt, tick_steps=tick_steps, max_delay_steps=max_delay,
+        n_slots=n_slots, index_bits=index_bits,
+        pop_labels=tuple(p.label for p in pops), pop_sizes=tuple(p.size for p in pops),
+        core_pop=cores["pop"], core_lo=cores["lo"], core_hi=cores["hi"],
+        core_gid_lo=cores["gid_lo"], core_rank=rank, core_key=keys, core_mask=masks,
+        core_load=load, tables=tuple(tables), entries_before=tuple(before),
+        expected_synapses=float(affinity.sum()), notes=tuple(notes))
+
+
+def tick_and_delays(network):
+    """(tick_steps, max_delay_steps, notes): the tick is 1 ms unless a delay is shorter."""
+    one_ms = max(1, round(1.0 / network.dt))
+    ranges = [p.delay_steps_range for p in network.projections]
+    min_delay = min((lo for lo, _ in ranges), default=one_ms)
+    max_delay = max((hi for _, hi in ranges), default=1)
+    notes = []
+    tick = min(one_ms, min_delay)
+    if tick < one_ms:
+        notes.append(f"the smallest delay is {min_delay * network.dt:g} ms: ranks exchange "
+                     f"spikes every {tick} step(s) instead of every 1 ms")
+    return tick, max(max_delay, 1), notes

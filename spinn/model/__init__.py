@@ -1,0 +1,1 @@
+"""The user's description of a network: plain validated data, no state arrays, no MPI."""

@@ -1,0 +1,303 @@
+"""Network, Population, Projection: the description a model script builds.
+
+Plain validated data.  Every check here runs identically on every rank before any
+communication, so bad input fails everywhere at once with the same message.
+"""
+
+import math
+
+import numpy as np
+
+from spinn.dynamics import REGISTRY
+from spinn.dynamics.base import CellType
+from spinn.errors import ConfigurationError
+from spinn.model.connectors import Connector
+from spinn.model.random import RandomDistribution
+from spinn.model.synapses import StaticSynapse
+
+MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)
+MAX_NEURONS_PER_CORE = 1 << 16    # synapse word: 16 bits of target index
+
+
+class Network:
+    """Everything a script declares, plus the results the runtime attaches after a run."""
+
+    def __init__(self, dt=0.1, seed=None, neurons_per_core=256, time_scale_factor=1.0):
+        if not (isinstance(dt, (int, float)) and dt > 0 and math.isfinite(dt)):
+            raise ConfigurationError(f"setup: timestep {dt!r} ms must be a positive number")
+        if not 1 <= int(neurons_per_core) <= MAX_NEURONS_PER_CORE:
+            raise ConfigurationError(
+                f"setup: neurons_per_core = {neurons_per_core} must be in [1, "
+                f"{MAX_NEURONS_PER_CORE}]")
+        if not time_scale_factor > 0:
+            raise ConfigurationError(
+                f"setup: time_scale_factor = {time_scale_factor} must be > 0")
+        self.dt = float(dt)
+        self.seed = int(np.random.SeedSequence().entropy % (1 << 32)) if seed is None \
+            else int(seed)
+        self.neurons_per_core = int(neurons_per_core)
+        self.time_scale_factor = float(time_scale_factor)
+        self.populations = []
+        self.projections = []
+        self.frozen = False       # set once the network is built: no more populations
+        self.results = None       # spinn.recording.results.Results, attached by the runtime
+
+    # ---- bookkeeping ----------------------------------------------------------------
+    def _add(self, kind, obj):
+        if self.frozen:
+            raise ConfigurationError(
+                f"{obj}: the network was already built by run(); declare every {kind} before "
+                f"the first run()")
+        (self.populations if kind == "population" else self.projections).append(obj)
+
+    @property
+    def n_neurons(self):
+        return sum(p.size for p in self.populations)
+
+    def steps(self, ms, what):
+        """ms → integer steps, insisting on a multiple of dt."""
+        n = round(ms / self.dt)
+        if ms < 0 or not math.isclose(n * self.dt, ms, rel_tol=1e-9, abs_tol=1e-9):
+            raise ConfigurationError(
+                f"{what} {ms:g} ms is not a non-negative multiple of dt = {self.dt:g} ms; "
+                f"use a multiple such as {max(n, 1) * self.dt:g} ms")
+        return n
+
+    def describe(self):
+        return {"dt": self.dt, "seed": self.seed, "neurons_per_core": self.neurons_per_core,
+                "populations": [p.describe() for p in self.populations],
+                "projections": [p.describe() for p in self.projections]}
+
+
+class Population:
+    """``Population(size, IF_curr_exp(tau_m=10.0), label="exc")`` (PyNN)."""
+
+    def __init__(self, network, size, cellclass, cellparams=None, initial_values=None,
+                 label=None, neurons_per_core=None):
+        self.network = network
+        self.index = len(network.populations)
+        self.label = label if label is not None else f"population{self.index}"
+        if isinstance(cellclass, str):
+            cellclass = REGISTRY.get(cellclass, cellclass)
+        if isinstance(cellclass, type) and issubclass(cellclass, CellType):
+            cellclass = cellclass(**(cellparams or {}))
+        elif cellparams:
+            raise ConfigurationError(
+                f"{self}: cellparams given with an already-constructed cell type; pass the "
+                f"parameters to the cell type")
+        if not isinstance(cellclass, CellType):
+            raise ConfigurationError(
+                f"{self}: cell type {cellclass!r} is not one of {', '.join(REGISTRY)}")
+        if not isinstance(size, (int, np.integer)) or size <= 0:
+            raise ConfigurationError(
+                f"{self}: size {size!r} must be a positive integer; a population needs at "
+                f"least one neuron")
+        self.size = int(size)
+        self.celltype = cellclass
+        self.celltype.check(str(self), self.size)
+        npc = network.neurons_per_core if neurons_per_core is None else int(neurons_per_core)
+        if not 1 <= npc <= MAX_NEURONS_PER_CORE:
+            raise ConfigurationError(
+                f"{self}: neurons_per_core = {npc} must be in [1, {MAX_NEURONS_PER_CORE}]")
+        self.neurons_per_core = npc
+        self.gid_lo = network.n_neurons
+        self.initial_values = {}
+        self.recording = {}       # variable → (indices int64[] or None for all, interval ms)
+        if hasattr(self.celltype, "check_dt"):
+            self.celltype.check_dt(str(self), network.dt)
+        self.initialize(**(initial_values or {}))
+        network._add("population", self)
+
+    def __str__(self):
+        return f"Population '{self.label}'"
+
+    def __len__(self):
+        return self.size
+
+    def _check_not_built(self, what):
+        if self.network.frozen:
+            raise ConfigurationError(
+                f"{self}: {what} after the network was built is not supported; do it before "
+                f"the first run()")
+
+    def initialize(self, **values):
+        """Initial values of state variables (scalar, per-neuron array or distribution)."""
+        self._check_not_built("initialize()")
+        for name, value in values.items():
+            value = value if isinstance(value, RandomDistribution) else (
+                float(value) if np.ndim(value) == 0 else np.asarray(value, np.float64))
+            self.celltype.check_initial(str(self), name, value, self.size)
+            self.initial_values[name] = value
+
+    def set(self, **params):
+        """Change parameter values before the first run."""
+        self._check_not_built("set()")
+        trial = type(self.celltype)(**{**self.celltype.values, **params})
+        trial.check(str(self), self.size)
+        self.celltype = trial
+
+    def record(self, variables, indices=None, sampling_interval=None):
+        """Record "spikes" and/or state variables ("v", "gsyn_exc", …), of all neurons or of
+        the given indices; sampling_interval (ms, multiple of dt) for state variables."""
+        self._check_not_built("record()")
+        if isinstance(variables, str):
+            variables = [variables]
+        valid = self.celltype.recordable
+        for var in variables:
+            if var not in valid:
+                raise ConfigurationError(
+                    f"{self}: {self.celltype.name} cannot record {var!r}; recordable: "
+                    f"{', '.join(valid)}")
+        if indices is not None:
+            indices = np.unique(np.asarray(indices, dtype=np.int64).ravel())
+            if indices.size and (indices[0] < 0 or indices[-1] >= self.size):
+                bad = indices[0] if indices[0] < 0 else indices[-1]
+                raise ConfigurationError(
+                    f"{self}: record index {bad} is outside [0, {self.size})")
+        interval = self.network.dt if sampling_interval is None else float(sampling_interval)
+        every = self.network.steps(interval, f"{self}: sampling_interval")
+        if every < 1:
+            raise ConfigurationError(f"{self}: sampling_interval must be ≥ dt")
+        for var in variables:
+            self.recording[var] = (indices, every)
+
+    # ---- results (local reads; every rank holds the complete recordings after run()) -----
+    def get_spikes(self):
+        """SpikeData(times_ms float64[n], ids int64[n]) sorted by time then id; ids are
+        population indices.  Available on every rank after run() returns."""
+        return self._results().spikes(self)
+
+    def get_data(self, variable):
+        """StateData(times_ms float64[T], ids int64[k], values float64[T, k]) for a recorded
+        state variable.  Available on every rank after run() returns."""
+        return self._results().state(self, variable)
+
+    def mean_rate(self, t_start=0.0, t_stop=None):
+        """Mean firing rate (Hz) of the recorded neurons over [t_start, t_stop) ms."""
+        return self._results().mean_rate(self, t_start, t_stop)
+
+    def _results(self):
+        if self.network.results is None:
+            raise ConfigurationError(f"{self}: no results yet; call run() first")
+        return self.network.results
+
+    def describe(self):
+        return {"label": self.label, "size": self.size, "gid_lo": self.gid_lo,
+                "neurons_per_core": self.neurons_per_core, **self.celltype.describe()}
+
+
+class Projection:
+    """``Projection(pre, post, connector, synapse_type, receptor_type="excitatory")`` (PyNN)."""
+
+    def __init__(self, network, presynaptic, postsynaptic, connector, synapse_type=None,
+                 receptor_type="excitatory", label=None):
+        self.network = network
+        self.index = len(network.projections)
+        self.pre, self.post = presynaptic, postsynaptic
+        self.label = label if label is not None else f"{self.pre.label}→{self.post.label}"
+        for end, pop in (("presynaptic", self.pre), ("postsynaptic", self.post)):
+            if not isinstance(pop, Population) or pop.network is not network:
+                raise ConfigurationError(
+                    f"{self}: {end} population {pop!r} is not a Population of this network")
+        if not isinstance(connector, Connector):
+            raise ConfigurationError(f"{self}: connector {connector!r} is not a Connector")
+        self.connector = connector
+        self.synapse = synapse_type if synapse_type is not None else StaticSynapse()
+        if not isinstance(self.synapse, StaticSynapse):
+            raise ConfigurationError(f"{self}: synapse_type {self.synapse!r} is not supported")
+        receptors = self.post.celltype.receptors
+        if receptor_type not in receptors:
+            raise ConfigurationError(
+                f"{self}: receptor_type {receptor_type!r} does not exist on "
+                f"{self.post.celltype.name}; valid receptor types: "
+                f"{', '.join(map(repr, receptors)) or 'none (it is a spike source)'}")
+        self.receptor_type = receptor_type
+        self.receptor = receptors.index(receptor_type)
+        connector.check(str(self), self.pre.size, self.post.size)
+        self.delay_steps_range = self._check_delays()
+        self._check_weights()
+        network._add("projection", self)
+
+    def __str__(self):
+        return f"Projection '{self.label}'"
+
+    @property
+    def sign(self):
+        """-1 for inhibitory current (or delta) synapses: PyNN weights are positive."""
+        celltype = self.post.celltype
+        return -1.0 if self.receptor_type == "inhibitory" and not celltype.conductance_based \
+            else 1.0
+
+    def _values(self, name):
+        value = getattr(self.synapse, name)
+        cols = getattr(self.connector, "columns", {})
+        return cols[name] if name in cols else value
+
+    def _check_delays(self):
+        dt = self.network.dt
+        delay = self._values("delay")
+        if delay is None:
+            return 1, 1
+        if isinstance(delay, RandomDistribution):
+            lo, hi = delay.support()
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ConfigurationError(
+                    f"{self}: delay {delay} is unbounded; use normal_clipped (low ≥ dt = "
+                    f"{dt:g} ms) or uniform")
+        else:
+            arr = np.asarray(delay, np.float64)
+            if arr.size == 0:
+                return 1, 1
+            self._check_shape("delay", arr)
+            lo, hi = float(arr.min()), float(arr.max())
+        if lo < dt * (1 - 1e-9):
+            raise ConfigurationError(
+                f"{self}: delay {lo:g} ms is shorter than dt = {dt:g} ms; use a delay ≥ dt or "
+                f"a smaller dt")
+        max_ms = MAX_DELAY_STEPS * dt
+        if hi > max_ms * (1 + 1e-9):
+            raise ConfigurationError(
+                f"{self}: delay {hi:g} ms exceeds the supported maximum {max_ms:g} ms "
+                f"({MAX_DELAY_STEPS} steps of dt = {dt:g} ms); use a shorter delay or a larger "
+                f"dt")
+        return max(1, round(lo / dt)), round(hi / dt)
+
+    def _check_weights(self):
+        weight = self._values("weight")
+        unit = self.post.celltype.weight_unit
+        if isinstance(weight, RandomDistribution):
+            lo = weight.support()[0]
+            if lo < 0:
+                raise ConfigurationError(
+                    f"{self}: weight {weight} can be negative; weights are positive in spinn "
+                    f"(as in PyNN) and receptor_type='inhibitory' makes them inhibitory — use "
+                    f"a distribution bounded below by 0 (e.g. normal_clipped with low=0)")
+            return
+        arr = np.asarray(weight, np.float64)
+        self._check_shape("weight", arr)
+        if arr.size and not np.all(np.isfinite(arr)):
+            raise ConfigurationError(f"{self}: weight contains NaN or infinite values")
+        if arr.size and arr.min() < 0:
+            raise ConfigurationError(
+                f"{self}: weight {arr.min():g} {unit} is negative; weights are positive in "
+                f"spinn (as in PyNN) and receptor_type='inhibitory' makes them inhibitory")
+
+    def _check_shape(self, name, arr):
+        cols = getattr(self.connector, "columns", {})
+        if arr.ndim == 0 or name in cols:
+            return
+        if arr.shape != (self.pre.size, self.post.size):
+            raise ConfigurationError(
+                f"{self}: {name} array has shape {arr.shape}; give a scalar, a "
+                f"RandomDistribution or an array of shape ({self.pre.size}, {self.post.size})")
+
+    def size(self):
+        """Total number of synapses (known after the network is built; no communication)."""
+        if self.network.results is None:
+            raise ConfigurationError(f"{self}: size() is known after the first run()")
+        return self.network.results.projection_sizes[self.index]
+
+    def describe(self):
+        return {"label": self.label, "pre": self.pre.label, "post": self.post.label,
+                "receptor_type": self.receptor_type, **self.connector.describe(),
+                **self.synapse.describe()}

@@ -1,0 +1,85 @@
+"""Provenance: what each rank did, counted during the run, reported after every run."""
+
+import json
+import resource
+
+from spinn.runtime.simulator import PHASES
+
+
+def rank_provenance(sim, recorder, wall_seconds, steps):
+    """Plain dict of one rank's counters for the run that just ended (cumulative)."""
+    m = sim.matrix
+    local = sim.plan.local_cores(sim.comm.rank)
+    return {
+        "rank": sim.comm.rank,
+        "cores": int(local.size),
+        "neurons": int(sim.n_local),
+        "synapses": m.n_synapses,
+        "synapse_bytes": m.nbytes,
+        "bytes_per_synapse": m.nbytes / m.n_synapses if m.n_synapses else 0.0,
+        "synapse_index_bytes": m.index_nbytes,
+        "ring_buffer_bytes": int(sim.ring.nbytes),
+        "routing_entries_before": int(sim.plan.entries_before[sim.comm.rank]),
+        "routing_entries_after": len(sim.plan.tables[sim.comm.rank]),
+        **{k: int(v) for k, v in sim.counters.items()},
+        "spikes_recorded": int(recorder.spikes_recorded),
+        "worst_lateness_ms": float(sim.worst_lateness_ms),
+        "seconds": {k: float(sim.timers[k]) for k in PHASES},
+        "build_seconds": float(sim.build_seconds),
+        "run_wall_seconds": float(wall_seconds),
+        "simulated_ms": steps * sim.plan.dt,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
+
+
+def totals(per_rank):
+    """Whole-job figures from the per-rank dicts of one run."""
+    wall = max(p["run_wall_seconds"] for p in per_rank)
+    sim_ms = per_rank[0]["simulated_ms"]
+    keys = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spikes_emitted", "spikes_recorded",
+            "packets_sent", "packets_sent_remote", "packets_received", "synaptic_events",
+            "unrouted_packets", "population_table_misses", "overruns",
+            "routing_entries_before", "routing_entries_after", "cores")
+    t = {k: sum(p[k] for p in per_rank) for k in keys}
+    t.update(
+        ranks=len(per_rank), simulated_ms=sim_ms, wall_seconds=wall,
+        build_seconds=max(p["build_seconds"] for p in per_rank),
+        real_time_factor=wall / (sim_ms / 1000.0) if sim_ms else 0.0,
+        events_per_second=t["synaptic_events"] / wall if wall else 0.0,
+        worst_lateness_ms=max(p["worst_lateness_ms"] for p in per_rank),
+        peak_rss_mb_max=max(p["peak_rss_mb"] for p in per_rank),
+        bytes_per_synapse=t["synapse_bytes"] / t["synapses"] if t["synapses"] else 0.0,
+        seconds_max={k: max(p["seconds"][k] for p in per_rank) for k in PHASES},
+    )
+    return t
+
+
+def summary(per_rank):
+    t = totals(per_rank)
+    phase = ", ".join(f"{k} {v:.2f}" for k, v in t["seconds_max"].items())
+    lines = [
+        f"run: {t['simulated_ms']:g} ms on {t['ranks']} rank(s) in {t['wall_seconds']:.2f} s "
+        f"(real-time factor {t['real_time_factor']:.2f}); build {t['build_seconds']:.2f} s",
+        f"  spikes {t['spikes_emitted']:,} emitted, {t['spikes_recorded']:,} recorded; "
+        f"packets {t['packets_sent']:,} sent ({t['packets_sent_remote']:,} to other ranks); "
+        f"synaptic events {t['synaptic_events']:,} ({t['events_per_second'] / 1e6:.1f} M/s)",
+        f"  synapses {t['synapses']:,} in {t['synapse_bytes'] / 2**20:.1f} MiB "
+        f"({t['bytes_per_synapse']:.2f} B/synapse, row index "
+        f"{t['synapse_index_bytes'] / 2**20:.1f} MiB); routing entries "
+        f"{t['routing_entries_before']} → {t['routing_entries_after']}; peak RSS "
+        f"{t['peak_rss_mb_max']:.0f} MB/rank",
+        f"  slowest rank's seconds: {phase}",
+    ]
+    if t["overruns"]:
+        lines.append(f"  WARNING: {t['overruns']} tick overruns (worst {t['worst_lateness_ms']:.2f}"
+                     f" ms late): the run fell behind real time")
+    if t["unrouted_packets"] or t["population_table_misses"]:
+        lines.append(f"  note: {t['unrouted_packets']} packets had no route (sources without "
+                     f"targets), {t['population_table_misses']} population-table misses")
+    return "\n".join(lines)
+
+
+def write_provenance(path, runs):
+    """runs: list of per-run lists of per-rank dicts."""
+    with open(path, "w") as f:
+        json.dump({"runs": [{"ranks": r, "totals": totals(r)} for r in runs]}, f, indent=1)

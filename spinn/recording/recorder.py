@@ -1,0 +1,84 @@
+"""Per-rank recorder: attached to a RankSimulator, it copies recorded spikes and state samples
+out of every tick and hands the new data over at the end of each run()."""
+
+import numpy as np
+
+from spinn.kernels.record import record_spikes
+
+
+class Recorder:
+    def __init__(self, sim):
+        self.sim = sim
+        self.rec_mask = np.zeros(sim.n_local, bool)
+        self.spike_steps, self.spike_gids = [], []
+        self.samples = {}  # (pop index, var) → list of float64[T, k] blocks
+        self.sample_steps = {}  # (pop index, var) → list of int64[T] (sample time in steps)
+        self.spikes_recorded = 0
+        for g in sim.groups:
+            rec = g.pop.recording
+            if "spikes" in rec:
+                self.rec_mask[g.base: g.base + g.n] = _selected(g.index, rec["spikes"][0])
+            variables = [v for v in rec if v != "spikes"]
+            if not variables:
+                continue
+            chosen = np.zeros(g.n, bool)
+            for v in variables:
+                chosen |= _selected(g.index, rec[v][0])
+            state_names = list(g.celltype.state)
+            g.rec_vars = variables
+            g.rec_state = np.array([state_names.index(v) for v in variables], np.int64)
+            g.rec_lid = np.flatnonzero(chosen).astype(np.int64)
+            g.rec_buf = np.zeros((sim.plan.tick_steps, len(variables), g.rec_lid.size))
+            for q, v in enumerate(variables):
+                key = (g.pop.index, v)
+                # the initial value is the sample at t = 0 (as PyNN reports it)
+                self.samples[key] = [g.S[g.rec_state[q], g.rec_lid][None, :].copy()]
+                self.sample_steps[key] = [np.zeros(1, np.int64)]
+        self._steps_buf = np.empty(1024, np.int64)
+        self._gids_buf = np.empty(1024, np.int64)
+
+    def collect(self, sim, t0, k, n_out):
+        if self.rec_mask.any() and n_out:
+            args = (sim.out, 0, n_out, sim.plan.index_bits, sim.plan.core_gid_lo,
+                    sim.core_base, self.rec_mask, t0)
+            n = record_spikes(*args, self._steps_buf, self._gids_buf, 0)
+            if n > self._steps_buf.size:
+                self._steps_buf = np.empty(2 * n, np.int64)
+                self._gids_buf = np.empty(2 * n, np.int64)
+                n = record_spikes(*args, self._steps_buf, self._gids_buf, 0)
+            if n:
+                self.spike_steps.append(self._steps_buf[:n].copy())
+                self.spike_gids.append(self._gids_buf[:n].copy())
+                self.spikes_recorded += n
+        for g in sim.groups:
+            for q, v in enumerate(g.rec_vars):
+                every = g.pop.recording[v][1]
+                steps = t0 + np.arange(1, k + 1)
+                rows = np.flatnonzero(steps % every == 0)
+                if rows.size:
+                    key = (g.pop.index, v)
+                    self.samples[key].append(g.rec_buf[rows, q, :].copy())
+                    self.sample_steps[key].append(steps[rows])
+
+    def take(self):
+        """New data since the last take(): (spike steps, spike gids, {key: (ids, steps, values)})."""
+        steps = np.concatenate(self.spike_steps) if self.spike_steps else np.empty(0, np.int64)
+        gids = np.concatenate(self.spike_gids) if self.spike_gids else np.empty(0, np.int64)
+        self.spike_steps, self.spike_gids = [], []
+        state = {}
+        for g in self.sim.groups:
+            for v in g.rec_vars:
+                key = (g.pop.index, v)
+                ids_all = g.index[g.rec_lid]
+                wanted = _selected(ids_all, g.pop.recording[v][0])
+                values = np.concatenate(self.samples[key])[:, wanted]
+                state[key] = (ids_all[wanted], np.concatenate(self.sample_steps[key]), values)
+                self.samples[key], self.sample_steps[key] = [], []
+        return steps, gids, state
+
+
+def _selected(pop_index, indices):
+    """bool mask over pop_index: which are in ``indices`` (None = all)."""
+    if indices is None:
+        return np.ones(pop_index.size, bool)
+    return np.isin(pop_index, indices)

@@ -1,0 +1,1 @@
+"""Per-rank runtime: communicator, build of the rank's state, the tick loop."""

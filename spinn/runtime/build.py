@@ -1,0 +1,215 @@
+"""Build one rank's state from the plan: neuron groups and the synaptic matrix.
+
+Every random number drawn here comes from a stream keyed by what it describes —
+(seed, purpose, population, core) or (seed, purpose, projection, post core) — never by rank,
+so any rank count builds the same network.
+"""
+
+import numpy as np
+
+from spinn.kernels.deliver import pack_words
+from spinn.kernels.rng import seed_state
+from spinn.model.connectors import ConnectContext
+from spinn.model.random import RandomDistribution
+
+PURPOSE_CONNECT, PURPOSE_PARAM, PURPOSE_INIT, PURPOSE_POISSON, PURPOSE_SPLIT = 1, 2, 3, 4, 5
+N_RECEPTORS = 2
+
+
+def stream(seed, *key):
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *key])))
+
+
+class Group:
+    """The local neurons of one population on this rank (rank-local [base, base + n))."""
+
+    def __init__(self, pop, cores, core_lo, core_hi, base):
+        self.pop, self.celltype = pop, pop.celltype
+        self.cores = cores                                   # global core ids, ascending
+        self.core_lo, self.core_hi = core_lo, core_hi        # population-relative bounds
+        self.core_bounds = np.concatenate([[0], np.cumsum(core_hi - core_lo)]).astype(np.int64)
+        self.base = int(base)
+        self.n = int(self.core_bounds[-1])
+        self.index = np.concatenate([np.arange(lo, hi) for lo, hi in zip(core_lo, core_hi)])
+        self.rec_state = np.empty(0, np.int64)
+        self.rec_lid = np.empty(0, np.int64)
+        self.rec_buf = np.empty((1, 0, 0))
+        self.rec_vars = []
+
+
+def per_core_values(value, seed, purpose, pop_index, name_index, cores, core_lo, core_hi):
+    """float64[n] for the group's neurons from a scalar, a per-neuron array or a
+    distribution (one stream per (population, core, variable))."""
+    if isinstance(value, RandomDistribution):
+        return np.concatenate([
+            value.draw(stream(seed, purpose, pop_index, int(c), name_index), int(hi - lo))
+            for c, lo, hi in zip(cores, core_lo, core_hi)])
+    if np.ndim(value) == 0:
+        return np.full(int(np.sum(core_hi - core_lo)), float(value))
+    value = np.asarray(value, np.float64)
+    return np.concatenate([value[lo:hi] for lo, hi in zip(core_lo, core_hi)])
+
+
+def build_group(network, plan, pop, cores, base, keys):
+    dt, seed = network.dt, network.seed
+    g = Group(pop, cores, plan.core_lo[cores], plan.core_hi[cores], base)
+    g.keys = keys
+    ct = pop.celltype
+    args = (seed, PURPOSE_PARAM, pop.index)
+    if ct.name == "SpikeSourceArray":
+        build_array_events(g, dt)
+        g.S = np.empty((0, g.n))
+        g.C = np.empty((0, g.n))
+        return g
+    P = {name: per_core_values(ct.values[name], *args, i, g.cores, g.core_lo, g.core_hi)
+         for i, name in enumerate(ct.parameters)}
+    g.C = np.ascontiguousarray(ct.prepare(P, dt), dtype=np.float64)
+    g.S = np.zeros((len(ct.state), g.n))
+    for i, (name, st) in enumerate(ct.state.items()):
+        init = pop.initial_values.get(name, st.initial)
+        if isinstance(init, str):
+            g.S[i] = P[init]
+        else:
+            g.S[i] = per_core_values(init, seed, PURPOSE_INIT, pop.index, i, g.cores,
+                                     g.core_lo, g.core_hi)
+    if ct.name == "SpikeSourcePoisson":
+        g.rng_state = np.stack([seed_state(seed, PURPOSE_POISSON, pop.index, int(c))
+                                for c in g.cores]) if g.cores.size else np.zeros((0, 2),
+                                                                                 np.uint64)
+    return g
+
+
+def build_array_events(g, dt):
+    steps, lids, counts = [], [], []
+    for k in range(g.cores.size):
+        s, i, c = g.celltype.events(int(g.core_lo[k]), int(g.core_hi[k]), dt)
+        steps.append(s)
+        lids.append(i + g.core_bounds[k])
+        counts.append(c)
+    steps, lids, counts = (np.concatenate(x) for x in (steps, lids, counts))
+    order = np.lexsort((lids, steps))
+    g.ev_step = steps[order].astype(np.int64)
+    g.ev_lid = lids[order].astype(np.int64)
+    g.ev_count = np.minimum(counts[order], 0xFFFF).astype(np.int64)
+    g.cursor = np.zeros(1, np.int64)
+
+
+class SynapticMatrix:
+    """Rows of this rank's post cores, looked up by source core (see kernels/deliver.py)."""
+
+    def __init__(self, n_cores):
+        self.mpt_lo = np.zeros(n_cores, np.int64)
+        self.mpt_hi = np.zeros(n_cores, np.int64)
+        self.blk_post_base = np.empty(0, np.int64)
+        self.blk_row_base = np.empty(0, np.int64)
+        self.row_ptr = np.zeros(1, np.int64)
+        self.syn_word = np.empty(0, np.uint32)
+        self.syn_weight = np.empty(0, np.float32)
+        self.projection_counts = None
+
+    @property
+    def n_synapses(self):
+        return int(self.syn_word.size)
+
+    @property
+    def nbytes(self):
+        """Bytes of the synapses themselves: 8 per synapse."""
+        return int(self.syn_word.nbytes + self.syn_weight.nbytes)
+
+    @property
+    def index_nbytes(self):
+        """Bytes of the row index (row pointers, blocks, master population table)."""
+        return int(self.row_ptr.nbytes + self.blk_post_base.nbytes + self.blk_row_base.nbytes
+                   + self.mpt_lo.nbytes + self.mpt_hi.nbytes)
+
+
+def generate_core_synapses(network, plan, core, caches):
+    """Synapses onto one post core from every projection into its population, in
+    projection order: (pre_gid int64, index int64, weight float32, delay int64, receptor)."""
+    pop = network.populations[plan.core_pop[core]]
+    lo, hi = int(plan.core_lo[core]), int(plan.core_hi[core])
+    post_bounds = {}
+    parts = []
+    counts = {}
+    for proj in network.projections:
+        if proj.post is not pop:
+            continue
+        if pop.index not in post_bounds:
+            mine = plan.core_pop == pop.index
+            post_bounds[pop.index] = np.append(plan.core_lo[mine], pop.size).astype(np.int64)
+        rng = stream(network.seed, PURPOSE_CONNECT, proj.index, int(core))
+        ctx = ConnectContext(
+            str(proj), proj.pre.size, pop.size, lo, hi, proj.pre is pop, rng,
+            lambda *key, _p=proj: stream(network.seed, PURPOSE_SPLIT, _p.index, *key),
+            post_bounds[pop.index], caches.setdefault(proj.index, {}))
+        pre, post, columns = proj.connector.connect(ctx)
+        n = pre.size
+        counts[proj.index] = n
+        w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0)
+        d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt)
+        d_steps = np.maximum(np.round(d / network.dt), 1).astype(np.int64)
+        parts.append((proj.pre.gid_lo + pre, post - lo,
+                      (proj.sign * w).astype(np.float32), d_steps,
+                      np.full(n, proj.receptor, np.int64)))
+    if not parts:
+        empty = np.empty(0, np.int64)
+        return (empty, empty, np.empty(0, np.float32), empty, empty), counts
+    return tuple(np.concatenate(x) for x in zip(*parts)), counts
+
+
+def synapse_values(proj, name, columns, rng, pre, post, default):
+    if name in columns:
+        return np.asarray(columns[name], np.float64)
+    value = getattr(proj.synapse, name)
+    if value is None:
+        return np.full(pre.size, default)
+    if isinstance(value, RandomDistribution):
+        return value.draw(rng, pre.size)
+    if np.ndim(value) == 0:
+        return np.full(pre.size, float(value))
+    return np.asarray(value, np.float64)[pre, post]
+
+
+def build_synapses(network, plan, local_cores, core_base):
+    """The SynapticMatrix of this rank: rows per (source neuron, local post core)."""
+    mat = SynapticMatrix(plan.n_cores)
+    blocks = []  # (pre core, post core, row counts, words, weights)
+    caches = {}
+    proj_counts = np.zeros(len(network.projections), np.int64)
+    core_gid_lo = plan.core_gid_lo
+    for core in local_cores:
+        (pre_gid, idx, w, d, rec), counts = generate_core_synapses(network, plan, core, caches)
+        for k, v in counts.items():
+            proj_counts[k] += v
+        if pre_gid.size == 0:
+            continue
+        order = np.argsort(pre_gid, kind="stable")
+        pre_gid, idx, w, d, rec = pre_gid[order], idx[order], w[order], d[order], rec[order]
+        pre_core = np.searchsorted(core_gid_lo, pre_gid, side="right") - 1
+        words = pack_words(idx, rec, d)
+        cut = np.flatnonzero(np.diff(pre_core)) + 1
+        for seg_lo, seg_hi in zip(np.r_[0, cut], np.r_[cut, pre_gid.size]):
+            c = int(pre_core[seg_lo])
+            size = int(plan.core_hi[c] - plan.core_lo[c])
+            rows = np.bincount(pre_gid[seg_lo:seg_hi] - core_gid_lo[c], minlength=size)
+            blocks.append((c, int(core), rows, words[seg_lo:seg_hi], w[seg_lo:seg_hi]))
+    blocks.sort(key=lambda b: (b[0], b[1]))
+    n_blocks = len(blocks)
+    mat.blk_post_base = np.array([core_base[b[1]] for b in blocks], np.int64)
+    row_counts = [b[2] for b in blocks]
+    mat.blk_row_base = np.zeros(n_blocks, np.int64)
+    if n_blocks:
+        sizes = np.array([r.size + 1 for r in row_counts])
+        mat.blk_row_base[1:] = np.cumsum(sizes)[:-1]
+        syn_offset = np.concatenate([[0], np.cumsum([b[3].size for b in blocks])])
+        mat.row_ptr = np.concatenate([
+            off + np.concatenate([[0], np.cumsum(r)]) for off, r in zip(syn_offset, row_counts)
+        ]).astype(np.int64)
+        mat.syn_word = np.concatenate([b[3] for b in blocks]).astype(np.uint32)
+        mat.syn_weight = np.concatenate([b[4] for b in blocks]).astype(np.float32)
+        src = np.array([b[0] for b in blocks], np.int64)
+        first = np.searchsorted(src, np.arange(plan.n_cores), side="left")
+        last = np.searchsorted(src, np.arange(plan.n_cores), side="right")
+        mat.mpt_lo, mat.mpt_hi = first.astype(np.int64), last.astype(np.int64)
+    mat.projection_counts = proj_counts
+    return mat

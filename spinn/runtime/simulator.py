@@ -1,0 +1,155 @@
+"""The tick loop of one rank.
+
+Invariants of ``run`` (every rank, every tick of k ≤ tick_steps steps starting at step T0):
+
+1. update: each local group advances k steps in one compiled call, reading and clearing ring
+   slots T0 .. T0+k-1, and appends its spikes as packets sorted by (step, key);
+2. the groups' runs are merged into one (step, key)-sorted list; recorded spikes are copied;
+3. route: each packet matches the rank's table → one copy per destination rank;
+4. exchange: one MPI Alltoallv per tick, every rank takes part (even with nothing to send);
+5. deliver: the per-source-rank runs are merged into canonical (step, key) order and each
+   synapse adds into slot (T0 + step + delay) & mask.  Since delay ≥ tick_steps ≥ k, nothing
+   lands in a slot that was already read, and the canonical order makes every floating-point
+   sum identical for any rank count.
+"""
+
+import time
+
+import numpy as np
+
+from spinn.kernels.deliver import deliver_packets
+from spinn.kernels.packets import merge_runs, route_packets
+from spinn.kernels.record import record_spikes
+from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
+
+PHASES = ("update", "route", "exchange", "deliver", "record")
+
+
+class RankSimulator:
+    def __init__(self, network, plan, comm):
+        self.network, self.plan, self.comm = network, plan, comm
+        t0 = time.perf_counter()
+        rank = comm.rank
+        local = plan.local_cores(rank)
+        sizes = plan.core_hi[local] - plan.core_lo[local]
+        self.core_base = np.full(plan.n_cores, -1, np.int64)
+        self.core_base[local] = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if local.size \
+            else np.empty(0, np.int64)
+        self.n_local = int(sizes.sum())
+        self.groups = []
+        for pop in network.populations:
+            cores = local[plan.core_pop[local] == pop.index]
+            if cores.size == 0:
+                continue
+            keys = np.concatenate([
+                plan.core_key[c] + np.arange(plan.core_hi[c] - plan.core_lo[c], dtype=np.uint32)
+                for c in cores]).astype(np.uint32)
+            self.groups.append(build_group(network, plan, pop, cores,
+                                           self.core_base[cores[0]], keys))
+        self.matrix = build_synapses(network, plan, local, self.core_base)
+        self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
+        self.slot_mask = plan.n_slots - 1
+        self._setup_routing()
+        self._setup_buffers()
+        self.recorder = None  # attached by spinn.recording; collect() runs after each update
+        self.step = 0
+        self.counters = {k: 0 for k in (
+            "spikes_emitted", "packets_sent", "packets_sent_remote", "packets_received",
+            "synaptic_events", "unrouted_packets", "population_table_misses", "ticks",
+            "overruns")}
+        self.timers = {k: 0.0 for k in PHASES}
+        self.worst_lateness_ms = 0.0
+        self.build_seconds = time.perf_counter() - t0
+
+    def _setup_routing(self):
+        table = self.plan.tables[self.comm.rank]
+        n = len(table)
+        self.t_keys = np.array([e[0] for e in table], np.uint32)
+        self.t_masks = np.array([e[1] for e in table], np.uint32)
+        self.t_routes = np.zeros((n, self.comm.size), np.uint8)
+        for i, (_, _, route) in enumerate(table):
+            self.t_routes[i, list(route)] = 1
+        self.max_fanout = int(self.t_routes.sum(axis=1).max()) if n else 0
+
+    def _setup_buffers(self):
+        tick = self.plan.tick_steps
+        cap = sum(g.n for g in self.groups) * tick + 1
+        self.out = np.empty(cap, np.uint64)
+        self.tmp = np.empty(cap, np.uint64)
+        self.send = np.empty(cap * max(self.max_fanout, 1), np.uint64)
+        self.send_counts = np.zeros(self.comm.size, np.int64)
+        self.run_bounds = np.zeros(len(self.groups) + 1, np.int64)
+        self.recv_tmp = np.empty(1024, np.uint64)
+
+    # ---- the loop -------------------------------------------------------------------
+    def run(self, n_steps, realtime=False, callback=None):
+        """Advance n_steps; ``callback(step)`` runs on every rank after each tick."""
+        plan, comm, ring, timers = self.plan, self.comm, self.ring, self.timers
+        c = self.counters
+        m = self.matrix
+        clock = time.perf_counter
+        wall0 = clock()
+        end = self.step + n_steps
+        while self.step < end:
+            k = min(plan.tick_steps, end - self.step)
+            t0 = self.step
+            a = clock()
+            n_out = 0
+            for i, g in enumerate(self.groups):
+                self.run_bounds[i] = n_out
+                n_out = g.celltype.tick(g, ring, t0, self.slot_mask, k, self.out, n_out)
+            self.run_bounds[-1] = n_out
+            b = clock()
+            if self.recorder is not None:
+                self.recorder.collect(self, t0, k, n_out)
+            b2 = clock()
+            local = merge_runs(self.out, self.run_bounds, self.tmp)
+            spikes, unrouted = route_packets(local, n_out, self.t_keys, self.t_masks,
+                                             self.t_routes, self.send, self.send_counts)
+            c["spikes_emitted"] += int(spikes)
+            c["unrouted_packets"] += int(unrouted)
+            d = clock()
+            recv, rcounts = comm.alltoallv(self.send, self.send_counts)
+            e = clock()
+            n_recv = int(rcounts.sum())
+            if n_recv > self.recv_tmp.size:
+                self.recv_tmp = np.empty(2 * n_recv, np.uint64)
+            bounds = np.concatenate([[0], np.cumsum(rcounts)]).astype(np.int64)
+            merged = merge_runs(np.array(recv), bounds, self.recv_tmp)
+            events, misses = deliver_packets(
+                merged, n_recv, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
+                m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, ring, self.slot_mask)
+            f = clock()
+            timers["update"] += b - a
+            timers["record"] += b2 - b
+            timers["route"] += d - b2
+            timers["exchange"] += e - d
+            timers["deliver"] += f - e
+            c["packets_sent"] += int(self.send_counts.sum())
+            c["packets_sent_remote"] += int(self.send_counts.sum()
+                                            - self.send_counts[comm.rank])
+            c["packets_received"] += n_recv
+            c["synaptic_events"] += int(events)
+            c["population_table_misses"] += int(misses)
+            c["ticks"] += 1
+            self.step += k
+            if callback is not None:
+                callback(self.step)
+            if realtime:
+                done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
+                self._pace(wall0 + done_s * self.network.time_scale_factor)
+        return clock() - wall0
+
+    def _pace(self, deadline):
+        """Wait for the tick's deadline; a tick that ends after it is an overrun."""
+        now = time.perf_counter()
+        late = now - deadline
+        if late > 0:
+            self.counters["overruns"] += 1
+            self.worst_lateness_ms = max(self.worst_lateness_ms, late * 1000.0)
+            return
+        if deadline - now > 0.002:
+            time.sleep(deadline - now - 0.001)
+        while time.perf_counter() < deadline:
+            pass
+

@@ -1,0 +1,57 @@
+"""Shared pytest configuration.
+
+Under MPI a failure on one rank would hang the others at their next collective, so a
+failed test on a multi-rank run aborts the whole job (see /work/shared/PLATFORM.md).
+mpi4py is only imported when it is already loaded or --with-mpi was given, so plain
+unit runs never initialise MPI.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+
+def _mpi(config: pytest.Config | None = None):
+    """Return mpi4py.MPI if MPI may be used here, else None (never forces MPI init)."""
+    with_mpi = False
+    if config is not None:
+        try:
+            with_mpi = bool(config.getoption("--with-mpi"))
+        except ValueError:  # pytest-mpi not installed
+            with_mpi = False
+    if "mpi4py" not in sys.modules and not with_mpi:
+        return None
+    try:
+        from mpi4py import MPI
+    except (ImportError, RuntimeError):
+        return None
+    return MPI
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    MPI = _mpi(item.config)
+    if MPI is None or not MPI.Is_initialized() or MPI.Is_finalized():
+        return
+    comm = MPI.COMM_WORLD
+    if comm.Get_size() <= 1:
+        return
+    sys.stderr.write(f"[rank {comm.Get_rank()}] FAILED {item.nodeid}:\n{report.longrepr}\n")
+    sys.stderr.flush()
+    comm.Abort(1)
+
+
+@pytest.fixture(scope="session")
+def mpi_comm(request):
+    """MPI.COMM_WORLD; skips the test when mpi4py/MPI is unavailable."""
+    try:
+        from mpi4py import MPI
+    except (ImportError, RuntimeError) as exc:
+        pytest.skip(f"MPI unavailable: {exc}")
+    return MPI.COMM_WORLD
