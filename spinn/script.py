@@ -1,0 +1,47 @@
+"""Helpers shared by example scripts: the common command line and the common ending."""
+
+import argparse
+
+import numpy as np
+
+
+def example_parser(description, duration_ms=1000.0):
+    """--duration MS, --scale S, --seed N, --out DIR (plus whatever the example adds)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--duration", type=float, default=duration_ms, help="biological time (ms)")
+    p.add_argument("--scale", type=float, default=1.0, help="scales the number of neurons")
+    p.add_argument("--seed", type=int, default=12345, help="seed of every random stream")
+    p.add_argument("--out", default=None, help="output directory (spikes.h5, provenance.json, "
+                                                "raster.png)")
+    p.add_argument("--quiet", action="store_true", help="no mapping/run summaries")
+    return p
+
+
+def isi_cv(times_ms, ids):
+    """Mean coefficient of variation of inter-spike intervals over neurons with ≥ 3 spikes."""
+    if ids.size == 0:
+        return float("nan")
+    order = np.lexsort((times_ms, ids))
+    t, i = times_ms[order], ids[order]
+    same = i[1:] == i[:-1]
+    isi = np.diff(t)[same]
+    owner = i[1:][same]
+    if isi.size == 0:
+        return float("nan")
+    uniq, inv, counts = np.unique(owner, return_inverse=True, return_counts=True)
+    mean = np.bincount(inv, isi) / counts
+    var = np.bincount(inv, isi**2) / counts - mean**2
+    ok = counts >= 2
+    return float(np.mean(np.sqrt(np.maximum(var[ok], 0)) / mean[ok])) if ok.any() else float("nan")
+
+
+def report_rates(sim, populations, duration_ms):
+    """Print each population's mean rate and ISI CV on rank 0; return {label: rate}."""
+    rates = {}
+    for pop in populations:
+        s = pop.get_spikes()
+        rates[pop.label] = pop.mean_rate(0.0, duration_ms)
+        if sim.rank() == 0:
+            print(f"  {pop.label:>8}: {rates[pop.label]:7.2f} Hz, ISI CV "
+                  f"{isi_cv(s.times_ms, s.ids):.2f}, {s.ids.size} spikes", flush=True)
+    return rates
