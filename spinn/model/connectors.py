@@ -168,7 +168,7 @@ class FixedNumberPostConnector(Connector):
 
     Distributed generation: how many of a pre neuron's n targets fall in each post core is a
     multinomial (with replacement) or multivariate hypergeometric (without) split, drawn from a
-    stream keyed by (projection, pre core) — the same on every rank; which targets inside a
+    stream keyed by the projection alone — the same on every rank; which targets inside a
     core is drawn from that core's own stream.
     """
 
@@ -177,7 +177,16 @@ class FixedNumberPostConnector(Connector):
         self.allow_self_connections = bool(allow_self_connections)
         self.with_replacement = bool(with_replacement)
 
-    check = FixedNumberPreConnector.check
+    def check(self, owner, pre_size, post_size):
+        if self.n < 0:
+            raise ConfigurationError(f"{owner}: FixedNumberPostConnector n = {self.n} < 0")
+        available = post_size - (0 if self.allow_self_connections else 1)
+        if not self.with_replacement and self.n > available:
+            raise ConfigurationError(
+                f"{owner}: FixedNumberPostConnector n = {self.n} exceeds the {available} "
+                f"available post neurons without replacement; lower n or set "
+                f"with_replacement=True"
+            )
 
     def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
         return self.n > 0
@@ -191,7 +200,7 @@ class FixedNumberPostConnector(Connector):
             return ctx.cache["splits"]
         bounds = ctx.post_core_bounds
         sizes = np.diff(bounds)
-        rng = ctx.stream("split")
+        rng = ctx.stream()
         exclude_self = ctx.same_population and not self.allow_self_connections
         out = np.empty((ctx.pre_size, sizes.size), np.int64)
         core_of = np.searchsorted(bounds, np.arange(ctx.pre_size), side="right") - 1
