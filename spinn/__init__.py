@@ -44,5 +44,5 @@ from spinn.model.connectors import (  # noqa: E402
     FromListConnector,
     OneToOneConnector,
 )
-from spinn.model.random import RandomDistribution  # noqa: E402
+from spinn.distributions import RandomDistribution  # noqa: E402
 from spinn.model.synapses import StaticSynapse  # noqa: E402

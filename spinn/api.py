@@ -135,12 +135,13 @@ def run(duration, realtime=False, callbacks=None, progress=True):
 
     wall = _guarded(net, "run", lambda: sim.run(
         n_steps, realtime, on_tick if (calls or report) else None))
+    mine = prov.rank_provenance(sim, sim.recorder, wall, n_steps)
     new = sim.recorder.take()
     steps = net.comm.allgatherv(new[0])
     gids = net.comm.allgatherv(new[1])
     net.results.add(steps, gids, net.comm.allgather(new[2]))
     net.results.simulated_steps = sim.step
-    per_rank = net.comm.allgather(prov.rank_provenance(sim, sim.recorder, wall, n_steps))
+    per_rank = net.comm.allgather(mine)
     net.runs.append(per_rank)
     net.results.provenance = net.runs
     say(net, prov.summary(per_rank))
@@ -180,7 +181,8 @@ def provenance():
 
 
 def write_results(out_dir, title=None):
-    """Write out_dir/spikes.h5 (SONATA), provenance.json and raster.png on rank 0.
+    """Write out_dir/spikes.h5 (SONATA), provenance.json, raster.png and the mapping plan
+    (plan.msgpack) on rank 0.
 
     Local to each rank (rank 0 writes, the others return at once): no communication.
     Raises SimulationError if the file would hold fewer spikes than were recorded.
@@ -200,8 +202,11 @@ def write_results(out_dir, title=None):
                               f"recorded; recording lost data")
     paths = {"spikes": os.path.join(out_dir, "spikes.h5"),
              "provenance": os.path.join(out_dir, "provenance.json"),
-             "raster": os.path.join(out_dir, "raster.png")}
+             "raster": os.path.join(out_dir, "raster.png"),
+             "plan": os.path.join(out_dir, "plan.msgpack")}
     write_spikes(paths["spikes"], spikes)
+    with open(paths["plan"], "wb") as f:
+        f.write(net.plan.to_msgpack())
     prov.write_provenance(paths["provenance"], net.runs)
     with open(paths["provenance"]) as f:
         import json

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinn.errors import ConfigurationError
-from spinn.model.random import RandomDistribution
+from spinn.distributions import RandomDistribution
 
 
 @dataclass(frozen=True)
@@ -168,13 +168,21 @@ def fix_hint(name, param):
 
 
 def check_reset_below_threshold(owner, values):
+    """v_reset < v_thresh for every neuron; a distribution is judged by its support."""
     reset, thresh = values["v_reset"], values["v_thresh"]
-    try:
-        bad = np.any(np.asarray(reset) >= np.asarray(thresh))
-    except TypeError:  # a RandomDistribution: checked by its bounds alone
-        return
-    if bad:
+    drawn = isinstance(reset, RandomDistribution) or isinstance(thresh, RandomDistribution)
+    if isinstance(reset, RandomDistribution):
+        reset = reset.support()[1]
+    if isinstance(thresh, RandomDistribution):
+        thresh = thresh.support()[0]
+    reset, thresh = np.broadcast_arrays(np.asarray(reset, np.float64),
+                                        np.asarray(thresh, np.float64))
+    bad = np.flatnonzero(reset.ravel() >= thresh.ravel())
+    if bad.size:
+        i = bad[0]
+        where = f" (neuron {i})" if reset.ndim else (
+            " (bounds of the distributions)" if drawn else "")
         raise ConfigurationError(
-            f"{owner}: v_reset ({np.min(reset):g} mV) must be below v_thresh "
-            f"({np.max(thresh):g} mV); lower v_reset or raise v_thresh"
+            f"{owner}: v_reset {reset.ravel()[i]:g} mV must be below v_thresh "
+            f"{thresh.ravel()[i]:g} mV{where}; lower v_reset or raise v_thresh"
         )

@@ -22,7 +22,9 @@ class SpikeSourceArray(CellType):
     receptors = ()
     is_source = True
 
-    def __init__(self, spike_times=()):
+    def __init__(self, spike_times=(), **unknown):
+        if unknown:
+            super().__init__(**unknown)  # raises: unknown parameter, listing the valid ones
         self.values = {"spike_times": spike_times}
 
     def check(self, owner, size):

@@ -12,7 +12,7 @@ from spinn.dynamics import REGISTRY
 from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
 from spinn.model.connectors import Connector
-from spinn.model.random import RandomDistribution
+from spinn.distributions import RandomDistribution
 from spinn.model.synapses import StaticSynapse
 
 MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)
@@ -80,7 +80,7 @@ class Population:
         if isinstance(cellclass, str):
             cellclass = REGISTRY.get(cellclass, cellclass)
         if isinstance(cellclass, type) and issubclass(cellclass, CellType):
-            cellclass = cellclass(**(cellparams or {}))
+            cellclass = self._make_celltype(cellclass, cellparams or {})
         elif cellparams:
             raise ConfigurationError(
                 f"{self}: cellparams given with an already-constructed cell type; pass the "
@@ -111,6 +111,13 @@ class Population:
     def __str__(self):
         return f"Population '{self.label}'"
 
+    def _make_celltype(self, cls, params):
+        """cls(**params), naming this population in a bad-parameter error."""
+        try:
+            return cls(**params)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{self}: {exc}") from None
+
     def __len__(self):
         return self.size
 
@@ -132,7 +139,7 @@ class Population:
     def set(self, **params):
         """Change parameter values before the first run."""
         self._check_not_built("set()")
-        trial = type(self.celltype)(**{**self.celltype.values, **params})
+        trial = self._make_celltype(type(self.celltype), {**self.celltype.values, **params})
         trial.check(str(self), self.size)
         self.celltype = trial
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from spinn.model.random import RandomDistribution
+from spinn.distributions import RandomDistribution
 
 
 class StaticSynapse:

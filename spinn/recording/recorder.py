@@ -65,6 +65,7 @@ class Recorder:
         steps = np.concatenate(self.spike_steps) if self.spike_steps else np.empty(0, np.int64)
         gids = np.concatenate(self.spike_gids) if self.spike_gids else np.empty(0, np.int64)
         self.spike_steps, self.spike_gids = [], []
+        self.spikes_recorded = 0
         state = {}
         for g in self.sim.groups:
             for v in g.rec_vars:

@@ -85,6 +85,13 @@ class MPIComm:
 
     def allreduce(self, x, op="sum"):
         ops = {"sum": self._MPI.SUM, "max": self._MPI.MAX, "min": self._MPI.MIN}
+        if isinstance(x, np.ndarray) and x.ndim:
+            # element-wise, as LocalComm/ThreadComm do (the pickle-based lower-case call
+            # cannot take max/min of arrays)
+            x = np.ascontiguousarray(x)
+            out = np.empty_like(x)
+            self.comm.Allreduce(x, out, op=ops[op])
+            return out
         return self.comm.allreduce(x, op=ops[op])
 
     def barrier(self):

@@ -53,12 +53,7 @@ class RankSimulator:
         self._setup_buffers()
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
         self.step = 0
-        self.counters = {k: 0 for k in (
-            "spikes_emitted", "packets_sent", "packets_sent_remote", "packets_received",
-            "synaptic_events", "unrouted_packets", "population_table_misses", "ticks",
-            "overruns")}
-        self.timers = {k: 0.0 for k in PHASES}
-        self.worst_lateness_ms = 0.0
+        self._reset_counters()
         self.build_seconds = time.perf_counter() - t0
 
     def _setup_routing(self):
@@ -81,9 +76,19 @@ class RankSimulator:
         self.run_bounds = np.zeros(len(self.groups) + 1, np.int64)
         self.recv_tmp = np.empty(1024, np.uint64)
 
+    def _reset_counters(self):
+        """Provenance counters and phase timers cover one run() each."""
+        self.counters = {k: 0 for k in (
+            "spikes_emitted", "packets_sent", "packets_sent_remote", "packets_received",
+            "synaptic_events", "unrouted_packets", "population_table_misses", "ticks",
+            "overruns")}
+        self.timers = {k: 0.0 for k in PHASES}
+        self.worst_lateness_ms = 0.0
+
     # ---- the loop -------------------------------------------------------------------
     def run(self, n_steps, realtime=False, callback=None):
         """Advance n_steps; ``callback(step)`` runs on every rank after each tick."""
+        self._reset_counters()
         plan, comm, ring, timers = self.plan, self.comm, self.ring, self.timers
         c = self.counters
         m = self.matrix

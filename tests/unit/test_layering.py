@@ -1,0 +1,52 @@
+"""The package's folders are its architecture: imports point only backwards along the flow."""
+
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2] / "spinn"
+# Lower layers never import higher ones.  Same layer may import itself.
+LAYERS = ["errors", "distributions", "kernels", "dynamics", "model", "mapping", "runtime",
+          "recording", "api", "script", "cli", "__init__"]
+
+
+def layer_of(module):
+    head = module.split(".")[1] if module.startswith("spinn.") else module
+    return LAYERS.index(head)
+
+
+def spinn_imports(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("spinn"):
+            yield node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("spinn"):
+                    yield alias.name
+
+
+MODULES = sorted(p for p in ROOT.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_backwards(path):
+    """A module imports only from its own layer or layers before it in the data flow."""
+    rel = path.relative_to(ROOT).with_suffix("")
+    me = layer_of("spinn." + ".".join(rel.parts)) if rel.parts[0] != "__init__" else \
+        LAYERS.index("__init__")
+    for module in spinn_imports(path):
+        if module == "spinn":
+            continue
+        assert layer_of(module) <= me, f"{rel} (layer {LAYERS[me]}) imports {module}"
+
+
+def test_only_comm_imports_mpi4py():
+    """Only spinn/runtime/comm.py imports mpi4py."""
+    importers = [p.relative_to(ROOT) for p in MODULES if "mpi4py" in
+                 {n.module for n in ast.walk(ast.parse(p.read_text()))
+                  if isinstance(n, ast.ImportFrom) and n.module}
+                 | {a.name for n in ast.walk(ast.parse(p.read_text()))
+                    if isinstance(n, ast.Import) for a in n.names}]
+    assert [str(p) for p in importers] == ["runtime/comm.py"]
