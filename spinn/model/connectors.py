@@ -30,7 +30,7 @@ class ConnectContext:
 class Connector:
     allow_self_connections = True
 
-    def check(self, owner, pre_size, post_size):
+    def check(self, owner, pre_size, post_size, same_population=False):
         """Raise ConfigurationError for impossible settings (before any communication)."""
 
     def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
@@ -76,7 +76,7 @@ class AllToAllConnector(Connector):
 
 
 class OneToOneConnector(Connector):
-    def check(self, owner, pre_size, post_size):
+    def check(self, owner, pre_size, post_size, same_population=False):
         if pre_size != post_size:
             raise ConfigurationError(
                 f"{owner}: OneToOneConnector needs populations of equal size, got "
@@ -101,7 +101,7 @@ class FixedProbabilityConnector(Connector):
         self.p_connect = float(p_connect)
         self.allow_self_connections = bool(allow_self_connections)
 
-    def check(self, owner, pre_size, post_size):
+    def check(self, owner, pre_size, post_size, same_population=False):
         _check_probability(owner, "FixedProbabilityConnector.p_connect", self.p_connect)
 
     def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
@@ -130,10 +130,10 @@ class FixedNumberPreConnector(Connector):
         self.allow_self_connections = bool(allow_self_connections)
         self.with_replacement = bool(with_replacement)
 
-    def check(self, owner, pre_size, post_size):
+    def check(self, owner, pre_size, post_size, same_population=False):
         if self.n < 0:
             raise ConfigurationError(f"{owner}: FixedNumberPreConnector n = {self.n} < 0")
-        available = pre_size - (0 if self.allow_self_connections else 1)
+        available = pre_size - (1 if same_population and not self.allow_self_connections else 0)
         if not self.with_replacement and self.n > available:
             raise ConfigurationError(
                 f"{owner}: FixedNumberPreConnector n = {self.n} exceeds the {available} "
@@ -177,10 +177,10 @@ class FixedNumberPostConnector(Connector):
         self.allow_self_connections = bool(allow_self_connections)
         self.with_replacement = bool(with_replacement)
 
-    def check(self, owner, pre_size, post_size):
+    def check(self, owner, pre_size, post_size, same_population=False):
         if self.n < 0:
             raise ConfigurationError(f"{owner}: FixedNumberPostConnector n = {self.n} < 0")
-        available = post_size - (0 if self.allow_self_connections else 1)
+        available = post_size - (1 if same_population and not self.allow_self_connections else 0)
         if not self.with_replacement and self.n > available:
             raise ConfigurationError(
                 f"{owner}: FixedNumberPostConnector n = {self.n} exceeds the {available} "
@@ -267,7 +267,7 @@ class FromListConnector(Connector):
         self.columns = {name: arr[:, 2 + i] for i, name in enumerate(column_names)}
         self.column_names = column_names
 
-    def check(self, owner, pre_size, post_size):
+    def check(self, owner, pre_size, post_size, same_population=False):
         for name, idx, size in (("pre", self.pre, pre_size), ("post", self.post, post_size)):
             bad = np.flatnonzero((idx < 0) | (idx >= size))
             if bad.size:

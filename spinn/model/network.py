@@ -220,7 +220,7 @@ class Projection:
                 f"{', '.join(map(repr, receptors)) or 'none (it is a spike source)'}")
         self.receptor_type = receptor_type
         self.receptor = receptors.index(receptor_type)
-        connector.check(str(self), self.pre.size, self.post.size)
+        connector.check(str(self), self.pre.size, self.post.size, self.pre is self.post)
         self.delay_steps_range = self._check_delays()
         self._check_weights()
         network._add("projection", self)

@@ -87,7 +87,7 @@ def test_lif_spike_times_equal_formula_with_isi_rounded_up_to_a_step(model, pnam
     time-to-threshold rounded up to a whole step (exact), and 0 spikes below rheobase."""
     p = PARAMS[pname]
     trains = run_fi(model, p, dt)
-    for current, train in zip(CURRENTS_NA, trains):
+    for current, train in zip(CURRENTS_NA, trains, strict=True):
         expected = predicted_spike_times_ms(current, p, dt, T_RUN_MS)
         assert train.size == expected.size, (
             f"I = {current} nA: {train.size} spikes, expected {expected.size}")
@@ -105,7 +105,7 @@ def test_lif_rate_matches_continuous_formula_within_one_step(model, pname, dt):
     trains = run_fi(model, p, dt)
     rheobase = (p["v_thresh"] - p["v_rest"]) * p["cm"] / p["tau_m"]
     n_firing = 0
-    for current, train in zip(CURRENTS_NA, trains):
+    for current, train in zip(CURRENTS_NA, trains, strict=True):
         t_cont = time_to_threshold_ms(current, p)
         if current <= rheobase:
             assert train.size == 0, f"I = {current} nA ≤ rheobase {rheobase} nA fired"

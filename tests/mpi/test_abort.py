@@ -1,0 +1,150 @@
+"""An error on one rank ends the whole job promptly with its message, never a hang.
+
+Each test writes a small spinn script and launches it as its own 2-rank MPI job with the
+virtual environment's mpiexec.  Only rank 0 of the test job launches it; the other ranks wait
+(sleeping, not busy-polling, so the child job gets the CPU) and then agree on rank 0's result.
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import pytest
+
+from tests.mpi_helpers import assert_all_ranks
+
+pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(120)]
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+MPIEXEC = pathlib.Path(sys.executable).parent / "mpiexec"
+LAUNCH_TIMEOUT_S = 60.0
+PROMPT_S = 30.0  # an abort ends the job in seconds (start-up included); a hang takes 60 s
+
+NETWORK = """
+import spinn as sim
+
+sim.setup(timestep=0.1, seed=3, neurons_per_core=8, verbose=False)
+pop = sim.Population(32, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0), label="p")
+sim.Projection(pop, pop, sim.FixedProbabilityConnector(0.2),
+               sim.StaticSynapse(weight=0.1, delay=1.0))
+pop.record("spikes")
+"""
+
+
+def _child_env():
+    """This process's environment without the MPI launcher's variables (a nested mpiexec
+    must start its own job, not join ours), with the repository importable."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PMI_", "HYDI_", "HYDRA_", "MPI_LOCAL", "MPIR_", "PYTEST_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+    return env
+
+
+def _launch(source):
+    """Run ``source`` as a 2-rank MPI job; return (returncode or None on timeout, stdout,
+    stderr, seconds)."""
+    with tempfile.TemporaryDirectory(prefix="spinn_abort_") as tmp:
+        script = pathlib.Path(tmp) / "script.py"
+        script.write_text(textwrap.dedent(source))
+        t0 = time.perf_counter()
+        try:
+            done = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, str(script)],
+                                  capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_S,
+                                  cwd=tmp, env=_child_env())
+            rc, out, err = done.returncode, done.stdout, done.stderr
+        except subprocess.TimeoutExpired as exc:
+            rc = None
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return rc, out, err, time.perf_counter() - t0
+
+
+def launch_from_rank0(source):
+    """Rank 0 launches the job; every rank returns rank 0's (rc, stdout, stderr, seconds)."""
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    result = _launch(source) if comm.Get_rank() == 0 else None
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(0.05)
+    return comm.bcast(result, root=0)
+
+
+def _explain(rc, out, err, seconds):
+    return (f"exit status {rc} after {seconds:.1f} s\n--- stdout ---\n{out[-2000:]}\n"
+            f"--- stderr ---\n{err[-4000:]}")
+
+
+def test_mpiexec_is_the_virtual_environments():
+    """The launcher used below exists next to the running Python interpreter."""
+    assert_all_ranks(MPIEXEC.is_file() and os.access(MPIEXEC, os.X_OK),
+                     f"no executable mpiexec at {MPIEXEC}")
+
+
+def test_a_clean_script_completes_with_exit_status_zero():
+    """The launcher works: the same network without any error runs to the end on 2 ranks and
+    exits 0 (so the failures below are caused by the errors, not by the launch)."""
+    rc, out, err, seconds = launch_from_rank0(NETWORK + textwrap.dedent("""
+        sim.run(20.0)
+        print(f"rank {sim.rank()} of {sim.num_processes()}: completed", flush=True)
+    """))
+    ok = rc == 0 and "rank 0 of 2: completed" in out and "rank 1 of 2: completed" in out
+    assert_all_ranks(ok, "clean 2-rank script failed:\n" + _explain(rc, out, err, seconds))
+
+
+def test_exception_in_a_callback_on_one_rank_aborts_every_rank_with_its_message():
+    """RuntimeError raised on rank 1 only, in a run() callback at t ≥ 5 ms: the job exits
+    nonzero within seconds with "boom on rank 1" on stderr, and no rank completes the run."""
+    rc, out, err, seconds = launch_from_rank0(NETWORK + textwrap.dedent("""
+        def f(t_ms):
+            if sim.rank() == 1 and t_ms >= 5.0:
+                raise RuntimeError("boom on rank 1")
+            return t_ms + 0.5
+
+        sim.run(60000.0, callbacks=[f])  # minutes of work if the error did not end the job
+        print(f"rank {sim.rank()}: completed", flush=True)
+    """))
+    ok = (rc not in (None, 0) and "boom on rank 1" in err and "completed" not in out
+          and seconds < PROMPT_S)
+    assert_all_ranks(ok, "one rank's callback error did not abort the job promptly:\n"
+                     + _explain(rc, out, err, seconds))
+
+
+def test_uncaught_exception_on_one_rank_between_runs_aborts_every_rank():
+    """An uncaught exception in the script on rank 1 only, while rank 0 goes on to the next
+    (collective) run(): the job ends nonzero with the message instead of hanging."""
+    rc, out, err, seconds = launch_from_rank0(NETWORK + textwrap.dedent("""
+        sim.run(5.0)
+        if sim.rank() == 1:
+            raise ValueError("script error on rank 1 only")
+        sim.run(60000.0)
+        print(f"rank {sim.rank()}: completed", flush=True)
+    """))
+    ok = (rc not in (None, 0) and "script error on rank 1 only" in err
+          and "completed" not in out and seconds < PROMPT_S)
+    assert_all_ranks(ok, "an uncaught error on one rank did not abort the job promptly:\n"
+                     + _explain(rc, out, err, seconds))
+
+
+def test_validation_error_exits_nonzero_with_its_message():
+    """A negative tau_m is rejected on every rank before the run: the job exits nonzero
+    promptly, stderr names the parameter and the constraint, and no rank runs."""
+    rc, out, err, seconds = launch_from_rank0("""
+        import spinn as sim
+
+        sim.setup(timestep=0.1, seed=3, verbose=False)
+        pop = sim.Population(10, sim.IF_curr_exp(tau_m=-5.0), label="bad")
+        sim.run(60000.0)
+        print(f"rank {sim.rank()}: completed", flush=True)
+    """)
+    ok = (rc not in (None, 0) and "ConfigurationError" in err
+          and "tau_m = -5 ms must be > 0 ms" in err and "completed" not in out
+          and seconds < PROMPT_S)
+    assert_all_ranks(ok, "a validation error did not end the job promptly with its message:\n"
+                     + _explain(rc, out, err, seconds))

@@ -1,0 +1,295 @@
+"""Mapping stages: partition, keys, placement and routing (with compression) produce a plan
+that is complete, consistent, balanced and independent of how it is serialised."""
+
+import itertools
+
+import msgpack
+import numpy as np
+import pytest
+
+import spinn as sim
+from spinn.mapping import make_plan
+from spinn.mapping.keys import allocate_keys
+from spinn.mapping.partition import partition_populations
+from spinn.mapping.place import place_cores
+from spinn.mapping.routing import build_table, compress_table, lookup
+
+
+@pytest.fixture(autouse=True)
+def _end():
+    yield
+    sim.end()
+
+
+def small_network(npc=32):
+    """Three neuron populations and two Poisson sources, recurrent and feed-forward."""
+    net = sim.setup(timestep=0.1, seed=3, verbose=False, neurons_per_core=npc)
+    exc = sim.Population(200, sim.IF_curr_exp(), label="exc")
+    inh = sim.Population(50, sim.IF_cond_exp(), label="inh")
+    out = sim.Population(70, sim.IF_curr_delta(), label="out", neurons_per_core=16)
+    drive = sim.Population(200, sim.SpikeSourcePoisson(rate=20.0), label="drive")
+    noise = sim.Population(50, sim.SpikeSourcePoisson(rate=5.0), label="noise")
+    syn = sim.StaticSynapse(0.1, 1.0)
+    sim.Projection(drive, exc, sim.OneToOneConnector(), syn)
+    sim.Projection(noise, inh, sim.OneToOneConnector(), syn)
+    sim.Projection(exc, inh, sim.FixedProbabilityConnector(0.1), syn)
+    sim.Projection(inh, exc, sim.FixedNumberPreConnector(5), syn, receptor_type="inhibitory")
+    sim.Projection(exc, out, sim.FixedNumberPostConnector(3), syn)
+    return net, (exc, inh, out, drive, noise)
+
+
+# ---- partition ------------------------------------------------------------------------
+
+
+def test_partition_cores_cover_each_population_within_limit():
+    """Cores tile each population exactly, in order, none larger than its neurons_per_core,
+    with global ids continuing across populations."""
+    sizes, npc = [600, 1, 256, 257], [256, 256, 256, 100]
+    cores = partition_populations(sizes, npc)
+    gid = 0
+    for p, (size, limit) in enumerate(zip(sizes, npc, strict=True)):
+        mine = cores["pop"] == p
+        lo, hi = cores["lo"][mine], cores["hi"][mine]
+        assert lo[0] == 0 and hi[-1] == size and np.array_equal(lo[1:], hi[:-1])
+        assert np.all(hi - lo >= 1) and np.all(hi - lo <= limit)
+        assert mine.sum() == -(-size // limit)
+        np.testing.assert_array_equal(cores["gid_lo"][mine], gid + lo)
+        gid += size
+
+
+def test_partition_independent_of_rank_count():
+    """The plan's cores (population, bounds, keys) are the same for 1, 2, 3 and 7 ranks."""
+    net, _ = small_network()
+    plans = [make_plan(net, n) for n in (1, 2, 3, 7)]
+    for plan in plans[1:]:
+        for field in ("core_pop", "core_lo", "core_hi", "core_gid_lo", "core_key", "core_mask"):
+            np.testing.assert_array_equal(getattr(plan, field), getattr(plans[0], field))
+    sizes = plans[0].core_hi - plans[0].core_lo
+    assert sizes.max() <= 32
+
+
+# ---- keys -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sizes", [[1], [256, 256, 88], [3, 1000, 17, 64, 65]])
+def test_keys_unique_and_masks_cover_index_bits(sizes):
+    """Each core's mask clears exactly the index bits, every neuron's key (key | index) is
+    unique over all cores, and matches its own core's (key, mask) and no other core's."""
+    sizes = np.array(sizes, np.int64)
+    bits, keys, masks = allocate_keys(sizes)
+    assert (1 << bits) >= sizes.max()
+    index_mask = (1 << bits) - 1
+    assert np.all((masks.astype(np.int64) & index_mask) == 0)
+    assert np.all((masks.astype(np.int64) | index_mask) == 0xFFFFFFFF)
+    assert np.all((keys.astype(np.int64) & index_mask) == 0)
+    neuron_keys = np.concatenate([keys[c] + np.arange(s, dtype=np.uint32)
+                                  for c, s in enumerate(sizes)])
+    assert np.unique(neuron_keys).size == sizes.sum()
+    owner = np.repeat(np.arange(sizes.size), sizes)
+    match = (neuron_keys[:, None] & masks[None, :]) == keys[None, :]
+    np.testing.assert_array_equal(np.argmax(match, axis=1), owner)
+    assert np.all(match.sum(axis=1) == 1)
+
+
+# ---- place ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_ranks", [1, 2, 3, 5])
+def test_every_core_placed_and_neuron_cores_contiguous(n_ranks):
+    """Every core gets a rank in [0, n_ranks) and, in core order, the neuron cores' ranks never
+    decrease (each rank holds one contiguous run of neuron cores)."""
+    net, _ = small_network()
+    plan = make_plan(net, n_ranks)
+    assert plan.core_rank.shape == plan.core_pop.shape
+    assert plan.core_rank.min() >= 0 and plan.core_rank.max() < n_ranks
+    is_source = np.array([net.populations[p].celltype.is_source for p in plan.core_pop])
+    assert np.all(np.diff(plan.core_rank[~is_source]) >= 0)
+    for r in range(n_ranks):
+        assert set(plan.local_cores(r)) == set(np.flatnonzero(plan.core_rank == r))
+
+
+@pytest.mark.parametrize("n_ranks", [2, 3, 4, 8])
+def test_placement_balances_load(n_ranks):
+    """With many equal cores, no rank carries more than the mean load plus one core."""
+    n = 97
+    load = np.full(n, 10.0)
+    rank = place_cores(load, np.zeros(n, bool), np.zeros((n, n)), n_ranks)
+    per_rank = np.bincount(rank, weights=load, minlength=n_ranks)
+    assert per_rank.max() <= load.sum() / n_ranks + load.max()
+    assert per_rank.min() >= load.sum() / n_ranks - load.max()
+
+
+def test_placement_balances_unequal_loads():
+    """With random core loads the heaviest rank is within one (largest) core of the mean."""
+    rng = np.random.default_rng(5)
+    for n_ranks in (2, 3, 6):
+        load = rng.uniform(1.0, 20.0, 200)
+        rank = place_cores(load, np.zeros(200, bool), np.zeros((200, 200)), n_ranks)
+        per_rank = np.bincount(rank, weights=load, minlength=n_ranks)
+        assert per_rank.max() - load.sum() / n_ranks <= load.max()
+
+
+def test_real_plan_balances_neuron_load():
+    """In a real plan on 3 ranks the neuron cores' load per rank is within one core of the mean."""
+    net, _ = small_network(npc=16)
+    plan = make_plan(net, 3)
+    is_source = np.array([net.populations[p].celltype.is_source for p in plan.core_pop])
+    per_rank = np.bincount(plan.core_rank[~is_source], weights=plan.core_load[~is_source],
+                           minlength=3)
+    assert per_rank.max() - per_rank.mean() <= plan.core_load[~is_source].max()
+
+
+@pytest.mark.parametrize("n_ranks", [2, 3, 4])
+def test_spike_sources_colocated_with_one_to_one_targets(n_ranks):
+    """Each Poisson core driving a population one-to-one sits on the rank of its target core."""
+    net, (exc, inh, out, drive, noise) = small_network()
+    plan = make_plan(net, n_ranks)
+    for src, tgt in ((drive, exc), (noise, inh)):
+        for c in np.flatnonzero(plan.core_pop == src.index):
+            t = np.flatnonzero((plan.core_pop == tgt.index) & (plan.core_lo == plan.core_lo[c]))
+            assert t.size == 1 and plan.core_rank[c] == plan.core_rank[t[0]]
+    assert len(set(plan.core_rank[plan.core_pop == exc.index])) > 1  # genuinely spread
+
+
+def test_more_ranks_than_cores_leaves_ranks_empty():
+    """On more ranks than cores every core is still placed once; the spare ranks hold nothing
+    and have empty routing tables; the summary lists every rank."""
+    net = sim.setup(timestep=0.1, seed=1, verbose=False, neurons_per_core=64)
+    a = sim.Population(100, sim.IF_curr_exp(), label="a")
+    sim.Projection(a, a, sim.FixedProbabilityConnector(0.1), sim.StaticSynapse(0.1, 1.0))
+    plan = make_plan(net, 6)
+    assert plan.n_cores == 2
+    used = set(plan.core_rank.tolist())
+    assert len(used) == 2
+    for r in set(range(6)) - used:
+        assert plan.local_cores(r).size == 0 and plan.tables[r] == ()
+    summary = plan.summary()
+    for r in range(6):
+        assert f"rank {r}:" in summary
+
+
+# ---- routing --------------------------------------------------------------------------
+
+
+def random_routing_case(rng):
+    sizes = rng.integers(1, 300, rng.integers(1, 40))
+    _, keys, masks = allocate_keys(sizes)
+    n_cores, n_ranks = sizes.size, int(rng.integers(1, 6))
+    routes = [tuple(sorted(rng.choice(n_ranks, rng.integers(1, n_ranks + 1), replace=False)
+                           .tolist())) for _ in range(int(rng.integers(1, 4)))]
+    dest = {c: (routes[rng.integers(len(routes))] if rng.random() < 0.85 else ())
+            for c in range(n_cores)}
+    local = np.sort(rng.choice(n_cores, rng.integers(1, n_cores + 1), replace=False))
+    return sizes, keys, masks, dest, local
+
+
+def test_compression_preserves_every_lookup():
+    """Randomised: for every key of every core (its first, a random and its last neuron) the
+    compressed table routes exactly as the uncompressed one, including 'no route'."""
+    rng = np.random.default_rng(2024)
+    shrunk = 0
+    for _ in range(300):
+        sizes, keys, masks, dest, local = random_routing_case(rng)
+        table = build_table(local, keys, masks, dest)
+        compressed = compress_table(table, keys)
+        assert len(compressed) <= len(table)
+        shrunk += len(compressed) < len(table)
+        for c, key in enumerate(keys.tolist()):
+            for i in {0, int(rng.integers(sizes[c])), int(sizes[c]) - 1}:
+                assert lookup(compressed, key + i) == lookup(table, key + i), (c, i)
+    assert shrunk > 30  # the property was exercised on tables that actually compressed
+
+
+def test_compression_merges_population_with_one_route():
+    """Eight cores sharing one route compress to a single entry that still routes all eight
+    and none of the other cores."""
+    sizes = np.full(12, 256)
+    _, keys, masks = allocate_keys(sizes)
+    dest = {c: (1, 2) for c in range(8)}
+    dest.update({c: (0,) for c in range(8, 12)})
+    table = build_table(np.arange(8), keys, masks, dest)
+    compressed = compress_table(table, keys)
+    assert len(table) == 8 and len(compressed) == 1
+    for c in range(12):
+        assert lookup(compressed, int(keys[c]) + 5) == ((1, 2) if c < 8 else None)
+
+
+def test_compression_does_not_capture_foreign_core():
+    """Cores 0 and 3 share a route, cores 1 and 2 (between them in key space) share another:
+    merging either pair naively would capture the other pair's keys, so no merge may happen
+    and every core keeps its own route."""
+    _, keys, masks = allocate_keys(np.full(4, 16))
+    dest = {0: (1,), 1: (0,), 2: (0,), 3: (1,)}
+    table = build_table(np.arange(4), keys, masks, dest)
+    compressed = compress_table(table, keys)
+    for c in range(4):
+        assert lookup(compressed, int(keys[c])) == dest[c]
+
+
+def test_plan_routing_tables_compress_and_route_correctly():
+    """In a real plan a rank whose population cores share one route has fewer entries after
+    compression, and every core's route is the set of ranks holding a reachable post core."""
+    net = sim.setup(timestep=0.1, seed=1, verbose=False, neurons_per_core=16)
+    a = sim.Population(256, sim.IF_curr_exp(), label="a")
+    b = sim.Population(256, sim.IF_curr_exp(), label="b")
+    sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(0.01, 1.0))
+    plan = make_plan(net, 2)
+    b_ranks = tuple(sorted(set(plan.core_rank[plan.core_pop == b.index].tolist())))
+    a_on_0 = np.count_nonzero((plan.core_pop == a.index) & (plan.core_rank == 0))
+    assert a_on_0 >= 2
+    assert plan.entries_before[0] == a_on_0 and len(plan.tables[0]) < a_on_0
+    for c in range(plan.n_cores):
+        table = plan.tables[int(plan.core_rank[c])]
+        want = b_ranks if plan.core_pop[c] == a.index else None
+        assert lookup(table, int(plan.core_key[c]) + 3) == want
+
+
+# ---- the plan as data -----------------------------------------------------------------
+
+
+def test_plan_msgpack_round_trip():
+    """plan.to_msgpack() unpacks with plain msgpack to the plan's fields: arrays as lists and
+    routing tables as [key, mask, route] rows."""
+    net, _ = small_network()
+    plan = make_plan(net, 3)
+    d = msgpack.unpackb(plan.to_msgpack())
+    assert set(d) == set(plan.__dataclass_fields__)
+    for name in plan.__dataclass_fields__:
+        value = getattr(plan, name)
+        if isinstance(value, np.ndarray):
+            assert d[name] == value.tolist(), name
+        elif name == "tables":
+            assert d[name] == [[[k, m, list(r)] for k, m, r in t] for t in value]
+        elif isinstance(value, tuple):
+            assert d[name] == list(value), name
+        else:
+            assert d[name] == value, name
+
+
+def test_plan_summary_mentions_every_rank_and_population():
+    """plan.summary() has a line per rank and names each population placed there."""
+    net, pops = small_network()
+    plan = make_plan(net, 4)
+    summary = plan.summary()
+    for r in range(4):
+        assert f"rank {r}:" in summary
+    for pop in pops:
+        assert pop.label in summary
+    assert f"{plan.n_cores} cores on 4 rank(s)" in summary
+
+
+def test_plan_is_deterministic():
+    """Two plans of the same network on the same rank count serialise identically."""
+    net, _ = small_network()
+    assert make_plan(net, 3).to_msgpack() == make_plan(net, 3).to_msgpack()
+
+
+def test_keys_match_over_all_plan_cores():
+    """In a real plan no two cores share a key and each core's neurons fit under its mask."""
+    net, _ = small_network()
+    plan = make_plan(net, 2)
+    assert np.unique(plan.core_key).size == plan.n_cores
+    span = (~plan.core_mask.astype(np.int64)) & 0xFFFFFFFF
+    assert np.all(plan.core_hi - plan.core_lo - 1 <= span)
+    for a, b in itertools.combinations(range(plan.n_cores), 2):
+        assert (int(plan.core_key[a]) & int(plan.core_mask[b])) != int(plan.core_key[b])
