@@ -102,6 +102,7 @@ class MPIComm:
                          f"{message}\n")
         sys.stderr.flush()
         self.comm.Abort(1)
+        os._exit(1)  # MPI_Abort may return before the process manager kills this rank
 
 
 class ThreadGroup:
