@@ -15,6 +15,7 @@ objects), ``allgatherv(array)``, ``allreduce(x, op)`` with op in {"sum", "max", 
 import os
 import sys
 import threading
+import time
 import traceback
 
 import numpy as np
@@ -100,7 +101,9 @@ class MPIComm:
     def abort(self, message):
         sys.stderr.write(f"[spinn rank {self.rank}/{self.size}] aborting all ranks: "
                          f"{message}\n")
+        sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(0.3)  # let the process manager forward this rank's output before the kill
         self.comm.Abort(1)
         os._exit(1)  # MPI_Abort may return before the process manager kills this rank
 
@@ -213,6 +216,7 @@ def _install_abort_hook(comm):
     def hook(kind, value, tb):
         sys.stderr.write(f"[spinn rank {comm.rank}] "
                          + "".join(traceback.format_exception(kind, value, tb)))
+        sys.stderr.flush()
         comm.abort(f"{kind.__name__}: {value}")
         previous(kind, value, tb)
 
