@@ -3,15 +3,17 @@
 Synaptic storage on a rank (SpiNNaker's master population table + synaptic matrix):
 
     mpt_lo, mpt_hi  int64[n_cores_global]  blocks of source core c: mpt_lo[c] .. mpt_hi[c]
-    blk_post_base   int64[n_blocks]        rank-local index of the block's post core's first neuron
+    blk_post_base   int64[n_blocks]        rank-local index of the first neuron of the block's
+                                           core group (local cores, ≤ 65 536 neurons)
     blk_row_base    int64[n_blocks]        where the block's row pointers start in row_ptr
     row_ptr         int64[...]             row of source neuron j of block b:
                                            row_ptr[blk_row_base[b] + j] .. row_ptr[... + j + 1]
-    syn_word        uint32[n_syn]          delay_steps:14 | receptor:2 | target index:16
+    syn_word        uint32[n_syn]          delay_steps:14 | receptor:2 | index in the group:16
     syn_weight      float32[n_syn]         signed weight (nA, µS or mV by cell type)
 
-8 bytes per synapse.  Rows hold the synapses of every projection from the source's population
-onto one post core, in projection order then generation order: a fixed order on any rank count.
+8 bytes per synapse.  A row holds every synapse of one source neuron onto one core group, in
+post-core order, then projection order, then generation order: synapses sharing a target are
+summed in the same order on any rank count.
 """
 
 import numpy as np

@@ -7,7 +7,7 @@ so any rank count builds the same network.
 
 import numpy as np
 
-from spinn.kernels.deliver import pack_words
+from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
 from spinn.distributions import RandomDistribution
@@ -170,14 +170,39 @@ def synapse_values(proj, name, columns, rng, pre, post, default):
     return np.asarray(value, np.float64)[pre, post]
 
 
+def core_groups(local_cores, plan, limit=MAX_CORE_SIZE):
+    """Consecutive local cores grouped while a group holds at most ``limit`` neurons (the
+    16-bit target index of a synapse word).  Returns int64[n_cores] group of each core (-1
+    when not local) and the group count."""
+    group = np.full(plan.n_cores, -1, np.int64)
+    g, filled = -1, limit
+    for core in local_cores:
+        size = int(plan.core_hi[core] - plan.core_lo[core])
+        if filled + size > limit:
+            g, filled = g + 1, 0
+        group[core] = g
+        filled += size
+    return group, g + 1
+
+
 def build_synapses(network, plan, local_cores, core_base):
-    """The SynapticMatrix of this rank: rows per (source neuron, local post core)."""
+    """The SynapticMatrix of this rank: one row per (source neuron, local core group).
+
+    Merging every local post core a source reaches into one row (per group of ≤ 65 536
+    neurons) makes a spike's synapses one contiguous stream.  Inside a row the synapses stay
+    in post-core order, then projection order, then generation order, so the synapses that
+    share a target are summed in the same order on any rank count.
+    """
     mat = SynapticMatrix(plan.n_cores)
-    blocks = []  # (pre core, post core, row counts, words, weights)
+    group, _ = core_groups(local_cores, plan)
+    group_base = {}
+    pending = {}  # (pre core, group) → list of (pre lid, words, weights) per post core
     caches = {}
     proj_counts = np.zeros(len(network.projections), np.int64)
     core_gid_lo = plan.core_gid_lo
     for core in local_cores:
+        g = int(group[core])
+        group_base.setdefault(g, int(core_base[core]))
         (pre_gid, idx, w, d, rec), counts = generate_core_synapses(network, plan, core, caches)
         for k, v in counts.items():
             proj_counts[k] += v
@@ -186,16 +211,24 @@ def build_synapses(network, plan, local_cores, core_base):
         order = np.argsort(pre_gid, kind="stable")
         pre_gid, idx, w, d, rec = pre_gid[order], idx[order], w[order], d[order], rec[order]
         pre_core = np.searchsorted(core_gid_lo, pre_gid, side="right") - 1
-        words = pack_words(idx, rec, d)
+        words = pack_words(idx + core_base[core] - group_base[g], rec, d)
         cut = np.flatnonzero(np.diff(pre_core)) + 1
         for seg_lo, seg_hi in zip(np.r_[0, cut], np.r_[cut, pre_gid.size]):
             c = int(pre_core[seg_lo])
-            size = int(plan.core_hi[c] - plan.core_lo[c])
-            rows = np.bincount(pre_gid[seg_lo:seg_hi] - core_gid_lo[c], minlength=size)
-            blocks.append((c, int(core), rows, words[seg_lo:seg_hi], w[seg_lo:seg_hi]))
-    blocks.sort(key=lambda b: (b[0], b[1]))
+            pending.setdefault((c, g), []).append(
+                (pre_gid[seg_lo:seg_hi] - core_gid_lo[c], words[seg_lo:seg_hi],
+                 w[seg_lo:seg_hi]))
+    blocks = []  # (pre core, group, row counts, words, weights), sorted by (pre core, group)
+    for (c, g), parts in sorted(pending.items()):
+        lid = np.concatenate([p[0] for p in parts])
+        order = np.argsort(lid, kind="stable")  # rows, each in post-core order
+        size = int(plan.core_hi[c] - plan.core_lo[c])
+        blocks.append((c, g, np.bincount(lid, minlength=size),
+                       np.concatenate([p[1] for p in parts])[order],
+                       np.concatenate([p[2] for p in parts])[order]))
+        pending[(c, g)] = None
     n_blocks = len(blocks)
-    mat.blk_post_base = np.array([core_base[b[1]] for b in blocks], np.int64)
+    mat.blk_post_base = np.array([group_base[b[1]] for b in blocks], np.int64)
     row_counts = [b[2] for b in blocks]
     mat.blk_row_base = np.zeros(n_blocks, np.int64)
     if n_blocks:
