@@ -28,6 +28,7 @@ from spinn.api import (  # noqa: E402
     setup,
     write_results,
 )
+from spinn.distributions import RandomDistribution  # noqa: E402
 from spinn.dynamics import (  # noqa: E402
     IF_cond_exp,
     IF_curr_delta,
@@ -44,5 +45,13 @@ from spinn.model.connectors import (  # noqa: E402
     FromListConnector,
     OneToOneConnector,
 )
-from spinn.distributions import RandomDistribution  # noqa: E402
 from spinn.model.synapses import StaticSynapse  # noqa: E402
+
+__all__ = [
+    "AllToAllConnector", "ConfigurationError", "FixedNumberPostConnector",
+    "FixedNumberPreConnector", "FixedProbabilityConnector", "FromListConnector", "IF_cond_exp",
+    "IF_curr_delta", "IF_curr_exp", "OneToOneConnector", "Population", "Projection",
+    "RandomDistribution", "SimulationError", "SpikeSourceArray", "SpikeSourcePoisson",
+    "SpinnError", "StaticSynapse", "build", "current", "end", "get_current_time",
+    "num_processes", "provenance", "rank", "run", "setup", "write_results",
+]

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinn.errors import ConfigurationError
 from spinn.distributions import RandomDistribution
+from spinn.errors import ConfigurationError
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ class ConnectContext:
         self.post_lo, self.post_hi = post_lo, post_hi
         self.same_population = same_population
         self.rng = rng                      # Generator keyed by (seed, projection, post core)
-        self.stream = stream                # stream(*key) → Generator keyed by (seed, projection, *key)
-        self.post_core_bounds = post_core_bounds  # int64[n_post_cores + 1] of the post population
-        self.cache = cache                  # dict shared by the cores of this projection on this rank
+        self.stream = stream                # stream(*key): Generator of (seed, projection, *key)
+        self.post_core_bounds = post_core_bounds  # int64[n_post_cores + 1], post population
+        self.cache = cache                  # shared by this projection's cores on this rank
 
 
 class Connector:

@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 
+from spinn.distributions import RandomDistribution
 from spinn.dynamics import REGISTRY
 from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
 from spinn.model.connectors import Connector
-from spinn.distributions import RandomDistribution
 from spinn.model.synapses import StaticSynapse
 
 MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)

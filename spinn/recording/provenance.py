@@ -36,7 +36,8 @@ def totals(per_rank):
     """Whole-job figures from the per-rank dicts of one run."""
     wall = max(p["run_wall_seconds"] for p in per_rank)
     sim_ms = per_rank[0]["simulated_ms"]
-    keys = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spikes_emitted", "spikes_recorded",
+    keys = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spikes_emitted",
+            "spikes_recorded",
             "packets_sent", "packets_sent_remote", "packets_received", "synaptic_events",
             "unrouted_packets", "population_table_misses", "overruns",
             "routing_entries_before", "routing_entries_after", "cores")

@@ -61,7 +61,8 @@ class Recorder:
                     self.sample_steps[key].append(steps[rows])
 
     def take(self):
-        """New data since the last take(): (spike steps, spike gids, {key: (ids, steps, values)})."""
+        """New data since the last take(): spike steps, spike gids, and per (pop, var)
+        (ids, sample steps, values)."""
         steps = np.concatenate(self.spike_steps) if self.spike_steps else np.empty(0, np.int64)
         gids = np.concatenate(self.spike_gids) if self.spike_gids else np.empty(0, np.int64)
         self.spike_steps, self.spike_gids = [], []

@@ -7,10 +7,10 @@ so any rank count builds the same network.
 
 import numpy as np
 
+from spinn.distributions import RandomDistribution
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
-from spinn.distributions import RandomDistribution
 
 PURPOSE_CONNECT, PURPOSE_PARAM, PURPOSE_INIT, PURPOSE_POISSON, PURPOSE_SPLIT = 1, 2, 3, 4, 5
 N_RECEPTORS = 2

@@ -19,7 +19,6 @@ import numpy as np
 
 from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
-from spinn.kernels.record import record_spikes
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 
 PHASES = ("update", "route", "exchange", "deliver", "record")
