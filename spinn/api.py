@@ -58,9 +58,9 @@ def num_processes():
 
 
 def Population(size, cellclass, cellparams=None, initial_values=None, label=None,
-               neurons_per_core=None):
+               neurons_per_core=None, structure=None):
     return model.Population(current(), size, cellclass, cellparams, initial_values, label,
-                            neurons_per_core)
+                            neurons_per_core, structure)
 
 
 def Projection(presynaptic, postsynaptic, connector, synapse_type=None,

@@ -76,13 +76,15 @@ def make_plan(network, n_ranks):
     affinity = np.zeros((n_cores, n_cores))
     reach = np.zeros((n_cores, n_cores), bool)
     for proj in projs:
-        for i in by_pop[proj.pre.index]:
-            for j in by_pop[proj.post.index]:
-                args = (cores["lo"][i], cores["hi"][i], cores["lo"][j], cores["hi"][j])
-                if proj.connector.may_connect(*args):
+        pre_members = members_by_core(proj.pre, cores["lo"][by_pop[proj.pre.parent.index]])
+        post_members = members_by_core(proj.post, cores["lo"][by_pop[proj.post.parent.index]])
+        for i, pre_ids in zip(by_pop[proj.pre.parent.index], pre_members):
+            for j, post_ids in zip(by_pop[proj.post.parent.index], post_members):
+                if pre_ids.size and post_ids.size and \
+                        proj.connector.may_connect(pre_ids, post_ids):
                     reach[i, j] = True
-                    affinity[i, j] += proj.connector.expected(*args, proj.pre.size,
-                                                              proj.post.size)
+                    affinity[i, j] += proj.connector.expected(pre_ids, post_ids,
+                                                              proj.pre.size, proj.post.size)
     sizes = cores["hi"] - cores["lo"]
     is_source = np.array([pops[p].celltype.is_source for p in cores["pop"]], bool)
     load = estimate_load(sizes.astype(np.float64), affinity.sum(axis=0))
@@ -107,6 +109,14 @@ def make_plan(network, n_ranks):
         core_gid_lo=cores["gid_lo"], core_rank=rank, core_key=keys, core_mask=masks,
         core_load=load, tables=tuple(tables), entries_before=tuple(before),
         expected_synapses=float(affinity.sum()), notes=tuple(notes))
+
+
+def members_by_core(endpoint, core_lows):
+    """For each core of the endpoint's parent population: the endpoint indices in it."""
+    core_of = np.searchsorted(core_lows, endpoint.parent_ids, side="right") - 1
+    order = np.argsort(core_of, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(core_of, minlength=core_lows.size))])
+    return [order[bounds[k]:bounds[k + 1]] for k in range(core_lows.size)]
 
 
 def tick_and_delays(network):

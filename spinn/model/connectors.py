@@ -1,9 +1,10 @@
 """Connectors: which (pre, post) pairs a projection connects (PyNN names and options).
 
-A connector generates, for one post-synaptic core ``[post_lo, post_hi)``, the pairs whose target
-lies in that core — on the rank that owns the core, from random streams keyed by (seed,
-projection, post core), never by rank.  Every connector also answers two cheap questions the
-mapping asks without generating anything: can a pre slice reach a post slice at all (routing),
+Indices are in the coordinates of the projection's endpoints (a Population, or a view of
+one).  A connector generates the pairs whose target lies in one post-synaptic core — on the
+rank that owns the core, from random streams keyed by (seed, projection, post core), never by
+rank.  Every connector also answers two cheap questions the mapping asks without generating
+anything: can the members of a pre core reach the members of a post core at all (routing),
 and how many synapses are expected between them (placement load).
 """
 
@@ -13,18 +14,34 @@ from spinn.errors import ConfigurationError
 
 
 class ConnectContext:
-    """What a connector sees when it generates the synapses of one post core."""
+    """What a connector sees when it generates the synapses of one post core.
 
-    def __init__(self, owner, pre_size, post_size, post_lo, post_hi, same_population,
-                 rng, stream, post_core_bounds, cache):
-        self.owner = owner                  # "Projection 'E→I'" for messages
+    post_ids       int64[k]: post indices (endpoint coordinates) whose neuron is in this core
+    self_pre       int64[post_size]: pre index of the same neuron as each post index, or -1
+                   (a "self-connection" joins a neuron to itself)
+    post_core_of   int64[post_size]: post core number (0 .. n_post_cores-1) of each post index
+    post_core      this core's number among the post population's cores
+    rng            Generator keyed by (seed, projection, post core)
+    stream(*key)   Generator keyed by (seed, projection, *key): the same on every rank
+    positions()    (pre float64[3, pre_size], post float64[3, post_size]) in µm
+    cache          dict shared by this projection's cores on this rank
+    """
+
+    def __init__(self, owner, pre_size, post_size, post_ids, self_pre, post_core_of,
+                 post_core, rng, stream, positions, cache):
+        self.owner = owner
         self.pre_size, self.post_size = pre_size, post_size
-        self.post_lo, self.post_hi = post_lo, post_hi
-        self.same_population = same_population
-        self.rng = rng                      # Generator keyed by (seed, projection, post core)
-        self.stream = stream                # stream(*key): Generator of (seed, projection, *key)
-        self.post_core_bounds = post_core_bounds  # int64[n_post_cores + 1], post population
-        self.cache = cache                  # shared by this projection's cores on this rank
+        self.post_ids = post_ids
+        self.self_pre = self_pre
+        self.post_core_of = post_core_of
+        self.post_core = post_core
+        self.rng, self.stream = rng, stream
+        self.positions = positions
+        self.cache = cache
+
+    @property
+    def n_post_cores(self):
+        return int(self.post_core_of.max()) + 1 if self.post_core_of.size else 0
 
 
 class Connector:
@@ -33,23 +50,28 @@ class Connector:
     def check(self, owner, pre_size, post_size, same_population=False):
         """Raise ConfigurationError for impossible settings (before any communication)."""
 
-    def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
-        return True
+    def may_connect(self, pre_ids, post_ids):
+        """Can any member of pre_ids connect to any member of post_ids (index arrays)?"""
+        return pre_ids.size > 0 and post_ids.size > 0
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        """Expected number of synapses from pre_ids onto post_ids."""
         raise NotImplementedError
 
     def connect(self, ctx):
-        """(pre int64[n], post int64[n], columns dict) for targets in [ctx.post_lo, ctx.post_hi)."""
+        """(pre int64[n], post int64[n], columns dict) for the targets ctx.post_ids."""
         raise NotImplementedError
 
     def describe(self):
         return {"connector": type(self).__name__, **{
             k: v for k, v in vars(self).items() if not isinstance(v, np.ndarray)}}
 
+    def _excludes_self(self, ctx):
+        return not self.allow_self_connections and bool(np.any(ctx.self_pre >= 0))
+
     def _drop_self(self, ctx, pre, post):
-        if ctx.same_population and not self.allow_self_connections:
-            keep = pre != post
+        if self._excludes_self(ctx):
+            keep = ctx.self_pre[post] != pre
             return pre[keep], post[keep]
         return pre, post
 
@@ -65,12 +87,12 @@ class AllToAllConnector(Connector):
     def __init__(self, allow_self_connections=True):
         self.allow_self_connections = bool(allow_self_connections)
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
-        return float((pre_hi - pre_lo) * (post_hi - post_lo))
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        return float(pre_ids.size * post_ids.size)
 
     def connect(self, ctx):
-        post, pre = np.meshgrid(np.arange(ctx.post_lo, ctx.post_hi, dtype=np.int64),
-                                np.arange(ctx.pre_size, dtype=np.int64), indexing="ij")
+        post, pre = np.meshgrid(ctx.post_ids, np.arange(ctx.pre_size, dtype=np.int64),
+                                indexing="ij")
         pre, post = self._drop_self(ctx, pre.ravel(), post.ravel())
         return pre, post, {}
 
@@ -83,15 +105,15 @@ class OneToOneConnector(Connector):
                 f"{pre_size} → {post_size}; use equal sizes or a population view"
             )
 
-    def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
-        return max(pre_lo, post_lo) < min(pre_hi, post_hi)
+    def may_connect(self, pre_ids, post_ids):
+        return self.expected(pre_ids, post_ids, 0, 0) > 0
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
-        return float(max(0, min(pre_hi, post_hi) - max(pre_lo, post_lo)))
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        return float(np.intersect1d(pre_ids, post_ids, assume_unique=True).size)
 
     def connect(self, ctx):
-        idx = np.arange(ctx.post_lo, ctx.post_hi, dtype=np.int64)
-        return idx, idx.copy(), {}
+        idx = ctx.post_ids.astype(np.int64)
+        return idx.copy(), idx, {}
 
 
 class FixedProbabilityConnector(Connector):
@@ -104,19 +126,18 @@ class FixedProbabilityConnector(Connector):
     def check(self, owner, pre_size, post_size, same_population=False):
         _check_probability(owner, "FixedProbabilityConnector.p_connect", self.p_connect)
 
-    def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
-        return self.p_connect > 0
+    def may_connect(self, pre_ids, post_ids):
+        return self.p_connect > 0 and pre_ids.size > 0 and post_ids.size > 0
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
-        return self.p_connect * (pre_hi - pre_lo) * (post_hi - post_lo)
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        return self.p_connect * pre_ids.size * post_ids.size
 
     def connect(self, ctx):
-        n_post = ctx.post_hi - ctx.post_lo
-        n_pairs = ctx.pre_size * n_post
+        n_pairs = ctx.pre_size * ctx.post_ids.size
         # The number of pairs is Binomial(n_pairs, p); which pairs is a uniform subset.
         k = ctx.rng.binomial(n_pairs, self.p_connect)
         flat = np.sort(ctx.rng.choice(n_pairs, size=k, replace=False, shuffle=False))
-        post = ctx.post_lo + flat // ctx.pre_size
+        post = ctx.post_ids[flat // ctx.pre_size]
         pre = flat % ctx.pre_size
         pre, post = self._drop_self(ctx, pre.astype(np.int64), post.astype(np.int64))
         return pre, post, {}
@@ -141,25 +162,26 @@ class FixedNumberPreConnector(Connector):
                 f"with_replacement=True"
             )
 
-    def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
-        return self.n > 0
+    def may_connect(self, pre_ids, post_ids):
+        return self.n > 0 and pre_ids.size > 0 and post_ids.size > 0
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
-        return self.n * (post_hi - post_lo) * (pre_hi - pre_lo) / pre_size
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        return self.n * post_ids.size * pre_ids.size / pre_size
 
     def connect(self, ctx):
-        n_post = ctx.post_hi - ctx.post_lo
-        post = np.repeat(np.arange(ctx.post_lo, ctx.post_hi, dtype=np.int64), self.n)
-        exclude_self = ctx.same_population and not self.allow_self_connections
-        n_choice = ctx.pre_size - (1 if exclude_self else 0)
+        posts = ctx.post_ids.astype(np.int64)
+        post = np.repeat(posts, self.n)
+        # a post neuron that is also a pre candidate draws from the others and skips itself
+        own = ctx.self_pre[posts] if self._excludes_self(ctx) else np.full(posts.size, -1)
+        n_choice = ctx.pre_size - (own >= 0)
         if self.with_replacement:
-            pre = ctx.rng.integers(0, n_choice, size=n_post * self.n, dtype=np.int64)
+            pre = ctx.rng.integers(0, np.repeat(n_choice, self.n), dtype=np.int64)
         else:
             pre = np.concatenate([
-                ctx.rng.choice(n_choice, size=self.n, replace=False)
-                for _ in range(n_post)]).astype(np.int64) if n_post else np.empty(0, np.int64)
-        if exclude_self:  # draw from pre_size - 1 candidates and skip over the post itself
-            pre += pre >= post
+                ctx.rng.choice(m, size=self.n, replace=False) for m in n_choice
+            ]).astype(np.int64) if posts.size else np.empty(0, np.int64)
+        skip = np.repeat(own, self.n)
+        pre += (skip >= 0) & (pre >= skip)
         return pre, post, {}
 
 
@@ -188,26 +210,32 @@ class FixedNumberPostConnector(Connector):
                 f"with_replacement=True"
             )
 
-    def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
-        return self.n > 0
+    def may_connect(self, pre_ids, post_ids):
+        return self.n > 0 and pre_ids.size > 0 and post_ids.size > 0
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
-        return self.n * (pre_hi - pre_lo) * (post_hi - post_lo) / post_size
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        return self.n * pre_ids.size * post_ids.size / post_size
+
+    def _own_post(self, ctx):
+        """int64[pre_size]: the post index of the same neuron as each pre index, or -1."""
+        own = np.full(ctx.pre_size, -1, np.int64)
+        if self._excludes_self(ctx):
+            posts = np.flatnonzero(ctx.self_pre >= 0)
+            own[ctx.self_pre[posts]] = posts
+        return own
 
     def _splits(self, ctx):
         """int64[pre_size, n_post_cores]: targets of each pre neuron in each post core."""
         if "splits" in ctx.cache:
             return ctx.cache["splits"]
-        bounds = ctx.post_core_bounds
-        sizes = np.diff(bounds)
+        sizes = np.bincount(ctx.post_core_of, minlength=ctx.n_post_cores)
+        own = self._own_post(ctx)
         rng = ctx.stream()
-        exclude_self = ctx.same_population and not self.allow_self_connections
         out = np.empty((ctx.pre_size, sizes.size), np.int64)
-        core_of = np.searchsorted(bounds, np.arange(ctx.pre_size), side="right") - 1
         for i in range(ctx.pre_size):
             colors = sizes.copy()
-            if exclude_self:
-                colors[core_of[i]] -= 1
+            if own[i] >= 0:
+                colors[ctx.post_core_of[own[i]]] -= 1
             if self.with_replacement:
                 out[i] = rng.multinomial(self.n, colors / colors.sum())
             else:
@@ -216,24 +244,22 @@ class FixedNumberPostConnector(Connector):
         return out
 
     def connect(self, ctx):
-        splits = self._splits(ctx)
-        core = int(np.searchsorted(ctx.post_core_bounds, ctx.post_lo, side="right") - 1)
-        counts = splits[:, core]
-        size = ctx.post_hi - ctx.post_lo
-        exclude_self = ctx.same_population and not self.allow_self_connections
+        counts = self._splits(ctx)[:, ctx.post_core]
+        members = np.sort(ctx.post_ids).astype(np.int64)
+        own = self._own_post(ctx)
         pres, posts = [], []
         for i in np.flatnonzero(counts):
-            own = exclude_self and ctx.post_lo <= i < ctx.post_hi
-            n_choice = size - (1 if own else 0)
+            skip = int(np.searchsorted(members, own[i])) if own[i] >= 0 and \
+                ctx.post_core_of[own[i]] == ctx.post_core else -1
+            n_choice = members.size - (skip >= 0)
             if self.with_replacement:
-                tgt = ctx.rng.integers(0, n_choice, size=counts[i])
+                pos = ctx.rng.integers(0, n_choice, size=counts[i])
             else:
-                tgt = ctx.rng.choice(n_choice, size=counts[i], replace=False)
-            tgt = tgt + ctx.post_lo
-            if own:
-                tgt += tgt >= i
+                pos = ctx.rng.choice(n_choice, size=counts[i], replace=False)
+            if skip >= 0:
+                pos += pos >= skip
             pres.append(np.full(counts[i], i, np.int64))
-            posts.append(tgt.astype(np.int64))
+            posts.append(members[pos])
         if not pres:
             return np.empty(0, np.int64), np.empty(0, np.int64), {}
         return np.concatenate(pres), np.concatenate(posts), {}
@@ -276,15 +302,14 @@ class FromListConnector(Connector):
                     f"outside [0, {size}); fix the list or the population size"
                 )
 
-    def may_connect(self, pre_lo, pre_hi, post_lo, post_hi):
-        return self.expected(pre_lo, pre_hi, post_lo, post_hi, 0, 0) > 0
+    def may_connect(self, pre_ids, post_ids):
+        return self.expected(pre_ids, post_ids, 0, 0) > 0
 
-    def expected(self, pre_lo, pre_hi, post_lo, post_hi, pre_size, post_size):
-        return float(np.count_nonzero((self.pre >= pre_lo) & (self.pre < pre_hi)
-                                      & (self.post >= post_lo) & (self.post < post_hi)))
+    def expected(self, pre_ids, post_ids, pre_size, post_size):
+        return float(np.count_nonzero(np.isin(self.pre, pre_ids) & np.isin(self.post, post_ids)))
 
     def connect(self, ctx):
-        sel = np.flatnonzero((self.post >= ctx.post_lo) & (self.post < ctx.post_hi))
+        sel = np.flatnonzero(np.isin(self.post, ctx.post_ids))
         return self.pre[sel], self.post[sel], {k: v[sel] for k, v in self.columns.items()}
 
     def describe(self):

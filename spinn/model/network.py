@@ -13,10 +13,12 @@ from spinn.dynamics import REGISTRY
 from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
 from spinn.model.connectors import Connector
+from spinn.model.space import Line
 from spinn.model.synapses import StaticSynapse
 
 MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)
 MAX_NEURONS_PER_CORE = 1 << 16    # synapse word: 16 bits of target index
+PURPOSE_POSITIONS = 6             # random stream of a population's structure
 
 
 class Network:
@@ -73,7 +75,7 @@ class Population:
     """``Population(size, IF_curr_exp(tau_m=10.0), label="exc")`` (PyNN)."""
 
     def __init__(self, network, size, cellclass, cellparams=None, initial_values=None,
-                 label=None, neurons_per_core=None):
+                 label=None, neurons_per_core=None, structure=None):
         self.network = network
         self.index = len(network.populations)
         self.label = label if label is not None else f"population{self.index}"
@@ -101,6 +103,8 @@ class Population:
                 f"{self}: neurons_per_core = {npc} must be in [1, {MAX_NEURONS_PER_CORE}]")
         self.neurons_per_core = npc
         self.gid_lo = network.n_neurons
+        self.structure = structure if structure is not None else Line()
+        self._positions = None
         self.initial_values = {}
         self.recording = {}       # variable → (indices int64[] or None for all, interval ms)
         if hasattr(self.celltype, "check_dt"):
@@ -120,6 +124,29 @@ class Population:
 
     def __len__(self):
         return self.size
+
+    # ---- what Population and PopulationView share --------------------------------------
+    @property
+    def parent(self):
+        return self
+
+    @property
+    def parent_ids(self):
+        """int64[size]: the indices in the parent population (here: 0 .. size-1)."""
+        return np.arange(self.size, dtype=np.int64)
+
+    @property
+    def positions(self):
+        """float64[3, size]: neuron positions (µm) from the structure; same on every rank."""
+        if self._positions is None:
+            rng = np.random.Generator(np.random.PCG64(
+                np.random.SeedSequence([self.network.seed, PURPOSE_POSITIONS, self.index])))
+            self._positions = np.asarray(
+                self.structure.generate_positions(self.size, rng), np.float64)
+        return self._positions
+
+    def __getitem__(self, selector):
+        return PopulationView(self, selector)
 
     def _check_not_built(self, what):
         if self.network.frozen:
@@ -193,8 +220,116 @@ class Population:
                 "neurons_per_core": self.neurons_per_core, **self.celltype.describe()}
 
 
+class PopulationView:
+    """A subset of a Population: ``pop[10:20]``, ``pop[[1, 5, 7]]``, ``pop[mask]``.
+
+    Usable as a projection endpoint and for recording.  Indices of a view are its own
+    (0 .. size-1, in the order given); ``parent_ids`` maps them to the parent population.
+    """
+
+    def __init__(self, parent, selector, label=None):
+        self._parent = parent.parent
+        base = parent.parent_ids
+        if isinstance(selector, slice):
+            ids = base[selector]
+        else:
+            sel = np.asarray(selector)
+            if sel.dtype == bool:
+                if sel.shape != (base.size,):
+                    raise ConfigurationError(
+                        f"{parent}: boolean mask of shape {sel.shape} for {base.size} neurons; "
+                        f"give one entry per neuron")
+                ids = base[sel]
+            else:
+                sel = sel.astype(np.int64).ravel()
+                bad = sel[(sel < -base.size) | (sel >= base.size)]
+                if bad.size:
+                    raise ConfigurationError(
+                        f"{parent}: view index {bad[0]} is outside [0, {base.size})")
+                ids = base[sel]
+        if ids.size == 0:
+            raise ConfigurationError(f"{parent}: the view {selector!r} selects no neuron")
+        if np.unique(ids).size != ids.size:
+            raise ConfigurationError(f"{parent}: the view {selector!r} repeats neurons")
+        self._ids = ids.astype(np.int64)
+        self.size = int(ids.size)
+        self.network = self._parent.network
+        self.celltype = self._parent.celltype
+        self.label = label or f"{self._parent.label}[{_describe_selector(selector)}]"
+
+    def __str__(self):
+        return f"PopulationView '{self.label}'"
+
+    def __len__(self):
+        return self.size
+
+    @property
+    def parent(self):
+        return self._parent
+
+    @property
+    def parent_ids(self):
+        return self._ids
+
+    @property
+    def positions(self):
+        return self._parent.positions[:, self._ids]
+
+    def __getitem__(self, selector):
+        return PopulationView(self, selector)
+
+    def record(self, variables, sampling_interval=None):
+        """Record these neurons (added to whatever the parent already records)."""
+        if isinstance(variables, str):
+            variables = [variables]
+        for var in variables:
+            old = self._parent.recording.get(var, (np.empty(0, np.int64), None))[0]
+            indices = None if old is None else np.union1d(old, self._ids)
+            self._parent.record(var, indices=indices, sampling_interval=sampling_interval)
+
+    def get_spikes(self):
+        """SpikeData with ids in view coordinates (0 .. size-1), sorted by time then id."""
+        s = self._parent.get_spikes()
+        local = np.full(self._parent.size, -1, np.int64)
+        local[self._ids] = np.arange(self.size)
+        view_ids = local[s.ids]
+        keep = view_ids >= 0
+        times, ids = s.times_ms[keep], view_ids[keep]
+        order = np.lexsort((ids, times))
+        return type(s)(times[order], ids[order])
+
+    def get_data(self, variable):
+        d = self._parent.get_data(variable)
+        cols = np.searchsorted(d.ids, self._ids)
+        ok = (cols < d.ids.size) & (d.ids[np.minimum(cols, d.ids.size - 1)] == self._ids)
+        if not ok.all():
+            raise KeyError(f"{self}: {variable!r} was not recorded for every neuron of the view")
+        return type(d)(d.times_ms, np.arange(self.size), d.values[:, cols])
+
+    def mean_rate(self, t_start=0.0, t_stop=None):
+        res = self._parent._results()
+        t_stop = res.simulated_steps * res.dt if t_stop is None else t_stop
+        t = self.get_spikes().times_ms
+        count = np.count_nonzero((t > t_start) & (t <= t_stop))
+        span = (t_stop - t_start) / 1000.0
+        return count / (self.size * span) if span > 0 else 0.0
+
+    def describe(self):
+        return {"view_of": self._parent.label, "size": self.size}
+
+
+def _describe_selector(selector):
+    if isinstance(selector, slice):
+        return f"{'' if selector.start is None else selector.start}:" \
+               f"{'' if selector.stop is None else selector.stop}" \
+               + ("" if selector.step is None else f":{selector.step}")
+    return f"{np.size(selector)} selected"
+
+
 class Projection:
-    """``Projection(pre, post, connector, synapse_type, receptor_type="excitatory")`` (PyNN)."""
+    """``Projection(pre, post, connector, synapse_type, receptor_type="excitatory")`` (PyNN).
+
+    pre and post are Populations or PopulationViews."""
 
     def __init__(self, network, presynaptic, postsynaptic, connector, synapse_type=None,
                  receptor_type="excitatory", label=None):
@@ -203,7 +338,7 @@ class Projection:
         self.pre, self.post = presynaptic, postsynaptic
         self.label = label if label is not None else f"{self.pre.label}→{self.post.label}"
         for end, pop in (("presynaptic", self.pre), ("postsynaptic", self.post)):
-            if not isinstance(pop, Population) or pop.network is not network:
+            if not isinstance(pop, (Population, PopulationView)) or pop.network is not network:
                 raise ConfigurationError(
                     f"{self}: {end} population {pop!r} is not a Population of this network")
         if not isinstance(connector, Connector):
@@ -220,7 +355,9 @@ class Projection:
                 f"{', '.join(map(repr, receptors)) or 'none (it is a spike source)'}")
         self.receptor_type = receptor_type
         self.receptor = receptors.index(receptor_type)
-        connector.check(str(self), self.pre.size, self.post.size, self.pre is self.post)
+        connector.check(str(self), self.pre.size, self.post.size,
+                        self.pre.parent is self.post.parent and bool(np.intersect1d(
+                            self.pre.parent_ids, self.post.parent_ids).size))
         self.delay_steps_range = self._check_delays()
         self._check_weights()
         network._add("projection", self)

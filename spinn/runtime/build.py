@@ -123,32 +123,59 @@ class SynapticMatrix:
                    + self.mpt_lo.nbytes + self.mpt_hi.nbytes)
 
 
+def endpoint_cores(endpoint, plan):
+    """Core number (0.. within the parent population) of each index of a projection endpoint,
+    and for each core the endpoint indices in it: (core_of int64[size], members list)."""
+    pop = endpoint.parent
+    lows = plan.core_lo[plan.core_pop == pop.index]
+    core_of = np.searchsorted(lows, endpoint.parent_ids, side="right") - 1
+    order = np.argsort(core_of, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(core_of, minlength=lows.size))])
+    return core_of, [order[bounds[k]:bounds[k + 1]] for k in range(lows.size)]
+
+
+def self_pre_index(pre, post):
+    """int64[post.size]: pre index of the same neuron as each post index, or -1."""
+    if pre.parent is not post.parent:
+        return np.full(post.size, -1, np.int64)
+    inverse = np.full(pre.parent.size, -1, np.int64)
+    inverse[pre.parent_ids] = np.arange(pre.size)
+    return inverse[post.parent_ids]
+
+
 def generate_core_synapses(network, plan, core, caches):
     """Synapses onto one post core from every projection into its population, in
     projection order: (pre_gid int64, index int64, weight float32, delay int64, receptor)."""
     pop = network.populations[plan.core_pop[core]]
-    lo, hi = int(plan.core_lo[core]), int(plan.core_hi[core])
-    post_bounds = {}
+    lo = int(plan.core_lo[core])
+    core_number = int(core - np.flatnonzero(plan.core_pop == pop.index)[0])
     parts = []
     counts = {}
     for proj in network.projections:
-        if proj.post is not pop:
+        if proj.post.parent is not pop:
             continue
-        if pop.index not in post_bounds:
-            mine = plan.core_pop == pop.index
-            post_bounds[pop.index] = np.append(plan.core_lo[mine], pop.size).astype(np.int64)
+        cache = caches.setdefault(proj.index, {})
+        if "post_cores" not in cache:
+            cache["post_cores"] = endpoint_cores(proj.post, plan)
+            cache["self_pre"] = self_pre_index(proj.pre, proj.post)
+        post_core_of, members = cache["post_cores"]
+        post_ids = members[core_number]
+        if post_ids.size == 0:
+            continue
         rng = stream(network.seed, PURPOSE_CONNECT, proj.index, int(core))
         ctx = ConnectContext(
-            str(proj), proj.pre.size, pop.size, lo, hi, proj.pre is pop, rng,
+            str(proj), proj.pre.size, proj.post.size, post_ids, cache["self_pre"],
+            post_core_of, core_number, rng,
             lambda *key, _p=proj: stream(network.seed, PURPOSE_SPLIT, _p.index, *key),
-            post_bounds[pop.index], caches.setdefault(proj.index, {}))
+            lambda _p=proj: (_p.pre.positions, _p.post.positions), cache)
         pre, post, columns = proj.connector.connect(ctx)
         n = pre.size
         counts[proj.index] = n
         w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0)
         d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt)
         d_steps = np.maximum(np.round(d / network.dt), 1).astype(np.int64)
-        parts.append((proj.pre.gid_lo + pre, post - lo,
+        parts.append((proj.pre.parent.gid_lo + proj.pre.parent_ids[pre],
+                      proj.post.parent_ids[post] - lo,
                       (proj.sign * w).astype(np.float32), d_steps,
                       np.full(n, proj.receptor, np.int64)))
     if not parts:

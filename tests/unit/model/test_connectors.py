@@ -24,11 +24,14 @@ def generate(conn, pre_size, post_size, npc=256, same=False, seed=1, cores=None)
     cache = {}
     pres, posts, cols, per_core = [], [], [], []
     chosen = range(bounds.size - 1) if cores is None else cores
+    post_core_of = np.searchsorted(bounds, np.arange(post_size), side="right") - 1
+    self_pre = np.arange(post_size) if same else np.full(post_size, -1)
     for c in chosen:
         lo, hi = int(bounds[c]), int(bounds[c + 1])
-        ctx = ConnectContext("Projection 'test'", pre_size, post_size, lo, hi, same,
+        ctx = ConnectContext("Projection 'test'", pre_size, post_size,
+                             np.arange(lo, hi, dtype=np.int64), self_pre, post_core_of, c,
                              stream(seed, PURPOSE_CONNECT, 0, c),
-                             lambda *key: stream(seed, PURPOSE_SPLIT, 0, *key), bounds, cache)
+                             lambda *key: stream(seed, PURPOSE_SPLIT, 0, *key), None, cache)
         pre, post, columns = conn.connect(ctx)
         assert pre.dtype == np.int64 and post.dtype == np.int64 and pre.shape == post.shape
         pres.append(pre)
@@ -99,10 +102,13 @@ def test_one_to_one_connects_i_to_i():
 
 
 def test_one_to_one_may_connect_only_overlapping_slices():
-    """OneToOne tells the mapping that only overlapping slices connect, with the overlap size."""
+    """OneToOne tells the mapping that only overlapping index sets connect, with the overlap
+    size."""
     c = sim.OneToOneConnector()
-    assert c.may_connect(0, 10, 5, 15) and c.expected(0, 10, 5, 15, 20, 20) == 5
-    assert not c.may_connect(0, 10, 10, 20) and c.expected(0, 10, 10, 20, 20, 20) == 0
+    r = np.arange
+    assert c.may_connect(r(0, 10), r(5, 15)) and c.expected(r(0, 10), r(5, 15), 20, 20) == 5
+    assert not c.may_connect(r(0, 10), r(10, 20))
+    assert c.expected(r(0, 10), r(10, 20), 20, 20) == 0
 
 
 # ---- FixedProbability -------------------------------------------------------------------
