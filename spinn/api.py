@@ -21,6 +21,7 @@ from spinn.recording.raster import plot_raster
 from spinn.recording.recorder import Recorder
 from spinn.recording.results import Results
 from spinn.recording.sonata import write_spikes
+from spinn.recording.synapses import SynapseReader
 from spinn.runtime.comm import world
 from spinn.runtime.simulator import RankSimulator
 
@@ -104,8 +105,9 @@ def build(net):
     net.sim = _guarded(net, "build", _build)
     net.frozen = True
     net.results = Results(net)
+    net.synapse_reader = SynapseReader(net)
     net.results.projection_sizes = [int(x) for x in net.comm.allreduce(
-        net.sim.matrix.projection_counts.copy(), "sum")] if net.projections else []
+        net.sim.projection_counts, "sum")] if net.projections else []
     net.build_seconds = net.comm.allreduce(time.perf_counter() - t0, "max")
     return net.sim
 
@@ -181,18 +183,23 @@ def provenance():
 
 
 def write_results(out_dir, title=None):
-    """Write out_dir/spikes.h5 (SONATA), provenance.json, raster.png and the mapping plan
-    (plan.msgpack) on rank 0.
+    """Write out_dir/spikes.h5 (SONATA), provenance.json, raster.png, the mapping plan
+    (plan.msgpack) and the final weights of plastic projections (weights_<label>.txt).
 
-    Local to each rank (rank 0 writes, the others return at once): no communication.
-    Raises SimulationError if the file would hold fewer spikes than were recorded.
+    Collective (call it on every rank, as run()): the plastic weights are gathered, then
+    rank 0 writes.  Raises SimulationError if the file would hold fewer spikes than were
+    recorded.
     """
     net = current()
-    if net.comm.rank != 0:
-        return None
     if net.results is None:
         raise ConfigurationError("write_results: nothing to write; call run() first")
-    os.makedirs(out_dir, exist_ok=True)
+    if net.comm.rank == 0:
+        os.makedirs(out_dir, exist_ok=True)
+    for proj in net.projections:
+        if proj.plastic:
+            proj.save("weight", os.path.join(out_dir, f"weights_{_safe(proj.label)}.txt"))
+    if net.comm.rank != 0:
+        return None
     spikes = {p.label: tuple(net.results.spikes(p)) for p in net.populations
               if "spikes" in p.recording}
     written = sum(t.size for t, _ in spikes.values())
@@ -221,6 +228,10 @@ def write_results(out_dir, title=None):
         json.dump(data, f, indent=1, default=_jsonable)
     plot_raster(paths["raster"], spikes, get_current_time(), title or "")
     return paths
+
+
+def _safe(label):
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in label)
 
 
 def _jsonable(x):

@@ -14,7 +14,7 @@ from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
 from spinn.model.connectors import Connector
 from spinn.model.space import Line
-from spinn.model.synapses import StaticSynapse
+from spinn.model.synapses import STDPMechanism, StaticSynapse
 
 MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)
 MAX_NEURONS_PER_CORE = 1 << 16    # synapse word: 16 bits of target index
@@ -345,8 +345,11 @@ class Projection:
             raise ConfigurationError(f"{self}: connector {connector!r} is not a Connector")
         self.connector = connector
         self.synapse = synapse_type if synapse_type is not None else StaticSynapse()
-        if not isinstance(self.synapse, StaticSynapse):
-            raise ConfigurationError(f"{self}: synapse_type {self.synapse!r} is not supported")
+        if not isinstance(self.synapse, (StaticSynapse, STDPMechanism)):
+            raise ConfigurationError(
+                f"{self}: synapse_type {self.synapse!r} is not supported; use StaticSynapse or "
+                f"STDPMechanism")
+        self.plastic = isinstance(self.synapse, STDPMechanism)
         receptors = self.post.celltype.receptors
         if receptor_type not in receptors:
             raise ConfigurationError(
@@ -360,6 +363,8 @@ class Projection:
                             self.pre.parent_ids, self.post.parent_ids).size))
         self.delay_steps_range = self._check_delays()
         self._check_weights()
+        if self.plastic:
+            self._check_plastic_weights()
         network._add("projection", self)
 
     def __str__(self):
@@ -426,6 +431,16 @@ class Projection:
                 f"{self}: weight {arr.min():g} {unit} is negative; weights are positive in "
                 f"spinn (as in PyNN) and receptor_type='inhibitory' makes them inhibitory")
 
+    def _check_plastic_weights(self):
+        wd = self.synapse.weights
+        weight = self._values("weight")
+        hi = weight.support()[1] if isinstance(weight, RandomDistribution) \
+            else float(np.max(weight)) if np.size(weight) else 0.0
+        if hi > wd.w_max * (1 + 1e-12):
+            raise ConfigurationError(
+                f"{self}: initial weight up to {hi:g} {self.post.celltype.weight_unit} exceeds "
+                f"the weight dependence's w_max = {wd.w_max:g}; lower the weight or raise w_max")
+
     def _check_shape(self, name, arr):
         cols = getattr(self.connector, "columns", {})
         if arr.ndim == 0 or name in cols:
@@ -434,6 +449,27 @@ class Projection:
             raise ConfigurationError(
                 f"{self}: {name} array has shape {arr.shape}; give a scalar, a "
                 f"RandomDistribution or an array of shape ({self.pre.size}, {self.post.size})")
+
+    def get(self, attribute, format="list", gather=True, multiple_synapses="sum"):
+        """Current synapses: "weight" (PyNN units, positive) or "delay" (ms).
+
+        format "list": [(pre, post, value), …] sorted by (pre, post); "array": float64
+        [n_pre, n_post] with NaN where there is no synapse (multapse weights summed).
+        gather=True is COLLECTIVE — call it on every rank, as run(); gather=False returns this
+        rank's synapses only, without communication.  Indices are endpoint (view) indices."""
+        if self.network.results is None:
+            raise ConfigurationError(f"{self}: get() needs a built network; call run() first")
+        return self.network.synapse_reader.get(self, attribute, format, gather,
+                                               multiple_synapses)
+
+    def save(self, attribute, path, gather=True):
+        """Write "pre post value" lines (text) on rank 0; collective like get()."""
+        rows = self.get(attribute, "list", gather)
+        if self.network.comm.rank == 0:
+            with open(path, "w") as f:
+                f.write(f"# {self}: pre post {attribute}\n")
+                for i, j, v in rows:
+                    f.write(f"{i} {j} {v!r}\n")
 
     def size(self):
         """Total number of synapses (known after the network is built; no communication)."""

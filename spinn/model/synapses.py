@@ -3,6 +3,12 @@
 import numpy as np
 
 from spinn.distributions import RandomDistribution
+from spinn.dynamics.stdp import (
+    AdditiveWeightDependence,
+    MultiplicativeWeightDependence,
+    SpikePairRule,
+)
+from spinn.errors import ConfigurationError
 
 
 class StaticSynapse:
@@ -31,3 +37,41 @@ def _describe(v):
     if v is None or np.ndim(v) == 0:
         return v
     return {"array_shape": list(np.shape(v))}
+
+
+class STDPMechanism:
+    """Plastic synapses (PyNN): a timing dependence and a weight dependence.
+
+    ``STDPMechanism(timing_dependence=SpikePairRule(...), weight_dependence=
+    AdditiveWeightDependence(w_min, w_max) | MultiplicativeWeightDependence(...), weight,
+    delay)``.  The delay is entirely dendritic (dendritic_delay_fraction = 1, as on NEST);
+    rule semantics in spinn/dynamics/stdp.py.
+    """
+
+    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+        self.timing = timing_dependence if timing_dependence is not None else SpikePairRule()
+        self.weights = weight_dependence if weight_dependence is not None \
+            else AdditiveWeightDependence()
+        if not isinstance(self.timing, SpikePairRule):
+            raise ConfigurationError(
+                f"STDPMechanism: timing_dependence {self.timing!r} is not supported; use "
+                f"SpikePairRule")
+        if not isinstance(self.weights, (AdditiveWeightDependence,
+                                         MultiplicativeWeightDependence)):
+            raise ConfigurationError(
+                f"STDPMechanism: weight_dependence {self.weights!r} is not supported; use "
+                f"AdditiveWeightDependence or MultiplicativeWeightDependence")
+        if voltage_dependence is not None:
+            raise ConfigurationError("STDPMechanism: voltage_dependence is not supported")
+        if dendritic_delay_fraction != 1.0:
+            raise ConfigurationError(
+                f"STDPMechanism: dendritic_delay_fraction = {dendritic_delay_fraction} is not "
+                f"supported; spinn (like NEST) treats the whole delay as dendritic (1.0)")
+        self.weight = _value(weight)
+        self.delay = None if delay is None else _value(delay)
+
+    def describe(self):
+        return {"synapse": "STDPMechanism", "timing": self.timing.describe(),
+                "weights": self.weights.describe(), "weight": _describe(self.weight),
+                "delay": _describe(self.delay)}

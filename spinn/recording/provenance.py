@@ -10,13 +10,16 @@ def rank_provenance(sim, recorder, wall_seconds, steps):
     """Plain dict of one rank's counters for the run that just ended (cumulative)."""
     m = sim.matrix
     local = sim.plan.local_cores(sim.comm.rank)
+    plastic = [pp.matrix for pp in sim.plastic]
     return {
         "rank": sim.comm.rank,
         "cores": int(local.size),
         "neurons": int(sim.n_local),
-        "synapses": m.n_synapses,
+        "synapses": m.n_synapses + sum(x.n_synapses for x in plastic),
+        "plastic_synapses": sum(x.n_synapses for x in plastic),
+        "plastic_synapse_bytes": sum(x.nbytes for x in plastic),
         "synapse_bytes": m.nbytes,
-        "bytes_per_synapse": m.nbytes / m.n_synapses if m.n_synapses else 0.0,
+        "bytes_per_synapse": m.nbytes / m.n_synapses if m.n_synapses else 0.0,  # static
         "synapse_index_bytes": m.index_nbytes,
         "ring_buffer_bytes": int(sim.ring.nbytes),
         "routing_entries_before": int(sim.plan.entries_before[sim.comm.rank]),
@@ -39,7 +42,8 @@ def totals(per_rank):
     keys = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spikes_emitted",
             "spikes_recorded",
             "packets_sent", "packets_sent_remote", "packets_received", "synaptic_events",
-            "unrouted_packets", "population_table_misses", "overruns",
+            "unrouted_packets", "population_table_misses", "overruns", "plastic_synapses",
+            "plastic_synapse_bytes", "stdp_history_overflows",
             "routing_entries_before", "routing_entries_after", "cores")
     t = {k: sum(p[k] for p in per_rank) for k in keys}
     t.update(
@@ -49,7 +53,8 @@ def totals(per_rank):
         events_per_second=t["synaptic_events"] / wall if wall else 0.0,
         worst_lateness_ms=max(p["worst_lateness_ms"] for p in per_rank),
         peak_rss_mb_max=max(p["peak_rss_mb"] for p in per_rank),
-        bytes_per_synapse=t["synapse_bytes"] / t["synapses"] if t["synapses"] else 0.0,
+        bytes_per_synapse=(t["synapse_bytes"] / (t["synapses"] - t["plastic_synapses"])
+                           if t["synapses"] > t["plastic_synapses"] else 0.0),
         seconds_max={k: max(p["seconds"][k] for p in per_rank) for k in PHASES},
     )
     return t
@@ -74,6 +79,10 @@ def summary(per_rank):
     if t["overruns"]:
         lines.append(f"  WARNING: {t['overruns']} tick overruns (worst {t['worst_lateness_ms']:.2f}"
                      f" ms late): the run fell behind real time")
+    if t["plastic_synapses"]:
+        lines.append(f"  plastic synapses {t['plastic_synapses']:,} "
+                     f"({t['plastic_synapse_bytes'] / 2**20:.1f} MiB); STDP history overflows "
+                     f"{t['stdp_history_overflows']}")
     if t["unrouted_packets"] or t["population_table_misses"]:
         lines.append(f"  note: {t['unrouted_packets']} packets had no route (sources without "
                      f"targets), {t['population_table_misses']} population-table misses")

@@ -104,7 +104,7 @@ class SynapticMatrix:
         self.blk_row_base = np.empty(0, np.int64)
         self.row_ptr = np.zeros(1, np.int64)
         self.syn_word = np.empty(0, np.uint32)
-        self.syn_weight = np.empty(0, np.float32)
+        self.syn_weight = np.empty(0, np.float32)   # float64 in plastic matrices
         self.projection_counts = None
 
     @property
@@ -113,7 +113,7 @@ class SynapticMatrix:
 
     @property
     def nbytes(self):
-        """Bytes of the synapses themselves: 8 per synapse."""
+        """Bytes of the synapses themselves: 8 per static synapse, 12 per plastic one."""
         return int(self.syn_word.nbytes + self.syn_weight.nbytes)
 
     @property
@@ -143,15 +143,17 @@ def self_pre_index(pre, post):
     return inverse[post.parent_ids]
 
 
-def generate_core_synapses(network, plan, core, caches):
-    """Synapses onto one post core from every projection into its population, in
-    projection order: (pre_gid int64, index int64, weight float32, delay int64, receptor)."""
+def generate_core_synapses(network, plan, core, caches, projections=None, signed=True):
+    """Synapses onto one post core from the projections (default: all) into its population,
+    in projection order: (pre_gid int64, index int64, weight float64, delay int64, receptor).
+    signed: inhibitory current weights negated (static storage); plastic storage keeps them
+    positive and applies the sign when transmitting."""
     pop = network.populations[plan.core_pop[core]]
     lo = int(plan.core_lo[core])
     core_number = int(core - np.flatnonzero(plan.core_pop == pop.index)[0])
     parts = []
     counts = {}
-    for proj in network.projections:
+    for proj in network.projections if projections is None else projections:
         if proj.post.parent is not pop:
             continue
         cache = caches.setdefault(proj.index, {})
@@ -176,11 +178,11 @@ def generate_core_synapses(network, plan, core, caches):
         d_steps = np.maximum(np.round(d / network.dt), 1).astype(np.int64)
         parts.append((proj.pre.parent.gid_lo + proj.pre.parent_ids[pre],
                       proj.post.parent_ids[post] - lo,
-                      (proj.sign * w).astype(np.float32), d_steps,
+                      (proj.sign * w if signed else w), d_steps,
                       np.full(n, proj.receptor, np.int64)))
     if not parts:
         empty = np.empty(0, np.int64)
-        return (empty, empty, np.empty(0, np.float32), empty, empty), counts
+        return (empty, empty, np.empty(0), empty, empty), counts
     return tuple(np.concatenate(x) for x in zip(*parts)), counts
 
 
@@ -212,8 +214,9 @@ def core_groups(local_cores, plan, limit=MAX_CORE_SIZE):
     return group, g + 1
 
 
-def build_synapses(network, plan, local_cores, core_base):
-    """The SynapticMatrix of this rank: one row per (source neuron, local core group).
+def build_synapses(network, plan, local_cores, core_base, projections, plastic=False):
+    """The SynapticMatrix of these projections on this rank: one row per (source neuron, local
+    core group).  Static: float32 signed weights; plastic: float64 unsigned weights.
 
     Merging every local post core a source reaches into one row (per group of ≤ 65 536
     neurons) makes a spike's synapses one contiguous stream.  Inside a row the synapses stay
@@ -230,7 +233,8 @@ def build_synapses(network, plan, local_cores, core_base):
     for core in local_cores:
         g = int(group[core])
         group_base.setdefault(g, int(core_base[core]))
-        (pre_gid, idx, w, d, rec), counts = generate_core_synapses(network, plan, core, caches)
+        (pre_gid, idx, w, d, rec), counts = generate_core_synapses(
+            network, plan, core, caches, projections, signed=not plastic)
         for k, v in counts.items():
             proj_counts[k] += v
         if pre_gid.size == 0:
@@ -266,7 +270,8 @@ def build_synapses(network, plan, local_cores, core_base):
             off + np.concatenate([[0], np.cumsum(r)]) for off, r in zip(syn_offset, row_counts)
         ]).astype(np.int64)
         mat.syn_word = np.concatenate([b[3] for b in blocks]).astype(np.uint32)
-        mat.syn_weight = np.concatenate([b[4] for b in blocks]).astype(np.float32)
+        mat.syn_weight = np.concatenate([b[4] for b in blocks]).astype(
+            np.float64 if plastic else np.float32)
         src = np.array([b[0] for b in blocks], np.int64)
         first = np.searchsorted(src, np.arange(plan.n_cores), side="left")
         last = np.searchsorted(src, np.arange(plan.n_cores), side="right")

@@ -19,6 +19,7 @@ import numpy as np
 
 from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
+from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 
 PHASES = ("update", "route", "exchange", "deliver", "record")
@@ -45,7 +46,14 @@ class RankSimulator:
                 for c in cores]).astype(np.uint32)
             self.groups.append(build_group(network, plan, pop, cores,
                                            self.core_base[cores[0]], keys))
-        self.matrix = build_synapses(network, plan, local, self.core_base)
+        static = [p for p in network.projections if not p.plastic]
+        self.matrix = build_synapses(network, plan, local, self.core_base, static)
+        self.lid_gid = np.concatenate([g.pop.gid_lo + g.index for g in self.groups]) \
+            if self.groups else np.empty(0, np.int64)
+        self.plastic = [PlasticProjection(p, build_synapses(
+            network, plan, local, self.core_base, [p], plastic=True))
+            for p in network.projections if p.plastic]
+        self._setup_history()
         self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
@@ -54,6 +62,28 @@ class RankSimulator:
         self.step = 0
         self._reset_counters()
         self.build_seconds = time.perf_counter() - t0
+
+    def _setup_history(self):
+        """Post-spike history of the local targets of plastic projections (spinn/dynamics/stdp)."""
+        taus = sorted({p.proj.synapse.timing.tau_minus for p in self.plastic})
+        self.tau_minus = np.array(taus, np.float64)
+        self.plastic_post = np.zeros(self.n_local, bool)
+        for pp in self.plastic:
+            pp.rule_k = taus.index(pp.proj.synapse.timing.tau_minus)
+            for g in self.groups:
+                if g.pop is pp.proj.post.parent:
+                    self.plastic_post[g.base: g.base + g.n] = True
+        n_hist = self.n_local if self.plastic else 0
+        self.hist_t = np.zeros((n_hist, HISTORY), np.int64)
+        self.hist_k = np.zeros((n_hist, HISTORY, max(len(taus), 1)))
+        self.hist_n = np.zeros(n_hist, np.int64)
+
+    @property
+    def projection_counts(self):
+        counts = self.matrix.projection_counts.copy()
+        for pp in self.plastic:
+            counts += pp.matrix.projection_counts
+        return counts
 
     def _setup_routing(self):
         table = self.plan.tables[self.comm.rank]
@@ -80,7 +110,7 @@ class RankSimulator:
         self.counters = {k: 0 for k in (
             "spikes_emitted", "packets_sent", "packets_sent_remote", "packets_received",
             "synaptic_events", "unrouted_packets", "population_table_misses", "ticks",
-            "overruns")}
+            "overruns", "stdp_history_overflows")}
         self.timers = {k: 0.0 for k in PHASES}
         self.worst_lateness_ms = 0.0
 
@@ -103,6 +133,10 @@ class RankSimulator:
                 self.run_bounds[i] = n_out
                 n_out = g.celltype.tick(g, ring, t0, self.slot_mask, k, self.out, n_out)
             self.run_bounds[-1] = n_out
+            if self.plastic:
+                record_post_spikes(self.out, n_out, t0, plan.index_bits, self.core_base,
+                                   self.plastic_post, self.tau_minus, plan.dt, self.hist_t,
+                                   self.hist_k, self.hist_n)
             b = clock()
             if self.recorder is not None:
                 self.recorder.collect(self, t0, k, n_out)
@@ -123,6 +157,10 @@ class RankSimulator:
             events, misses = deliver_packets(
                 merged, n_recv, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
                 m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, ring, self.slot_mask)
+            for pp in self.plastic:
+                ev, over = pp.deliver(merged, n_recv, t0, plan, self, ring)
+                events += ev
+                c["stdp_history_overflows"] += int(over)
             f = clock()
             timers["update"] += b - a
             timers["record"] += b2 - b
@@ -157,3 +195,23 @@ class RankSimulator:
         while time.perf_counter() < deadline:
             pass
 
+
+
+class PlasticProjection:
+    """The plastic synapses of one projection on this rank, with their per-row pre traces."""
+
+    def __init__(self, proj, matrix):
+        self.proj, self.matrix = proj, matrix
+        self.kplus = np.zeros(matrix.row_ptr.size)
+        self.tlast = np.full(matrix.row_ptr.size, -1, np.int64)
+        self.rule_k = 0
+
+    def deliver(self, packets, n, t0, plan, sim, ring):
+        m, syn = self.matrix, self.proj.synapse
+        t, w = syn.timing, syn.weights
+        return deliver_plastic(
+            packets, n, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
+            m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, self.kplus, self.tlast,
+            self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,
+            w.multiplicative, self.rule_k, plan.dt, sim.hist_t, sim.hist_k, sim.hist_n, ring,
+            sim.slot_mask)
