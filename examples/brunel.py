@@ -18,7 +18,8 @@ import spinn as sim
 from spinn.script import example_parser, report_rates
 
 
-def build(scale=1.0, k_scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, record=True):
+def build(scale=1.0, k_scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, record=True, stdp=False):
+    """The network; stdp=True makes E→E plastic (additive pair rule, w_max = 2 J)."""
     NE, NI = int(round(10000 * scale)), int(round(2500 * scale))
     CE, CI = int(round(1000 * k_scale)), int(round(250 * k_scale))
     tau_m, theta = 20.0, 20.0
@@ -35,8 +36,14 @@ def build(scale=1.0, k_scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, record=True)
     inh = sim.StaticSynapse(weight=g * J, delay=delay)
     sim.Projection(noise_E, E, sim.OneToOneConnector(), exc, label="noise→E")
     sim.Projection(noise_I, I, sim.OneToOneConnector(), exc, label="noise→I")
+    plastic = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
+                                            A_minus=0.0105),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2 * J),
+        weight=J, delay=delay)
     for post in (E, I):
-        sim.Projection(E, post, sim.FixedNumberPreConnector(CE, with_replacement=True), exc,
+        syn = plastic if stdp and post is E else exc
+        sim.Projection(E, post, sim.FixedNumberPreConnector(CE, with_replacement=True), syn,
                        receptor_type="excitatory", label=f"E→{post.label}")
         sim.Projection(I, post, sim.FixedNumberPreConnector(CI, with_replacement=True), inh,
                        receptor_type="inhibitory", label=f"I→{post.label}")
@@ -51,10 +58,11 @@ def main(argv=None):
     p.add_argument("--k-scale", type=float, default=1.0, help="scales the in-degrees")
     p.add_argument("--dt", type=float, default=0.1, help="integration step (ms)")
     p.add_argument("--realtime", action="store_true", help="pace the run to the wall clock")
+    p.add_argument("--stdp", action="store_true", help="E→E synapses plastic (pair rule)")
     args = p.parse_args(argv)
     sim.setup(timestep=args.dt, seed=args.seed, verbose=not args.quiet)
     t0 = time.perf_counter()
-    E, I = build(args.scale, args.k_scale)
+    E, I = build(args.scale, args.k_scale, stdp=args.stdp)
     sim.run(args.duration, realtime=args.realtime)
     rates = report_rates(sim, (E, I), args.duration)
     total = sim.provenance()

@@ -39,19 +39,33 @@ from spinn.dynamics import (  # noqa: E402
 from spinn.errors import ConfigurationError, SimulationError, SpinnError  # noqa: E402
 from spinn.model.connectors import (  # noqa: E402
     AllToAllConnector,
+    ArrayConnector,
+    DistanceDependentProbabilityConnector,
     FixedNumberPostConnector,
     FixedNumberPreConnector,
     FixedProbabilityConnector,
+    FixedTotalNumberConnector,
     FromListConnector,
     OneToOneConnector,
 )
-from spinn.model.synapses import StaticSynapse  # noqa: E402
+from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere  # noqa: E402
+from spinn.dynamics.stdp import (  # noqa: E402
+    AdditiveWeightDependence,
+    MultiplicativeWeightDependence,
+    SpikePairRule,
+)
+from spinn.model.synapses import STDPMechanism, StaticSynapse  # noqa: E402
 
 __all__ = [
-    "AllToAllConnector", "ConfigurationError", "FixedNumberPostConnector",
+    "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
+    "STDPMechanism", "AllToAllConnector", "ConfigurationError", "FixedNumberPostConnector",
     "FixedNumberPreConnector", "FixedProbabilityConnector", "FromListConnector", "IF_cond_exp",
     "IF_curr_delta", "IF_curr_exp", "OneToOneConnector", "Population", "Projection",
     "RandomDistribution", "SimulationError", "SpikeSourceArray", "SpikeSourcePoisson",
     "SpinnError", "StaticSynapse", "build", "current", "end", "get_current_time",
     "num_processes", "provenance", "rank", "run", "setup", "write_results",
+]
+__all__ += [
+    "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",
+    "Cuboid", "Grid2D", "Grid3D", "Line", "RandomStructure", "Sphere",
 ]

@@ -49,12 +49,15 @@ def unpack_words(words):
 
 @njit(cache=True, nogil=True)
 def deliver_packets(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post_base,
-                    blk_row_base, row_ptr, syn_word, syn_weight, ring, slot_mask):
+                    blk_row_base, row_ptr, syn_word, syn_weight, ring, slot_mask,
+                    core_has_rows):
     """Add every synapse of every packet into the ring buffer, in packet order.
 
     packets: uint64[n] in canonical (step, key) order, emitted during the tick that started at
     step tick_step0.  A synapse with delay d of a spike emitted at step s lands in slot
-    (s + d) & slot_mask.  Returns (synaptic events, packets whose core has no rows here).
+    (s + d) & slot_mask.  core_has_rows: bool[n_cores], rows of the core in any matrix of the
+    rank (static or plastic).  Returns (synaptic events, population-table misses: packets
+    whose core has no rows here at all).
     """
     idx_mask = np.uint32((1 << index_bits) - 1)
     events = 0
@@ -68,7 +71,7 @@ def deliver_packets(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
         count = packet_count(p)
         b_lo = mpt_lo[core]
         b_hi = mpt_hi[core]
-        if b_lo == b_hi:
+        if not core_has_rows[core]:
             misses += 1
             continue
         for b in range(b_lo, b_hi):

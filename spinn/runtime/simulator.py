@@ -54,6 +54,9 @@ class RankSimulator:
             network, plan, local, self.core_base, [p], plastic=True))
             for p in network.projections if p.plastic]
         self._setup_history()
+        self.core_has_rows = self.matrix.mpt_hi > self.matrix.mpt_lo
+        for pp in self.plastic:
+            self.core_has_rows |= pp.matrix.mpt_hi > pp.matrix.mpt_lo
         self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
@@ -156,7 +159,8 @@ class RankSimulator:
             merged = merge_runs(np.array(recv), bounds, self.recv_tmp)
             events, misses = deliver_packets(
                 merged, n_recv, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
-                m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, ring, self.slot_mask)
+                m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, ring, self.slot_mask,
+                self.core_has_rows)
             for pp in self.plastic:
                 ev, over = pp.deliver(merged, n_recv, t0, plan, self, ring)
                 events += ev

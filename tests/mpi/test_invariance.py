@@ -151,3 +151,25 @@ def test_different_seeds_give_different_spikes():
     a = simulate(build_every_connector, 1, [50.0], comm=LocalComm(), neurons_per_core=16)
     b = simulate(build_every_connector, 2, [50.0], comm=LocalComm(), neurons_per_core=16)
     assert_all_ranks(bool(differences(a, b)), "seeds 1 and 2 gave identical recordings")
+
+
+def build_brunel_stdp():
+    _brunel_module().build(scale=0.05, k_scale=0.1, stdp=True)
+
+
+def test_brunel_with_stdp_identical_on_mpi_world_and_one_rank():
+    """Brunel with plastic E→E synapses: spikes and the final plastic weights on the MPI world
+    are bit-identical to the single-process run."""
+    _check_invariance(build_brunel_stdp, 77, [200.0], 256, "Brunel with STDP")
+    weights = []
+    for comm in (None, LocalComm()):
+        net = sim.setup(timestep=0.1, seed=77, verbose=False, comm=comm)
+        build_brunel_stdp()
+        sim.run(200.0)
+        proj = next(p for p in net.projections if p.plastic)
+        weights.append(np.array(proj.get("weight")))
+        sim.end()
+    same = weights[0].shape == weights[1].shape and np.array_equal(weights[0], weights[1])
+    moved = np.any(weights[1][:, 2] != 0.1)
+    assert_all_ranks(same and moved, "plastic weights differ between the MPI world and one "
+                                     "rank, or never changed")
