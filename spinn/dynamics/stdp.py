@@ -20,7 +20,9 @@ Semantics (PyNN's STDPMechanism on NEST's stdp_synapse, with w_min added):
 
 Post spikes are kept per neuron in a ring of HISTORY entries (spike step and the K− value just
 after it, per distinct tau_minus).  A facilitation that needs a post spike already pushed out
-of the ring is counted (provenance: stdp_history_overflows), never silent.
+of the ring (one whose factor exp(−(t_post + d − t_last)/tau_plus) would exceed e^−15) is
+counted (provenance: stdp_history_overflows), never silent; so is a depression whose trace
+value left the ring.
 """
 
 import math
@@ -32,7 +34,7 @@ from spinn.dynamics.base import Param, check_value
 from spinn.errors import ConfigurationError
 from spinn.kernels.packets import packet_count, packet_key, packet_step
 
-HISTORY = 32
+HISTORY = 128  # post spikes kept per plastic target: 2 KiB per neuron with one tau_minus
 
 
 class _Declared:
@@ -91,12 +93,13 @@ def _clip(w, w_min, w_max):
 
 
 @njit(cache=True, nogil=True)
-def record_post_spikes(packets, n, tick_step0, index_bits, core_base, plastic_post,
+def record_post_spikes(packets, n, tick_step0, index_bits, core_base, hist_row,
                        tau_minus, dt, hist_t, hist_k, hist_n):
     """Append local spikes of neurons that are targets of plastic synapses to their history.
 
-    hist_t int64[n_local, H] spike times in steps (step + 1), hist_k float64[n_local, H, R]
-    K− just after each spike for each distinct tau_minus, hist_n int64[n_local] spikes so far.
+    hist_row int64[n_local]: history row of each local neuron (-1: not a plastic target);
+    hist_t int64[rows, H] spike times in steps (step + 1), hist_k float64[rows, H, R] K− just
+    after each spike for each distinct tau_minus, hist_n int64[rows] spikes so far.
     """
     idx_mask = np.uint32((1 << index_bits) - 1)
     H = hist_t.shape[1]
@@ -104,8 +107,8 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_base, plastic_po
         p = packets[i]
         key = packet_key(p)
         core = np.int64(key >> np.uint32(index_bits))
-        lid = core_base[core] + np.int64(key & idx_mask)
-        if not plastic_post[lid]:
+        lid = hist_row[core_base[core] + np.int64(key & idx_mask)]
+        if lid < 0:
             continue
         t = tick_step0 + packet_step(p) + 1
         c = hist_n[lid]
@@ -124,7 +127,7 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_base, plastic_po
 def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post_base,
                     blk_row_base, row_ptr, syn_word, syn_weight, kplus, tlast, sign,
                     tau_plus, tau_minus, a_plus, a_minus, w_min, w_max, multiplicative,
-                    rule_k, dt, hist_t, hist_k, hist_n, ring, slot_mask):
+                    rule_k, dt, hist_row, hist_t, hist_k, hist_n, ring, slot_mask):
     """Deliver packets through one plastic projection, updating weights first (see module).
 
     kplus float64[rows], tlast int64[rows] (pre spike time in steps, -1 before the first):
@@ -153,19 +156,23 @@ def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
                 rec = np.int64((word >> np.uint32(16)) & np.uint32(3))
                 d = np.int64(word >> np.uint32(18))
                 w = syn_weight[q]
-                c = hist_n[tgt]
+                h = hist_row[tgt]
+                c = hist_n[h]
                 oldest = c - H if c > H else 0
                 # 1. facilitation: post spikes with t_last < t_post + d <= t_pre
                 if t_last >= 0:
                     first = c
                     for e in range(c - 1, oldest - 1, -1):
-                        if hist_t[tgt, e % H] + d <= t_last:
+                        if hist_t[h, e % H] + d <= t_last:
                             break
                         first = e
-                    if first == oldest and c > H and hist_t[tgt, oldest % H] + d > t_last:
+                    # post spikes pushed out of the ring lie before the oldest kept one; they
+                    # matter unless their factor exp(-(t_post + d - t_last)/tau_plus) < e^-15
+                    if first == oldest and c > H and hist_t[h, oldest % H] + d > t_last \
+                            and (hist_t[h, oldest % H] + d - t_last) * dt < 15.0 * tau_plus:
                         overflows += 1
                     for e in range(first, c):
-                        tp = hist_t[tgt, e % H] + d
+                        tp = hist_t[h, e % H] + d
                         if tp > t_pre:
                             break
                         kk = k_last * math.exp(-(tp - t_last) * dt / tau_plus)
@@ -176,10 +183,10 @@ def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
                 # 2. depression with K-(t_pre - d), post spikes strictly before it
                 found = False
                 for e in range(c - 1, oldest - 1, -1):
-                    te = hist_t[tgt, e % H]
+                    te = hist_t[h, e % H]
                     if te + d < t_pre:
                         found = True
-                        km = hist_k[tgt, e % H, rule_k] * math.exp(
+                        km = hist_k[h, e % H, rule_k] * math.exp(
                             -(t_pre - d - te) * dt / tau_minus)
                         if multiplicative:
                             w = _clip(w - a_minus * (w - w_min) * km, w_min, w_max)

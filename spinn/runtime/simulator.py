@@ -70,13 +70,15 @@ class RankSimulator:
         """Post-spike history of the local targets of plastic projections (spinn/dynamics/stdp)."""
         taus = sorted({p.proj.synapse.timing.tau_minus for p in self.plastic})
         self.tau_minus = np.array(taus, np.float64)
-        self.plastic_post = np.zeros(self.n_local, bool)
+        plastic_post = np.zeros(self.n_local, bool)
         for pp in self.plastic:
             pp.rule_k = taus.index(pp.proj.synapse.timing.tau_minus)
             for g in self.groups:
                 if g.pop is pp.proj.post.parent:
-                    self.plastic_post[g.base: g.base + g.n] = True
-        n_hist = self.n_local if self.plastic else 0
+                    plastic_post[g.base: g.base + g.n] = True
+        n_hist = int(plastic_post.sum())
+        self.hist_row = np.full(self.n_local, -1, np.int64)
+        self.hist_row[plastic_post] = np.arange(n_hist)
         self.hist_t = np.zeros((n_hist, HISTORY), np.int64)
         self.hist_k = np.zeros((n_hist, HISTORY, max(len(taus), 1)))
         self.hist_n = np.zeros(n_hist, np.int64)
@@ -138,7 +140,7 @@ class RankSimulator:
             self.run_bounds[-1] = n_out
             if self.plastic:
                 record_post_spikes(self.out, n_out, t0, plan.index_bits, self.core_base,
-                                   self.plastic_post, self.tau_minus, plan.dt, self.hist_t,
+                                   self.hist_row, self.tau_minus, plan.dt, self.hist_t,
                                    self.hist_k, self.hist_n)
             b = clock()
             if self.recorder is not None:
@@ -217,5 +219,6 @@ class PlasticProjection:
             packets, n, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
             m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, self.kplus, self.tlast,
             self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,
-            w.multiplicative, self.rule_k, plan.dt, sim.hist_t, sim.hist_k, sim.hist_n, ring,
+            w.multiplicative, self.rule_k, plan.dt, sim.hist_row, sim.hist_t, sim.hist_k,
+            sim.hist_n, ring,
             sim.slot_mask)

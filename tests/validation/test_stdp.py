@@ -158,3 +158,18 @@ def test_random_trains_match_an_event_driven_reference(multiplicative):
     assert np.all(np.abs(got - 0.5) > 1e-3)          # the weights did move
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
     sim.end()
+
+
+@pytest.mark.parametrize("tau_plus, lost", [(100.0, True), (20.0, False)])
+def test_history_overflow_is_counted_when_it_matters(tau_plus, lost):
+    """A post neuron firing ~500 Hz between two pre spikes 800 ms apart pushes early post
+    spikes out of the history ring: with tau_plus = 100 ms they still mattered and the loss is
+    counted; with 20 ms their factor is < e^-15 and nothing is reported."""
+    sim.setup(timestep=DT, seed=1, verbose=False)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[[10.0, 810.0]]))
+    post = sim.Population(1, sim.IF_curr_exp(i_offset=20.0, tau_refrac=1.0))
+    sim.Projection(pre, post, sim.OneToOneConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=tau_plus), weight=0.1, delay=D))
+    sim.run(900.0)
+    assert (sim.provenance()["stdp_history_overflows"] > 0) == lost
+    sim.end()
