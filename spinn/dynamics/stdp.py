@@ -124,14 +124,18 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_base, hist_row,
 
 
 @njit(cache=True, nogil=True)
-def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post_base,
+def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, mpt_lo, mpt_hi,
+                    blk_post_base,
                     blk_row_base, row_ptr, syn_word, syn_weight, kplus, tlast, sign,
                     tau_plus, tau_minus, a_plus, a_minus, w_min, w_max, multiplicative,
                     rule_k, dt, hist_row, hist_t, hist_k, hist_n, ring, slot_mask):
     """Deliver packets through one plastic projection, updating weights first (see module).
 
     kplus float64[rows], tlast int64[rows] (pre spike time in steps, -1 before the first):
-    per-row pre trace, indexed like row_ptr.  Returns (synaptic events, history overflows).
+    per-row pre trace, indexed like row_ptr.  stage_shift: packets of a delay-extension stage
+    present their emission step plus stage_shift and their rows hold delays minus
+    stage_shift; the timing uses the real emission time and the full delay.
+    Returns (synaptic events, history overflows).
     """
     idx_mask = np.uint32((1 << index_bits) - 1)
     H = hist_t.shape[1]
@@ -142,8 +146,8 @@ def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
         key = packet_key(p)
         core = np.int64(key >> np.uint32(index_bits))
         j = np.int64(key & idx_mask)
-        s = tick_step0 + packet_step(p)
-        t_pre = s + 1
+        s = tick_step0 + packet_step(p)          # presented emission step (slot arithmetic)
+        t_pre = s - stage_shift + 1              # real spike time, in steps
         count = packet_count(p)
         for b in range(mpt_lo[core], mpt_hi[core]):
             base = blk_post_base[b]
@@ -154,7 +158,8 @@ def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
                 word = syn_word[q]
                 tgt = base + np.int64(word & np.uint32(0xFFFF))
                 rec = np.int64((word >> np.uint32(16)) & np.uint32(3))
-                d = np.int64(word >> np.uint32(18))
+                d_res = np.int64(word >> np.uint32(18))
+                d = d_res + stage_shift                # the full (dendritic) delay
                 w = syn_weight[q]
                 h = hist_row[tgt]
                 c = hist_n[h]
@@ -197,7 +202,7 @@ def deliver_plastic(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
                     overflows += 1
                 syn_weight[q] = w
                 # 3. transmit with the updated weight
-                ring[(s + d) & slot_mask, rec, tgt] += sign * w * count
+                ring[(s + d_res) & slot_mask, rec, tgt] += sign * w * count
             events += (row_ptr[r + 1] - row_ptr[r]) * count
             # 4. pre trace
             if t_last >= 0:

@@ -17,7 +17,9 @@ class MappingPlan:
     dt: float
     tick_steps: int            # steps per exchange: 1 ms, or the smallest delay when shorter
     max_delay_steps: int
-    n_slots: int               # ring-buffer slots: a power of two > max_delay_steps
+    n_slots: int               # ring-buffer slots (a power of two): delays ≤ n_slots direct
+    stage_steps: int           # delay extension: each stage re-delivers stage_steps later
+    n_stages: int              # 1 + delay-extension stages needed by the longest delay
     index_bits: int
     pop_labels: tuple
     pop_sizes: tuple
@@ -45,7 +47,9 @@ class MappingPlan:
         lines = [f"mapping: {len(self.pop_labels)} populations, {sum(self.pop_sizes)} neurons, "
                  f"{self.n_cores} cores on {self.n_ranks} rank(s); ~{self.expected_synapses:,.0f} "
                  f"synapses expected; dt {self.dt:g} ms, tick {self.tick_steps} steps "
-                 f"({self.tick_steps * self.dt:g} ms), ring buffer {self.n_slots} slots"]
+                 f"({self.tick_steps * self.dt:g} ms), ring buffer {self.n_slots} slots"
+                 + (f", {self.n_stages - 1} delay-extension stage(s) of {self.stage_steps} steps"
+                    if self.n_stages > 1 else "")]
         for r in range(self.n_ranks):
             cores = self.local_cores(r)
             n = int(np.sum(self.core_hi[cores] - self.core_lo[cores]))
@@ -100,15 +104,35 @@ def make_plan(network, n_ranks):
         tables.append(tuple(compress_table(table, keys)))
 
     tick_steps, max_delay, notes = tick_and_delays(network)
-    n_slots = 1 << int(np.ceil(np.log2(max_delay + 1)))
+    n_slots, stage_steps, n_stages = delay_stages(tick_steps, max_delay)
     return MappingPlan(
         n_ranks=n_ranks, dt=network.dt, tick_steps=tick_steps, max_delay_steps=max_delay,
-        n_slots=n_slots, index_bits=index_bits,
+        n_slots=n_slots, stage_steps=stage_steps, n_stages=n_stages, index_bits=index_bits,
         pop_labels=tuple(p.label for p in pops), pop_sizes=tuple(p.size for p in pops),
         core_pop=cores["pop"], core_lo=cores["lo"], core_hi=cores["hi"],
         core_gid_lo=cores["gid_lo"], core_rank=rank, core_key=keys, core_mask=masks,
         core_load=load, tables=tuple(tables), entries_before=tuple(before),
         expected_synapses=float(affinity.sum()), notes=tuple(notes))
+
+
+def next_pow2(n):
+    return 1 << max(0, int(np.ceil(np.log2(max(n, 1)))))
+
+
+def delay_stages(tick_steps, max_delay):
+    """(n_slots, stage_steps, n_stages): SpiNNaker's delay extension.
+
+    The ring buffer holds delays up to n_slots steps (at most max(16, 4 ticks), so its memory
+    does not grow with long delays); a synapse with a longer delay d sits in stage
+    k = ceil((d - n_slots) / stage_steps) and its spike is re-delivered k·stage_steps steps
+    later with the residual delay d - k·stage_steps ∈ [tick, n_slots].  stage_steps is a
+    multiple of the tick no larger than n_slots - tick + 1, so the stages tile every delay.
+    """
+    cap = max(16, next_pow2(4 * tick_steps))
+    n_slots = min(next_pow2(max_delay + 1), cap)
+    stage_steps = max(tick_steps, (n_slots - tick_steps + 1) // tick_steps * tick_steps)
+    extra = max(0, int(np.ceil((max_delay - n_slots) / stage_steps)))
+    return n_slots, stage_steps, 1 + extra
 
 
 def members_by_core(endpoint, core_lows):

@@ -8,19 +8,22 @@ from spinn.runtime.simulator import PHASES
 
 def rank_provenance(sim, recorder, wall_seconds, steps):
     """Plain dict of one rank's counters for the run that just ended (cumulative)."""
-    m = sim.matrix
     local = sim.plan.local_cores(sim.comm.rank)
-    plastic = [pp.matrix for pp in sim.plastic]
+    static = sim.static
+    plastic = [m for pp in sim.plastic for m in pp.matrices]
+    n_static = sum(x.n_synapses for x in static)
+    static_bytes = sum(x.nbytes for x in static)
     return {
         "rank": sim.comm.rank,
         "cores": int(local.size),
         "neurons": int(sim.n_local),
-        "synapses": m.n_synapses + sum(x.n_synapses for x in plastic),
+        "synapses": n_static + sum(x.n_synapses for x in plastic),
         "plastic_synapses": sum(x.n_synapses for x in plastic),
         "plastic_synapse_bytes": sum(x.nbytes for x in plastic),
-        "synapse_bytes": m.nbytes,
-        "bytes_per_synapse": m.nbytes / m.n_synapses if m.n_synapses else 0.0,  # static
-        "synapse_index_bytes": m.index_nbytes,
+        "synapse_bytes": static_bytes,
+        "bytes_per_synapse": static_bytes / n_static if n_static else 0.0,  # static
+        "synapse_index_bytes": sum(x.index_nbytes for x in sim.matrices),
+        "delayed_packets_in_flight": int(sim.delays.in_flight),
         "ring_buffer_bytes": int(sim.ring.nbytes),
         "routing_entries_before": int(sim.plan.entries_before[sim.comm.rank]),
         "routing_entries_after": len(sim.plan.tables[sim.comm.rank]),

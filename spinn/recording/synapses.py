@@ -20,7 +20,9 @@ class SynapseReader:
         sim, plan = self.net.sim, self.net.plan
         pp = next((p for p in sim.plastic if p.proj is proj), None)
         if pp is not None:
-            pre_gid, post_gid, w, d = decode_matrix(pp.matrix, plan, sim.lid_gid)
+            parts = [decode_matrix(m, plan, sim.lid_gid, stage * plan.stage_steps)
+                     for stage, m in enumerate(pp.matrices)]
+            pre_gid, post_gid, w, d = (np.concatenate(x) for x in zip(*parts))
         else:
             parts = []
             for core in plan.local_cores(sim.comm.rank):
@@ -63,8 +65,9 @@ class SynapseReader:
         raise ValueError(f"{proj}: format {format!r}: use 'list' or 'array'")
 
 
-def decode_matrix(mat, plan, lid_gid):
-    """(pre gid, post gid, weight, delay steps) of every synapse in a SynapticMatrix."""
+def decode_matrix(mat, plan, lid_gid, stage_shift=0):
+    """(pre gid, post gid, weight, full delay steps) of every synapse in a SynapticMatrix of
+    the delay stage whose residual delays are shifted by stage_shift."""
     n_rows_blk = np.diff(np.append(mat.blk_row_base, mat.row_ptr.size)) - 1
     blk_core = np.repeat(np.arange(plan.n_cores), mat.mpt_hi - mat.mpt_lo)
     pre, post, delay = [], [], []
@@ -74,7 +77,7 @@ def decode_matrix(mat, plan, lid_gid):
         words = mat.syn_word[ptr[0]: ptr[-1]]
         pre.append(plan.core_gid_lo[blk_core[b]] + np.repeat(np.arange(counts.size), counts))
         post.append(lid_gid[mat.blk_post_base[b] + (words & np.uint32(0xFFFF)).astype(np.int64)])
-        delay.append((words >> np.uint32(18)).astype(np.int64))
+        delay.append((words >> np.uint32(18)).astype(np.int64) + stage_shift)
     if not pre:
         e = np.empty(0, np.int64)
         return e, e, np.empty(0), e

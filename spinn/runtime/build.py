@@ -214,19 +214,26 @@ def core_groups(local_cores, plan, limit=MAX_CORE_SIZE):
     return group, g + 1
 
 
+def delay_stage(d_steps, plan):
+    """Delay-extension stage of each delay (0: straight into the ring buffer)."""
+    over = np.maximum(d_steps - plan.n_slots, 0)
+    return -(-over // plan.stage_steps)
+
+
 def build_synapses(network, plan, local_cores, core_base, projections, plastic=False):
-    """The SynapticMatrix of these projections on this rank: one row per (source neuron, local
-    core group).  Static: float32 signed weights; plastic: float64 unsigned weights.
+    """The synaptic matrices of these projections on this rank, one per delay stage (see
+    mapping.plan.delay_stages): one row per (source neuron, local core group).  Static:
+    float32 signed weights; plastic: float64 unsigned weights.  Delays in the words are the
+    residual delays of their stage.
 
     Merging every local post core a source reaches into one row (per group of ≤ 65 536
     neurons) makes a spike's synapses one contiguous stream.  Inside a row the synapses stay
     in post-core order, then projection order, then generation order, so the synapses that
     share a target are summed in the same order on any rank count.
     """
-    mat = SynapticMatrix(plan.n_cores)
     group, _ = core_groups(local_cores, plan)
     group_base = {}
-    pending = {}  # (pre core, group) → list of (pre lid, words, weights) per post core
+    pending = {}  # (stage, pre core, group) → list of (pre lid, words, weights) per post core
     caches = {}
     proj_counts = np.zeros(len(network.projections), np.int64)
     core_gid_lo = plan.core_gid_lo
@@ -241,14 +248,32 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
             continue
         order = np.argsort(pre_gid, kind="stable")
         pre_gid, idx, w, d, rec = pre_gid[order], idx[order], w[order], d[order], rec[order]
-        pre_core = np.searchsorted(core_gid_lo, pre_gid, side="right") - 1
-        words = pack_words(idx + core_base[core] - group_base[g], rec, d)
-        cut = np.flatnonzero(np.diff(pre_core)) + 1
-        for seg_lo, seg_hi in zip(np.r_[0, cut], np.r_[cut, pre_gid.size]):
-            c = int(pre_core[seg_lo])
-            pending.setdefault((c, g), []).append(
+        stage = delay_stage(d, plan)
+        words = pack_words(idx + core_base[core] - group_base[g], rec,
+                           d - stage * plan.stage_steps)
+        key = (stage * plan.n_cores
+               + np.searchsorted(core_gid_lo, pre_gid, side="right") - 1)
+        order = np.argsort(key, kind="stable")     # by (stage, pre core), rows kept in order
+        key, pre_gid, words, w = key[order], pre_gid[order], words[order], w[order]
+        cut = np.flatnonzero(np.diff(key)) + 1
+        for seg_lo, seg_hi in zip(np.r_[0, cut], np.r_[cut, key.size]):
+            st, c = divmod(int(key[seg_lo]), plan.n_cores)
+            pending.setdefault((st, c, g), []).append(
                 (pre_gid[seg_lo:seg_hi] - core_gid_lo[c], words[seg_lo:seg_hi],
                  w[seg_lo:seg_hi]))
+    matrices = []
+    for st in range(plan.n_stages):
+        mine = {(c, g): v for (s_, c, g), v in pending.items() if s_ == st}
+        matrices.append(assemble_matrix(mine, plan, group_base, plastic))
+    matrices[0].projection_counts = proj_counts
+    return matrices
+
+
+def assemble_matrix(pending, plan, group_base, plastic):
+    """A SynapticMatrix from {(pre core, group): [(pre lid, words, weights) per post core]}."""
+    mat = SynapticMatrix(plan.n_cores)
+    if plastic:
+        mat.syn_weight = np.empty(0, np.float64)
     blocks = []  # (pre core, group, row counts, words, weights), sorted by (pre core, group)
     for (c, g), parts in sorted(pending.items()):
         lid = np.concatenate([p[0] for p in parts])
@@ -276,5 +301,4 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
         first = np.searchsorted(src, np.arange(plan.n_cores), side="left")
         last = np.searchsorted(src, np.arange(plan.n_cores), side="right")
         mat.mpt_lo, mat.mpt_hi = first.astype(np.int64), last.astype(np.int64)
-    mat.projection_counts = proj_counts
     return mat

@@ -21,6 +21,7 @@ from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
+from spinn.runtime.delays import DelayExtension
 
 PHASES = ("update", "route", "exchange", "deliver", "record")
 
@@ -47,16 +48,19 @@ class RankSimulator:
             self.groups.append(build_group(network, plan, pop, cores,
                                            self.core_base[cores[0]], keys))
         static = [p for p in network.projections if not p.plastic]
-        self.matrix = build_synapses(network, plan, local, self.core_base, static)
+        self.static = build_synapses(network, plan, local, self.core_base, static)
         self.lid_gid = np.concatenate([g.pop.gid_lo + g.index for g in self.groups]) \
             if self.groups else np.empty(0, np.int64)
         self.plastic = [PlasticProjection(p, build_synapses(
             network, plan, local, self.core_base, [p], plastic=True))
             for p in network.projections if p.plastic]
         self._setup_history()
-        self.core_has_rows = self.matrix.mpt_hi > self.matrix.mpt_lo
+        stage_rows = [m.mpt_hi > m.mpt_lo for m in self.static]
         for pp in self.plastic:
-            self.core_has_rows |= pp.matrix.mpt_hi > pp.matrix.mpt_lo
+            for st, m in enumerate(pp.matrices):
+                stage_rows[st] |= m.mpt_hi > m.mpt_lo
+        self.core_has_rows = np.logical_or.reduce(stage_rows)
+        self.delays = DelayExtension(plan, stage_rows[1:])
         self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
@@ -84,10 +88,15 @@ class RankSimulator:
         self.hist_n = np.zeros(n_hist, np.int64)
 
     @property
+    def matrices(self):
+        """Every synaptic matrix of the rank: static stages, then each plastic projection's."""
+        return self.static + [m for pp in self.plastic for m in pp.matrices]
+
+    @property
     def projection_counts(self):
-        counts = self.matrix.projection_counts.copy()
+        counts = self.static[0].projection_counts.copy()
         for pp in self.plastic:
-            counts += pp.matrix.projection_counts
+            counts += pp.matrices[0].projection_counts
         return counts
 
     def _setup_routing(self):
@@ -125,7 +134,6 @@ class RankSimulator:
         self._reset_counters()
         plan, comm, ring, timers = self.plan, self.comm, self.ring, self.timers
         c = self.counters
-        m = self.matrix
         clock = time.perf_counter
         wall0 = clock()
         end = self.step + n_steps
@@ -159,14 +167,11 @@ class RankSimulator:
                 self.recv_tmp = np.empty(2 * n_recv, np.uint64)
             bounds = np.concatenate([[0], np.cumsum(rcounts)]).astype(np.int64)
             merged = merge_runs(np.array(recv), bounds, self.recv_tmp)
-            events, misses = deliver_packets(
-                merged, n_recv, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
-                m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, ring, self.slot_mask,
-                self.core_has_rows)
-            for pp in self.plastic:
-                ev, over = pp.deliver(merged, n_recv, t0, plan, self, ring)
-                events += ev
-                c["stdp_history_overflows"] += int(over)
+            c["population_table_misses"] += self._deliver(merged[:n_recv], 0, t0)
+            if plan.n_stages > 1:
+                self.delays.push(merged[:n_recv], t0)
+                for stage, packets in self.delays.release(t0, k):
+                    self._deliver(packets, stage, t0)
             f = clock()
             timers["update"] += b - a
             timers["record"] += b2 - b
@@ -177,8 +182,6 @@ class RankSimulator:
             c["packets_sent_remote"] += int(self.send_counts.sum()
                                             - self.send_counts[comm.rank])
             c["packets_received"] += n_recv
-            c["synaptic_events"] += int(events)
-            c["population_table_misses"] += int(misses)
             c["ticks"] += 1
             self.step += k
             if callback is not None:
@@ -187,6 +190,21 @@ class RankSimulator:
                 done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
                 self._pace(wall0 + done_s * self.network.time_scale_factor)
         return clock() - wall0
+
+    def _deliver(self, packets, stage, t0):
+        """Deliver packets through the stage's static and plastic rows; returns the
+        population-table misses (counted at stage 0 only)."""
+        m, plan = self.static[stage], self.plan
+        events, misses = deliver_packets(
+            packets, packets.size, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
+            m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, self.ring, self.slot_mask,
+            self.core_has_rows)
+        for pp in self.plastic:
+            ev, over = pp.deliver(packets, stage, t0, plan, self)
+            events += ev
+            self.counters["stdp_history_overflows"] += int(over)
+        self.counters["synaptic_events"] += int(events)
+        return int(misses) if stage == 0 else 0
 
     def _pace(self, deadline):
         """Wait for the tick's deadline; a tick that ends after it is an overrun."""
@@ -204,21 +222,22 @@ class RankSimulator:
 
 
 class PlasticProjection:
-    """The plastic synapses of one projection on this rank, with their per-row pre traces."""
+    """The plastic synapses of one projection on this rank (one matrix per delay stage), with
+    their per-row pre traces."""
 
-    def __init__(self, proj, matrix):
-        self.proj, self.matrix = proj, matrix
-        self.kplus = np.zeros(matrix.row_ptr.size)
-        self.tlast = np.full(matrix.row_ptr.size, -1, np.int64)
+    def __init__(self, proj, matrices):
+        self.proj, self.matrices = proj, matrices
+        self.kplus = [np.zeros(m.row_ptr.size) for m in matrices]
+        self.tlast = [np.full(m.row_ptr.size, -1, np.int64) for m in matrices]
         self.rule_k = 0
 
-    def deliver(self, packets, n, t0, plan, sim, ring):
-        m, syn = self.matrix, self.proj.synapse
+    def deliver(self, packets, stage, t0, plan, sim):
+        m, syn = self.matrices[stage], self.proj.synapse
         t, w = syn.timing, syn.weights
         return deliver_plastic(
-            packets, n, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
-            m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, self.kplus, self.tlast,
+            packets, packets.size, t0, stage * plan.stage_steps, plan.index_bits, m.mpt_lo,
+            m.mpt_hi, m.blk_post_base, m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight,
+            self.kplus[stage], self.tlast[stage],
             self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,
             w.multiplicative, self.rule_k, plan.dt, sim.hist_row, sim.hist_t, sim.hist_k,
-            sim.hist_n, ring,
-            sim.slot_mask)
+            sim.hist_n, sim.ring, sim.slot_mask)

@@ -123,10 +123,12 @@ def reference_stdp(pre_times, post_times, d, w0, rule, a_plus, a_minus):
     return w
 
 
+@pytest.mark.parametrize("delay", [2.3, 37.1])
 @pytest.mark.parametrize("multiplicative", [False, True])
-def test_random_trains_match_an_event_driven_reference(multiplicative):
+def test_random_trains_match_an_event_driven_reference(multiplicative, delay):
     """20 synapses driven by random pre and post trains (~20 Hz, 2 s, on-grid) end at the
-    weights of an independent implementation of the algorithm (to 1e-9)."""
+    weights of an independent implementation of the algorithm (to 1e-9) — also with a delay
+    long enough to go through the delay extension (37.1 ms = 371 steps > 64 ring slots)."""
     rng = np.random.default_rng(7)
     n, T = 20, 2000.0
 
@@ -145,7 +147,6 @@ def test_random_trains_match_an_event_driven_reference(multiplicative):
     post.record("spikes")
     sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=50.0,
                                                                            delay=1.0))
-    delay = 2.3
     proj = sim.Projection(pre, post, sim.OneToOneConnector(), sim.STDPMechanism(
         timing_dependence=sim.SpikePairRule(tau_plus=TAU_P, tau_minus=TAU_M, A_plus=0.02,
                                             A_minus=0.021),
