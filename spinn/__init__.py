@@ -36,6 +36,11 @@ from spinn.dynamics import (  # noqa: E402
     SpikeSourceArray,
     SpikeSourcePoisson,
 )
+from spinn.dynamics.stdp import (  # noqa: E402
+    AdditiveWeightDependence,
+    MultiplicativeWeightDependence,
+    SpikePairRule,
+)
 from spinn.errors import ConfigurationError, SimulationError, SpinnError  # noqa: E402
 from spinn.model.connectors import (  # noqa: E402
     AllToAllConnector,
@@ -49,12 +54,7 @@ from spinn.model.connectors import (  # noqa: E402
     OneToOneConnector,
 )
 from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere  # noqa: E402
-from spinn.dynamics.stdp import (  # noqa: E402
-    AdditiveWeightDependence,
-    MultiplicativeWeightDependence,
-    SpikePairRule,
-)
-from spinn.model.synapses import STDPMechanism, StaticSynapse  # noqa: E402
+from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 
 __all__ = [
     "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",

@@ -82,13 +82,17 @@ def make_plan(network, n_ranks):
     for proj in projs:
         pre_members = members_by_core(proj.pre, cores["lo"][by_pop[proj.pre.parent.index]])
         post_members = members_by_core(proj.post, cores["lo"][by_pop[proj.post.parent.index]])
+        conn = proj.connector
+        extra = {}
+        if getattr(conn, "uses_positions", False):  # distance-dependent: real estimates
+            extra["positions"] = lambda _p=proj: (_p.pre.positions, _p.post.positions)
         for i, pre_ids in zip(by_pop[proj.pre.parent.index], pre_members):
             for j, post_ids in zip(by_pop[proj.post.parent.index], post_members):
                 if pre_ids.size and post_ids.size and \
-                        proj.connector.may_connect(pre_ids, post_ids):
+                        conn.may_connect(pre_ids, post_ids, **extra):
                     reach[i, j] = True
-                    affinity[i, j] += proj.connector.expected(pre_ids, post_ids,
-                                                              proj.pre.size, proj.post.size)
+                    affinity[i, j] += conn.expected(pre_ids, post_ids, proj.pre.size,
+                                                    proj.post.size, **extra)
     sizes = cores["hi"] - cores["lo"]
     is_source = np.array([pops[p].celltype.is_source for p in cores["pop"]], bool)
     load = estimate_load(sizes.astype(np.float64), affinity.sum(axis=0))

@@ -48,6 +48,7 @@ class ConnectContext:
 
 class Connector:
     allow_self_connections = True
+    uses_positions = False    # True: may_connect/expected accept positions=(pre, post) arrays
 
     def check(self, owner, pre_size, post_size, same_population=False):
         """Raise ConfigurationError for impossible settings (before any communication)."""
@@ -372,6 +373,8 @@ class DistanceDependentProbabilityConnector(Connector):
     number per pair from the core's stream.
     """
 
+    uses_positions = True
+
     def __init__(self, d_expression, allow_self_connections=True):
         self.d_expression = d_expression
         self.allow_self_connections = bool(allow_self_connections)
@@ -531,10 +534,13 @@ class FixedTotalNumberConnector(Connector):
 
     def _candidates(self, ctx):
         """int64[n_post_cores]: candidate pairs whose post index lies in each post core."""
+        if "total_candidates" in ctx.cache:
+            return ctx.cache["total_candidates"]
         n_cores = ctx.n_post_cores
         pairs = np.bincount(ctx.post_core_of, minlength=n_cores).astype(np.int64) * ctx.pre_size
         if self._excludes_self(ctx):
             pairs -= np.bincount(ctx.post_core_of[ctx.self_pre >= 0], minlength=n_cores)
+        ctx.cache["total_candidates"] = pairs
         return pairs
 
     def _splits(self, ctx):

@@ -14,7 +14,7 @@ from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
 from spinn.model.connectors import Connector
 from spinn.model.space import Line
-from spinn.model.synapses import STDPMechanism, StaticSynapse
+from spinn.model.synapses import StaticSynapse, STDPMechanism
 
 MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)
 MAX_NEURONS_PER_CORE = 1 << 16    # synapse word: 16 bits of target index
@@ -104,6 +104,7 @@ class Population:
         self.neurons_per_core = npc
         self.gid_lo = network.n_neurons
         self.structure = structure if structure is not None else Line()
+        self.structure.check(str(self), self.size)
         self._positions = None
         self.initial_values = {}
         self.recording = {}       # variable → (indices int64[] or None for all, interval ms)
@@ -241,6 +242,10 @@ class PopulationView:
                         f"give one entry per neuron")
                 ids = base[sel]
             else:
+                if sel.size and sel.dtype.kind not in "iu":
+                    raise ConfigurationError(
+                        f"{parent}: view indices {selector!r} are not integers; give integer "
+                        f"indices, a slice or a boolean mask")
                 sel = sel.astype(np.int64).ravel()
                 bad = sel[(sel < -base.size) | (sel >= base.size)]
                 if bad.size:
@@ -307,12 +312,17 @@ class PopulationView:
         return type(d)(d.times_ms, np.arange(self.size), d.values[:, cols])
 
     def mean_rate(self, t_start=0.0, t_stop=None):
+        """Mean firing rate (Hz) of the view's recorded neurons over (t_start, t_stop] ms."""
         res = self._parent._results()
+        rec = self._parent.recording.get("spikes")
+        if rec is None:
+            raise KeyError(f"{self}: spikes were not recorded; call record('spikes') first")
+        n = self.size if rec[0] is None else np.intersect1d(rec[0], self._ids).size
         t_stop = res.simulated_steps * res.dt if t_stop is None else t_stop
         t = self.get_spikes().times_ms
         count = np.count_nonzero((t > t_start) & (t <= t_stop))
         span = (t_stop - t_start) / 1000.0
-        return count / (self.size * span) if span > 0 else 0.0
+        return count / (n * span) if n and span > 0 else 0.0
 
     def describe(self):
         return {"view_of": self._parent.label, "size": self.size}
