@@ -30,9 +30,13 @@ from spinn.api import (  # noqa: E402
 )
 from spinn.distributions import RandomDistribution  # noqa: E402
 from spinn.dynamics import (  # noqa: E402
+    EIF_cond_exp_isfa_ista,
+    IF_cond_alpha,
     IF_cond_exp,
+    IF_curr_alpha,
     IF_curr_delta,
     IF_curr_exp,
+    Izhikevich,
     SpikeSourceArray,
     SpikeSourcePoisson,
 )
@@ -57,6 +61,7 @@ from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sph
 from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 
 __all__ = [
+    "EIF_cond_exp_isfa_ista", "IF_cond_alpha", "IF_curr_alpha", "Izhikevich",
     "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
     "STDPMechanism", "AllToAllConnector", "ConfigurationError", "FixedNumberPostConnector",
     "FixedNumberPreConnector", "FixedProbabilityConnector", "FromListConnector", "IF_cond_exp",

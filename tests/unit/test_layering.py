@@ -50,3 +50,12 @@ def test_only_comm_imports_mpi4py():
                  | {a.name for n in ast.walk(ast.parse(p.read_text()))
                     if isinstance(n, ast.Import) for a in n.names}]
     assert [str(p) for p in importers] == ["runtime/comm.py"]
+
+
+def test_every_registered_cell_type_is_exported():
+    """Every cell type in the registry can be used as spinn.<Name> in a script."""
+    import spinn
+    from spinn.dynamics import REGISTRY
+
+    missing = [name for name in REGISTRY if getattr(spinn, name, None) is not REGISTRY[name]]
+    assert not missing and set(REGISTRY) <= set(spinn.__all__)
