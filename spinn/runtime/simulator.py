@@ -17,9 +17,9 @@ import time
 
 import numpy as np
 
+from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
-from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 from spinn.runtime.delays import DelayExtension
 
