@@ -49,7 +49,6 @@ from spinn.errors import ConfigurationError, SimulationError, SpinnError  # noqa
 from spinn.model.connectors import (  # noqa: E402
     AllToAllConnector,
     ArrayConnector,
-    DistanceDependentProbabilityConnector,
     FixedNumberPostConnector,
     FixedNumberPreConnector,
     FixedProbabilityConnector,
@@ -57,6 +56,7 @@ from spinn.model.connectors import (  # noqa: E402
     FromListConnector,
     OneToOneConnector,
 )
+from spinn.model.distance import DistanceDependentProbabilityConnector  # noqa: E402
 from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere  # noqa: E402
 from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 

@@ -136,9 +136,8 @@ class EIF_cond_exp_isfa_ista(CellType):
             decay(hs / 2, P["tau_syn_I"]), decay(hs, P["tau_syn_I"]),      # 22, 23
         ])
 
-    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
-        return _tick(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out, n_out,
-                     g.rec_state, g.rec_lid, g.rec_buf)
+    def kernel(self):
+        return _tick
 
 
 def _extreme(value, highest):

@@ -117,8 +117,14 @@ class CellType:
         """float64[n_const, n] from the per-neuron parameter arrays P (dict name → array)."""
         raise NotImplementedError
 
-    def tick(self, group, ring, step0, slot_mask, n_steps, out, n_out):
+    def kernel(self):
+        """The compiled tick kernel of a neuron model (signature in the module docstring)."""
         raise NotImplementedError
+
+    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
+        """Advance the group ``g`` by n_steps; spike sources override this."""
+        return self.kernel()(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out,
+                             n_out, g.rec_state, g.rec_lid, g.rec_buf)
 
     def describe(self):
         return {"cell_type": self.name, "parameters": {

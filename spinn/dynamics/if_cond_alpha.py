@@ -86,9 +86,8 @@ class IF_cond_alpha(CellType):
             np.full_like(P["cm"], dt),
         ])
 
-    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
-        return _tick(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out, n_out,
-                     g.rec_state, g.rec_lid, g.rec_buf)
+    def kernel(self):
+        return _tick
 
 
 @njit(cache=True, nogil=True)

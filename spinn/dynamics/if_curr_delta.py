@@ -49,9 +49,8 @@ class IF_curr_delta(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
-    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
-        return _tick(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out, n_out,
-                     g.rec_state, g.rec_lid, g.rec_buf)
+    def kernel(self):
+        return _tick
 
 
 @njit(cache=True, nogil=True)

@@ -7,6 +7,7 @@ import pytest
 
 import spinn as sim
 from spinn.model import connectors as conn_mod
+from spinn.model import distance as distance_mod
 from spinn.model.connectors import ConnectContext
 from spinn.runtime.build import PURPOSE_CONNECT, PURPOSE_SPLIT, stream
 
@@ -120,7 +121,7 @@ def test_distance_dependent_chunking_does_not_change_the_network(monkeypatch):
     pos = grid(900)
     c = sim.DistanceDependentProbabilityConnector("exp(-d/3)")
     ref = generate(c, 900, 900, npc=200, positions=(pos, pos))[:2]
-    monkeypatch.setattr(conn_mod, "PAIRS_PER_CHUNK", 1000)
+    monkeypatch.setattr(distance_mod, "PAIRS_PER_CHUNK", 1000)
     small = generate(c, 900, 900, npc=200, positions=(pos, pos))[:2]
     for a, b in zip(ref, small):
         np.testing.assert_array_equal(a, b)
