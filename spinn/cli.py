@@ -1,4 +1,4 @@
-"""Command-line entry point: ``spinn run`` and ``spinn version``.
+"""Command-line entry point: ``spinn run``, ``spinn bench`` and ``spinn version``.
 
 Kept free of heavy imports (numpy, numba, mpi4py) so it starts instantly.
 """
@@ -104,8 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("script", metavar="SCRIPT")
     run.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
+    bench = sub.add_parser(
+        "bench", help="benchmark a model (benchmarks/bench.py; see its --help)",
+        usage="spinn bench MODEL [--scale S] [--ranks N] [--repeat R] ...")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     sub.add_parser("version", help="print spinn's version")
     return parser
+
+
+def bench_script() -> Optional[str]:
+    """benchmarks/bench.py of the source tree this spinn was installed from (editable)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(here, "benchmarks", "bench.py")
+    return path if os.path.isfile(path) else None
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -135,6 +146,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "version":
         print(spinn_version())
         return 0
+    if args.command == "bench":
+        script = bench_script()
+        if script is None:
+            print("spinn bench: benchmarks/bench.py not found; run it from a source checkout "
+                  "(pip install -e .)", file=sys.stderr)
+            return 2
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, script, *args.bench_args])
 
     mpiexec = find_mpiexec(args.mpiexec)
     cmd, message = plan_launch(args.ranks, args.script, args.script_args, mpiexec, probe_mpi)
