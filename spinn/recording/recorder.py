@@ -34,6 +34,8 @@ class Recorder:
                 # the initial value is the sample at t = 0 (as PyNN reports it)
                 self.samples[key] = [g.S[g.rec_state[q], g.rec_lid][None, :].copy()]
                 self.sample_steps[key] = [np.zeros(1, np.int64)]
+        # nothing to copy out of the loop when no spike and no state is recorded here
+        self.active = bool(self.rec_mask.any() or any(g.rec_vars for g in sim.groups))
         self._steps_buf = np.empty(1024, np.int64)
         self._gids_buf = np.empty(1024, np.int64)
 

@@ -137,6 +137,11 @@ class RankSimulator:
         clock = time.perf_counter
         wall0 = clock()
         end = self.step + n_steps
+        spikes_total = unrouted_total = sent = sent_remote = received = ticks = misses = 0
+        rank, single = comm.rank, comm.size == 1
+        recv_bounds = np.zeros(comm.size + 1, np.int64)
+        collect = self.recorder.collect if self.recorder is not None and \
+            self.recorder.active else None
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
             t0 = self.step
@@ -151,25 +156,28 @@ class RankSimulator:
                                    self.hist_row, self.tau_minus, plan.dt, self.hist_t,
                                    self.hist_k, self.hist_n)
             b = clock()
-            if self.recorder is not None:
-                self.recorder.collect(self, t0, k, n_out)
+            if collect is not None:
+                collect(self, t0, k, n_out)
             b2 = clock()
             local = merge_runs(self.out, self.run_bounds, self.tmp)
             spikes, unrouted = route_packets(local, n_out, self.t_keys, self.t_masks,
                                              self.t_routes, self.send, self.send_counts)
-            c["spikes_emitted"] += int(spikes)
-            c["unrouted_packets"] += int(unrouted)
+            spikes_total += spikes
+            unrouted_total += unrouted
             d = clock()
             recv, rcounts = comm.alltoallv(self.send, self.send_counts)
             e = clock()
-            n_recv = int(rcounts.sum())
-            if n_recv > self.recv_tmp.size:
-                self.recv_tmp = np.empty(2 * n_recv, np.uint64)
-            bounds = np.concatenate([[0], np.cumsum(rcounts)]).astype(np.int64)
-            merged = merge_runs(np.array(recv), bounds, self.recv_tmp)
-            c["population_table_misses"] += self._deliver(merged[:n_recv], 0, t0)
+            np.cumsum(rcounts, out=recv_bounds[1:])
+            n_recv = int(recv_bounds[-1])
+            if single:
+                merged = recv
+            else:
+                if n_recv > self.recv_tmp.size:
+                    self.recv_tmp = np.empty(2 * n_recv, np.uint64)
+                merged = merge_runs(recv, recv_bounds, self.recv_tmp)[:n_recv]
+            misses += self._deliver(merged, 0, t0)
             if plan.n_stages > 1:
-                self.delays.push(merged[:n_recv], t0)
+                self.delays.push(merged, t0)
                 for stage, packets in self.delays.release(t0, k):
                     self._deliver(packets, stage, t0)
             f = clock()
@@ -178,17 +186,24 @@ class RankSimulator:
             timers["route"] += d - b2
             timers["exchange"] += e - d
             timers["deliver"] += f - e
-            c["packets_sent"] += int(self.send_counts.sum())
-            c["packets_sent_remote"] += int(self.send_counts.sum()
-                                            - self.send_counts[comm.rank])
-            c["packets_received"] += n_recv
-            c["ticks"] += 1
+            n_sent = int(self.send_counts.sum())
+            sent += n_sent
+            sent_remote += n_sent - int(self.send_counts[rank])
+            received += n_recv
+            ticks += 1
             self.step += k
             if callback is not None:
                 callback(self.step)
             if realtime:
                 done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
                 self._pace(wall0 + done_s * self.network.time_scale_factor)
+        c["spikes_emitted"] += int(spikes_total)
+        c["unrouted_packets"] += int(unrouted_total)
+        c["population_table_misses"] += misses
+        c["packets_sent"] += sent
+        c["packets_sent_remote"] += sent_remote
+        c["packets_received"] += received
+        c["ticks"] += ticks
         return clock() - wall0
 
     def _deliver(self, packets, stage, t0):
