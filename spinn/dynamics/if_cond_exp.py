@@ -84,21 +84,22 @@ def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
     n = v.shape[0]
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
-        in_e = ring[slot, 0]
-        in_i = ring[slot, 1]
+        in_e = ring[slot, 0, base:base + n]
+        in_i = ring[slot, 1, base:base + n]
+        for i in range(n):  # branch-free, so that it vectorises
+            free = ref[i] <= 0.0
+            gbe = ge[i] * me[i]
+            gbi = gi[i] * mi[i]
+            gtot = g_l[i] + gbe + gbi
+            v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
+            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
+            v[i] = v_new if free else v[i]
+            ref[i] = ref[i] if free else ref[i] - 1.0
+            ge[i] = ge[i] * pe[i] + in_e[i]
+            gi[i] = gi[i] * pi[i] + in_i[i]
+            in_e[i] = 0.0
+            in_i[i] = 0.0
         for i in range(n):
-            if ref[i] > 0.0:
-                ref[i] -= 1.0
-            else:
-                gbe = ge[i] * me[i]
-                gbi = gi[i] * mi[i]
-                gtot = g_l[i] + gbe + gbi
-                v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
-                v[i] = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
-            ge[i] = ge[i] * pe[i] + in_e[base + i]
-            gi[i] = gi[i] * pi[i] + in_i[base + i]
-            in_e[base + i] = 0.0
-            in_i[base + i] = 0.0
             if v[i] >= v_th[i]:
                 v[i] = v_reset[i]
                 ref[i] = ref_steps[i]

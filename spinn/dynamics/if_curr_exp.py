@@ -85,18 +85,19 @@ def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
     n = v.shape[0]
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
-        in_e = ring[slot, 0]
-        in_i = ring[slot, 1]
+        in_e = ring[slot, 0, base:base + n]
+        in_i = ring[slot, 1, base:base + n]
+        for i in range(n):  # branch-free, so that it vectorises
+            free = ref[i] <= 0.0
+            v_new = (v_rest[i] + (v[i] - v_rest[i]) * p22[i] + ie[i] * p21e[i]
+                     + ii[i] * p21i[i] + i_off[i] * p20[i])
+            v[i] = v_new if free else v[i]
+            ref[i] = ref[i] if free else ref[i] - 1.0
+            ie[i] = ie[i] * pe[i] + in_e[i]
+            ii[i] = ii[i] * pi[i] + in_i[i]
+            in_e[i] = 0.0
+            in_i[i] = 0.0
         for i in range(n):
-            if ref[i] > 0.0:
-                ref[i] -= 1.0
-            else:
-                v[i] = (v_rest[i] + (v[i] - v_rest[i]) * p22[i] + ie[i] * p21e[i]
-                        + ii[i] * p21i[i] + i_off[i] * p20[i])
-            ie[i] = ie[i] * pe[i] + in_e[base + i]
-            ii[i] = ii[i] * pi[i] + in_i[base + i]
-            in_e[base + i] = 0.0
-            in_i[base + i] = 0.0
             if v[i] >= v_th[i]:
                 v[i] = v_reset[i]
                 ref[i] = ref_steps[i]
