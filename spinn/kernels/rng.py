@@ -48,6 +48,17 @@ def next_u64(state):
 
 
 @njit(inline="always")
+def step_pair(s0, s1):
+    """xoroshiro128+ on a state held in two local variables: (uniform in [0, 1), s0, s1).
+    The same sequence as uniform() on an array state, without memory traffic per draw."""
+    result = s0 + s1
+    s1 ^= s0
+    s0 = _rotl(s0, 24) ^ s1 ^ (s1 << np.uint64(16))
+    s1 = _rotl(s1, 37)
+    return np.float64(result >> np.uint64(11)) * (1.0 / 9007199254740992.0), s0, s1
+
+
+@njit(inline="always")
 def uniform(state):
     """A float64 in [0, 1) with 53 random bits."""
     return np.float64(next_u64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
