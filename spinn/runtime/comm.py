@@ -7,7 +7,9 @@ Three implementations of one small interface, so the tick loop has a single code
 - ``ThreadComm``: several ranks as threads of one process, for unit tests (``run_threads``).
 
 Interface: ``rank``, ``size``, ``alltoallv(send uint64[], counts int64[size]) -> (recv, counts)``
-(recv grouped by source rank, in rank order), ``allgather(obj)`` (control plane, small
+(recv grouped by source rank, in rank order), ``exchange(send, counts, dests, sources)`` (the
+same result, told which ranks can send to and receive from this one: the spike exchange of the
+tick loop), ``allgather(obj)`` (control plane, small
 objects), ``allgatherv(array)``, ``allreduce(x, op)`` with op in {"sum", "max", "min"},
 ``barrier()``, ``abort(message)``.
 """
@@ -21,6 +23,7 @@ import traceback
 import numpy as np
 
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
+EXCHANGE_CAPACITY = 4096  # words per neighbour and tick in the first message (32 KiB)
 
 
 class LocalComm:
@@ -28,6 +31,9 @@ class LocalComm:
 
     def alltoallv(self, send, counts):
         return send[: int(counts.sum())], counts.copy()
+
+    def exchange(self, send, counts, dests, sources):
+        return self.alltoallv(send, counts)
 
     def allgather(self, obj):
         return [obj]
@@ -56,6 +62,7 @@ class MPIComm:
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self._recv = np.empty(1024, np.uint64)
         self._rcounts = np.empty(self.size, np.int64)
+        self._xbuf = None
 
     def alltoallv(self, send, counts):
         MPI = self._MPI
@@ -71,6 +78,59 @@ class MPIComm:
         self.comm.Alltoallv([send, counts, sdispl, MPI.UINT64_T],
                             [self._recv, self._rcounts, rdispl, MPI.UINT64_T])
         return self._recv[:total], self._rcounts.copy()
+
+    def exchange(self, send, counts, dests, sources):
+        """Point-to-point spike exchange with the routing neighbours only (PLATFORM.md: the
+        cheapest pattern measured here).  Every tick each rank sends each destination one
+        message of at most EXCHANGE_CAPACITY words — a count, then packets — and the rest, if
+        any, as a second message that the receiver expects from the count.  dests/sources:
+        sorted ranks (without this one) this rank may send to / receive from; every rank
+        derives them from the same plan, so they match pairwise."""
+        MPI = self._MPI
+        cap = EXCHANGE_CAPACITY
+        if self._xbuf is None or self._xbuf[0].shape[0] != len(dests) \
+                or self._xbuf[1].shape[0] != len(sources):
+            self._xbuf = (np.empty((len(dests), cap), np.uint64),
+                          np.empty((len(sources), cap), np.uint64))
+        sbuf, rbuf = self._xbuf
+        offsets = np.zeros(self.size + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        reqs = [self.comm.Irecv([rbuf[j], MPI.UINT64_T], source=src, tag=11)
+                for j, src in enumerate(sources)]
+        overflow = []
+        for j, dst in enumerate(dests):
+            n, lo = int(counts[dst]), int(offsets[dst])
+            m = min(n, cap - 1)
+            sbuf[j, 0] = n
+            sbuf[j, 1:1 + m] = send[lo:lo + m]
+            reqs.append(self.comm.Isend([sbuf[j, :1 + m], MPI.UINT64_T], dest=dst, tag=11))
+            if n > m:
+                overflow.append(self.comm.Isend([send[lo + m:lo + n], MPI.UINT64_T],
+                                                dest=dst, tag=12))
+        MPI.Request.Waitall(reqs)
+        rcounts = np.zeros(self.size, np.int64)
+        parts = {self.rank: send[offsets[self.rank]:offsets[self.rank + 1]]}
+        rcounts[self.rank] = counts[self.rank]
+        for j, src in enumerate(sources):
+            n = int(rbuf[j, 0])
+            m = min(n, cap - 1)
+            rcounts[src] = n
+            if n > m:
+                extra = np.empty(n - m, np.uint64)
+                self.comm.Recv([extra, MPI.UINT64_T], source=src, tag=12)
+                parts[src] = np.concatenate([rbuf[j, 1:1 + m], extra])
+            else:
+                parts[src] = rbuf[j, 1:1 + m]
+        MPI.Request.Waitall(overflow)
+        total = int(rcounts.sum())
+        if total > self._recv.size:
+            self._recv = np.empty(max(total, 2 * self._recv.size), np.uint64)
+        at = 0
+        for src in sorted(parts):
+            seg = parts[src]
+            self._recv[at:at + seg.size] = seg
+            at += seg.size
+        return self._recv[:total], rcounts
 
     def allgather(self, obj):
         return self.comm.allgather(obj)
@@ -141,6 +201,9 @@ class ThreadComm:
 
     def allgather(self, obj):
         return self._swap(obj)
+
+    def exchange(self, send, counts, dests, sources):
+        return self.alltoallv(send, counts)
 
     def allgatherv(self, arr):
         return np.concatenate(self._swap(np.array(arr)))

@@ -152,3 +152,33 @@ def test_barrier_waits_for_the_slowest_rank():
     waited = time.perf_counter() - t0
     ok = comm.rank == 0 or waited > 0.25
     assert_all_ranks(ok, f"rank {comm.rank} left the barrier after {waited:.3f} s")
+
+
+@pytest.mark.parametrize("scale", [1, 900, 5000])  # 5000 > EXCHANGE_CAPACITY: overflow path
+def test_neighbour_exchange_equals_alltoallv(scale):
+    """exchange() with every other rank as neighbour returns exactly what alltoallv returns,
+    also when a neighbour gets more than one message's capacity (the overflow message)."""
+    comm = world()
+    send, counts = _send(comm.rank, comm.size, scale, spare=3)
+    others = [r for r in range(comm.size) if r != comm.rank]
+    for _ in range(3):   # repeated ticks reuse the buffers
+        recv, rcounts = comm.exchange(send, counts, others, others)
+        recv = recv.copy()
+    want, want_counts = _expected(comm.rank, comm.size, scale)
+    ok = np.array_equal(rcounts, want_counts) and np.array_equal(recv, want)
+    assert_all_ranks(ok, f"exchange scale {scale}: rank {comm.rank} got counts "
+                         f"{rcounts.tolist()} (want {want_counts.tolist()})")
+
+
+def test_neighbour_exchange_only_talks_to_neighbours():
+    """With a ring of neighbours (send to rank+1, receive from rank-1) exchange delivers the
+    packets addressed along the ring and nothing else is needed from other ranks."""
+    comm = world()
+    nxt, prv = (comm.rank + 1) % comm.size, (comm.rank - 1) % comm.size
+    counts = np.zeros(comm.size, np.int64)
+    counts[nxt] = 3 + comm.rank
+    send = np.array([_value(comm.rank, nxt, i) for i in range(counts[nxt])], np.uint64)
+    recv, rcounts = comm.exchange(send, counts, [nxt], [prv])
+    want = np.array([_value(prv, comm.rank, i) for i in range(3 + prv)], np.uint64)
+    ok = np.array_equal(recv, want) and rcounts[prv] == 3 + prv and rcounts.sum() == 3 + prv
+    assert_all_ranks(ok, f"ring exchange: rank {comm.rank} got {rcounts.tolist()}")
