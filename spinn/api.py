@@ -6,6 +6,7 @@ control; model objects register with it; the first ``run()`` maps and builds it,
 """
 
 import contextvars
+import json
 import os
 import sys
 import time
@@ -216,8 +217,6 @@ def write_results(out_dir, title=None):
         f.write(net.plan.to_msgpack())
     prov.write_provenance(paths["provenance"], net.runs)
     with open(paths["provenance"]) as f:
-        import json
-
         data = json.load(f)
     data["spikes_written"] = written
     data["network"] = {"dt": net.dt, "seed": net.seed, "ranks": net.comm.size,
