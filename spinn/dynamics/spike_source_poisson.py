@@ -62,14 +62,24 @@ class SpikeSourcePoisson(CellType):
     def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
         if not hasattr(g, "cdf_index"):
             g.cdf_index, g.cdf = cdf_tables(g.C[0])
+            g.spikes_direct = np.zeros(1, np.int64)
+            tgt, w, rec, delay = g.direct if g.direct is not None else (
+                np.full(g.n, -1, np.int64), np.zeros(g.n, np.float32), 0,
+                np.zeros(g.n, np.int64))
+            g.direct_args = (tgt, w, rec, delay)
+        tgt, w, rec, delay = g.direct_args
         return _tick(g.C, g.cdf_index, g.cdf, g.rng_state, g.core_bounds, g.keys, step0,
-                     n_steps, out, n_out)
+                     n_steps, out, n_out, tgt, w, rec, delay, ring, slot_mask,
+                     g.spikes_direct)
 
 
 @njit(cache=True, nogil=True)
-def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, step0, n_steps, out, n_out):
+def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, step0, n_steps, out, n_out,
+          d_tgt, d_weight, d_rec, d_delay, ring, slot_mask, spikes_direct):
     """rng_state: uint64[n_cores, 2]; core_bounds: int64[n_cores + 1] (neuron ranges);
-    cdf_index int64[n], cdf float64[n_tables, K] from cdf_tables()."""
+    cdf_index int64[n], cdf float64[n_tables, K] from cdf_tables().  A source with a direct
+    target (d_tgt[i] ≥ 0, spinn/runtime/direct.py) adds d_weight·count into ring slot
+    (t + d_delay) of neuron d_tgt instead of emitting a packet; spikes_direct[0] counts them."""
     lam, e_lam, start, stop = C[0], C[1], C[2], C[3]
     n_cores = core_bounds.shape[0] - 1
     for k in range(n_steps):
@@ -92,6 +102,11 @@ def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, step0, n_steps, out, 
                         st[0], st[1] = s0, s1
                         count = poisson(st, lam[i], e_lam[i])
                         s0, s1 = st[0], st[1]
+                    if count > 0 and d_tgt[i] >= 0:
+                        ring[(step0 + k + d_delay[i]) & slot_mask, d_rec, d_tgt[i]] += \
+                            d_weight[i] * count
+                        spikes_direct[0] += count
+                        count = 0
                     while count > 0:
                         m = min(count, MAX_COUNT)
                         out[n_out] = make_packet(k, keys[i], m)

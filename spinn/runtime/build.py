@@ -35,6 +35,7 @@ class Group:
         self.rec_lid = np.empty(0, np.int64)
         self.rec_buf = np.empty((1, 0, 0))
         self.rec_vars = []
+        self.direct = None    # (target lid, weight, receptor, delay) of a direct input source
 
 
 def per_core_values(value, seed, purpose, pop_index, name_index, cores, core_lo, core_hi):

@@ -22,6 +22,7 @@ from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 from spinn.runtime.delays import DelayExtension
+from spinn.runtime.direct import attach_direct_inputs, direct_projections
 
 PHASES = ("update", "route", "exchange", "deliver", "record")
 
@@ -47,8 +48,20 @@ class RankSimulator:
                 for c in cores]).astype(np.uint32)
             self.groups.append(build_group(network, plan, pop, cores,
                                            self.core_base[cores[0]], keys))
-        static = [p for p in network.projections if not p.plastic]
+        direct = direct_projections(network, plan)
+        served = {p.index for p in direct.values()}
+        static = [p for p in network.projections if not p.plastic and p.index not in served]
         self.static = build_synapses(network, plan, local, self.core_base, static)
+        attach_direct_inputs(self, network, plan, direct)
+        # direct sources write slot t + delay during the update: they must run after every
+        # neuron group has read (and cleared) this tick's slots, so that a delay up to
+        # n_slots wraps onto slots already consumed — as delivery after the tick does
+        self.groups.sort(key=lambda g: g.direct is not None)
+        self.direct_counts = np.zeros(len(network.projections), np.int64)
+        for g in self.groups:
+            if g.direct is not None:
+                self.direct_counts[direct[g.pop.index].index] += int(
+                    np.count_nonzero(g.direct[0] >= 0))
         self.lid_gid = np.concatenate([g.pop.gid_lo + g.index for g in self.groups]) \
             if self.groups else np.empty(0, np.int64)
         self.plastic = [PlasticProjection(p, build_synapses(
@@ -94,7 +107,7 @@ class RankSimulator:
 
     @property
     def projection_counts(self):
-        counts = self.static[0].projection_counts.copy()
+        counts = self.static[0].projection_counts + self.direct_counts
         for pp in self.plastic:
             counts += pp.matrices[0].projection_counts
         return counts
@@ -203,7 +216,13 @@ class RankSimulator:
             if realtime:
                 done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
                 self._pace(wall0 + done_s * self.network.time_scale_factor)
-        c["spikes_emitted"] += int(spikes_total)
+        direct = sum(int(g.spikes_direct[0]) for g in self.groups
+                     if getattr(g, "spikes_direct", None) is not None)
+        for g in self.groups:
+            if getattr(g, "spikes_direct", None) is not None:
+                g.spikes_direct[0] = 0
+        c["spikes_emitted"] += int(spikes_total) + direct
+        c["synaptic_events"] += direct        # one synapse per direct spike
         c["unrouted_packets"] += int(unrouted_total)
         c["population_table_misses"] += misses
         c["packets_sent"] += sent
