@@ -17,11 +17,12 @@ def rank_provenance(sim, recorder, wall_seconds, steps):
         "rank": sim.comm.rank,
         "cores": int(local.size),
         "neurons": int(sim.n_local),
-        "synapses": n_static + sum(x.n_synapses for x in plastic),
+        "synapses": n_static + sum(x.n_synapses for x in plastic) + int(sim.direct_counts.sum()),
+        "direct_input_synapses": int(sim.direct_counts.sum()),
         "plastic_synapses": sum(x.n_synapses for x in plastic),
         "plastic_synapse_bytes": sum(x.nbytes for x in plastic),
         "synapse_bytes": static_bytes,
-        "bytes_per_synapse": static_bytes / n_static if n_static else 0.0,  # static
+        "bytes_per_synapse": static_bytes / n_static if n_static else 0.0,  # stored rows
         "synapse_index_bytes": sum(x.index_nbytes for x in sim.matrices),
         "delayed_packets_in_flight": int(sim.delays.in_flight),
         "ring_buffer_bytes": int(sim.ring.nbytes),
@@ -46,6 +47,7 @@ def totals(per_rank):
             "spikes_recorded",
             "packets_sent", "packets_sent_remote", "packets_received", "synaptic_events",
             "unrouted_packets", "population_table_misses", "overruns", "plastic_synapses",
+            "direct_input_synapses",
             "plastic_synapse_bytes", "stdp_history_overflows",
             "routing_entries_before", "routing_entries_after", "cores")
     t = {k: sum(p[k] for p in per_rank) for k in keys}
@@ -56,8 +58,8 @@ def totals(per_rank):
         events_per_second=t["synaptic_events"] / wall if wall else 0.0,
         worst_lateness_ms=max(p["worst_lateness_ms"] for p in per_rank),
         peak_rss_mb_max=max(p["peak_rss_mb"] for p in per_rank),
-        bytes_per_synapse=(t["synapse_bytes"] / (t["synapses"] - t["plastic_synapses"])
-                           if t["synapses"] > t["plastic_synapses"] else 0.0),
+        bytes_per_synapse=(t["synapse_bytes"] / stored if (stored := t["synapses"]
+                           - t["plastic_synapses"] - t["direct_input_synapses"]) else 0.0),
         seconds_max={k: max(p["seconds"][k] for p in per_rank) for k in PHASES},
     )
     return t
