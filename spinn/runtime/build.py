@@ -256,50 +256,49 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
                + np.searchsorted(core_gid_lo, pre_gid, side="right") - 1)
         order = np.argsort(key, kind="stable")     # by (stage, pre core), rows kept in order
         key, pre_gid, words, w = key[order], pre_gid[order], words[order], w[order]
+        # held until assembly in their final width: 2 + 4 + 4 (static) bytes per synapse
+        w = w.astype(np.float64 if plastic else np.float32)
         cut = np.flatnonzero(np.diff(key)) + 1
         for seg_lo, seg_hi in zip(np.r_[0, cut], np.r_[cut, key.size]):
             st, c = divmod(int(key[seg_lo]), plan.n_cores)
             pending.setdefault((st, c, g), []).append(
-                (pre_gid[seg_lo:seg_hi] - core_gid_lo[c], words[seg_lo:seg_hi],
-                 w[seg_lo:seg_hi]))
-    matrices = []
-    for st in range(plan.n_stages):
-        mine = {(c, g): v for (s_, c, g), v in pending.items() if s_ == st}
-        matrices.append(assemble_matrix(mine, plan, group_base, plastic))
+                ((pre_gid[seg_lo:seg_hi] - core_gid_lo[c]).astype(np.uint16),
+                 words[seg_lo:seg_hi].copy(), w[seg_lo:seg_hi].copy()))
+    matrices = [assemble_matrix(pending, st, plan, group_base, plastic)
+                for st in range(plan.n_stages)]
     matrices[0].projection_counts = proj_counts
     return matrices
 
 
-def assemble_matrix(pending, plan, group_base, plastic):
-    """A SynapticMatrix from {(pre core, group): [(pre lid, words, weights) per post core]}."""
+def assemble_matrix(pending, stage, plan, group_base, plastic):
+    """The SynapticMatrix of one delay stage, taking (and freeing) its entries of
+    pending {(stage, pre core, group): [(pre lid, words, weights) per post core]}: the final
+    arrays are allocated once and filled block by block, so the build never holds two
+    copies of the synapses."""
     mat = SynapticMatrix(plan.n_cores)
-    if plastic:
-        mat.syn_weight = np.empty(0, np.float64)
-    blocks = []  # (pre core, group, row counts, words, weights), sorted by (pre core, group)
-    for (c, g), parts in sorted(pending.items()):
+    keys = sorted(k for k in pending if k[0] == stage)
+    n_syn = sum(part[1].size for k in keys for part in pending[k])
+    mat.syn_word = np.empty(n_syn, np.uint32)
+    mat.syn_weight = np.empty(n_syn, np.float64 if plastic else np.float32)
+    row_ptrs, at = [], 0
+    for key in keys:
+        parts = pending.pop(key)
+        c = key[1]
         lid = np.concatenate([p[0] for p in parts])
         order = np.argsort(lid, kind="stable")  # rows, each in post-core order
-        size = int(plan.core_hi[c] - plan.core_lo[c])
-        blocks.append((c, g, np.bincount(lid, minlength=size),
-                       np.concatenate([p[1] for p in parts])[order],
-                       np.concatenate([p[2] for p in parts])[order]))
-        pending[(c, g)] = None
-    n_blocks = len(blocks)
-    mat.blk_post_base = np.array([group_base[b[1]] for b in blocks], np.int64)
-    row_counts = [b[2] for b in blocks]
-    mat.blk_row_base = np.zeros(n_blocks, np.int64)
-    if n_blocks:
-        sizes = np.array([r.size + 1 for r in row_counts])
-        mat.blk_row_base[1:] = np.cumsum(sizes)[:-1]
-        syn_offset = np.concatenate([[0], np.cumsum([b[3].size for b in blocks])])
-        mat.row_ptr = np.concatenate([
-            off + np.concatenate([[0], np.cumsum(r)]) for off, r in zip(syn_offset, row_counts)
-        ]).astype(np.int64)
-        mat.syn_word = np.concatenate([b[3] for b in blocks]).astype(np.uint32)
-        mat.syn_weight = np.concatenate([b[4] for b in blocks]).astype(
-            np.float64 if plastic else np.float32)
-        src = np.array([b[0] for b in blocks], np.int64)
-        first = np.searchsorted(src, np.arange(plan.n_cores), side="left")
-        last = np.searchsorted(src, np.arange(plan.n_cores), side="right")
-        mat.mpt_lo, mat.mpt_hi = first.astype(np.int64), last.astype(np.int64)
+        n = lid.size
+        mat.syn_word[at:at + n] = np.concatenate([p[1] for p in parts])[order]
+        mat.syn_weight[at:at + n] = np.concatenate([p[2] for p in parts])[order]
+        counts = np.bincount(lid, minlength=int(plan.core_hi[c] - plan.core_lo[c]))
+        row_ptrs.append(at + np.concatenate([[0], np.cumsum(counts)]))
+        at += n
+        del parts, lid, order
+    mat.blk_post_base = np.array([group_base[k[2]] for k in keys], np.int64)
+    mat.blk_row_base = np.zeros(len(keys), np.int64)
+    if keys:
+        mat.blk_row_base[1:] = np.cumsum([r.size for r in row_ptrs])[:-1]
+        mat.row_ptr = np.concatenate(row_ptrs).astype(np.int64)
+        src = np.array([k[1] for k in keys], np.int64)
+        mat.mpt_lo = np.searchsorted(src, np.arange(plan.n_cores), side="left").astype(np.int64)
+        mat.mpt_hi = np.searchsorted(src, np.arange(plan.n_cores), side="right").astype(np.int64)
     return mat
