@@ -15,7 +15,7 @@ eta * nu_thr * CE, nu_thr = theta / (J CE tau_m), with weight J (20 kHz at eta =
 import time
 
 import spinn as sim
-from spinn.script import example_parser, report_rates
+from spinn.script import example_parser, finish
 
 
 def build(scale=1.0, k_scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, record=True, stdp=False):
@@ -64,18 +64,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     E, I = build(args.scale, args.k_scale, stdp=args.stdp)
     sim.run(args.duration, realtime=args.realtime)
-    rates = report_rates(sim, (E, I), args.duration)
-    total = sim.provenance()
-    if sim.rank() == 0:
-        print(f"brunel: {sim.num_processes()} rank(s), mean rate "
-              f"{(rates['E'] * E.size + rates['I'] * I.size) / (E.size + I.size):.2f} Hz, "
-              f"real-time factor {total['real_time_factor']:.2f}, "
-              f"{total['events_per_second'] / 1e6:.1f} M synaptic events/s, "
-              f"wall {time.perf_counter() - t0:.1f} s", flush=True)
-    if args.out:
-        sim.write_results(args.out, title=f"Brunel model A, scale {args.scale:g}")
-    sim.end()
-    return rates
+    return finish(sim, args, (E, I), "brunel", f"Brunel model A, scale {args.scale:g}",
+                  f", wall {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

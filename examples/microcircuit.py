@@ -14,7 +14,7 @@ same as --scale); for K scaling < 1 weights grow by 1/√K and a DC current keep
 import numpy as np
 
 import spinn as sim
-from spinn.script import example_parser, report_rates
+from spinn.script import example_parser, finish
 
 POPS = ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]
 N_FULL = np.array([20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948])
@@ -113,16 +113,8 @@ def main(argv=None):
     sim.setup(timestep=0.1, seed=args.seed, verbose=not args.quiet)
     pops = build(args.scale, args.k_scale, args.background)
     sim.run(args.duration)
-    rates = report_rates(sim, pops, args.duration)
-    total = sim.provenance()
-    if sim.rank() == 0:
-        print(f"microcircuit: scale {args.scale:g}, {sim.num_processes()} rank(s), "
-              f"{args.background} drive, real-time factor {total['real_time_factor']:.2f}",
-              flush=True)
-    if args.out:
-        sim.write_results(args.out, title=f"Potjans & Diesmann 2014, scale {args.scale:g}")
-    sim.end()
-    return rates
+    return finish(sim, args, pops, f"microcircuit scale {args.scale:g}",
+                  f"Potjans & Diesmann 2014, scale {args.scale:g}", f", {args.background} drive")
 
 
 if __name__ == "__main__":

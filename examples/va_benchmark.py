@@ -15,7 +15,7 @@ tau_syn_E 5 ms, tau_syn_I 10 ms.
 """
 
 import spinn as sim
-from spinn.script import example_parser, report_rates
+from spinn.script import example_parser, finish
 
 COMMON = dict(cm=0.2, tau_m=20.0, v_thresh=-50.0, v_reset=-60.0, tau_refrac=5.0,
               tau_syn_E=5.0, tau_syn_I=10.0, i_offset=0.0)
@@ -57,16 +57,8 @@ def main(argv=None):
     sim.setup(timestep=0.1, seed=args.seed, verbose=not args.quiet)
     E, I = build(args.variant, args.scale)
     sim.run(args.duration)
-    rates = report_rates(sim, (E, I), args.duration)
-    total = sim.provenance()
-    if sim.rank() == 0:
-        print(f"va_benchmark {args.variant}: {sim.num_processes()} rank(s), real-time factor "
-              f"{total['real_time_factor']:.2f}, {total['events_per_second'] / 1e6:.1f} M "
-              f"synaptic events/s", flush=True)
-    if args.out:
-        sim.write_results(args.out, title=f"Vogels-Abbott {args.variant.upper()}")
-    sim.end()
-    return rates
+    return finish(sim, args, (E, I), f"va_benchmark {args.variant}",
+                  f"Vogels-Abbott {args.variant.upper()}")
 
 
 if __name__ == "__main__":

@@ -81,11 +81,10 @@ def _guarded(net, what, fn):
     try:
         return fn()
     except Exception as exc:
-        if net.comm.size > 1 and net.comm.kind == "mpi":
+        if net.comm.kind == "mpi":
             sys.stderr.write(f"[spinn rank {net.comm.rank}] error during {what}:\n"
                              + traceback.format_exc())
-            net.comm.abort(f"{type(exc).__name__}: {exc}")
-        net.comm.abort(str(exc))
+        net.comm.abort(f"{type(exc).__name__}: {exc}")   # returns only without MPI
         raise
 
 
@@ -93,7 +92,6 @@ def build(net):
     """Map and build the network on this rank (collective)."""
     if net.sim is not None:
         return net.sim
-    t0 = time.perf_counter()
     plan = make_plan(net, net.comm.size)
     say(net, plan.summary())
     net.plan = plan
@@ -109,7 +107,6 @@ def build(net):
     net.synapse_reader = SynapseReader(net)
     net.results.projection_sizes = [int(x) for x in net.comm.allreduce(
         net.sim.projection_counts, "sum")] if net.projections else []
-    net.build_seconds = net.comm.allreduce(time.perf_counter() - t0, "max")
     return net.sim
 
 

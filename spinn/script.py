@@ -45,3 +45,20 @@ def report_rates(sim, populations, duration_ms):
             print(f"  {pop.label:>8}: {rates[pop.label]:7.2f} Hz, ISI CV "
                   f"{isi_cv(s.times_ms, s.ids):.2f}, {s.ids.size} spikes", flush=True)
     return rates
+
+
+def finish(sim, args, populations, name, title, extra=""):
+    """The common ending of an example: rates per population, one summary line, the output
+    files when --out was given, end().  Returns {label: rate in Hz}."""
+    rates = report_rates(sim, populations, args.duration)
+    total = sim.provenance()
+    if sim.rank() == 0:
+        n = sum(p.size for p in populations)
+        mean = sum(rates[p.label] * p.size for p in populations) / n
+        print(f"{name}: {sim.num_processes()} rank(s), mean rate {mean:.2f} Hz, real-time "
+              f"factor {total['real_time_factor']:.2f}, "
+              f"{total['events_per_second'] / 1e6:.1f} M synaptic events/s{extra}", flush=True)
+    if args.out:
+        sim.write_results(args.out, title=title)
+    sim.end()
+    return rates

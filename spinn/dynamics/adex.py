@@ -52,12 +52,11 @@ import numpy as np
 from numba import njit
 
 from spinn.distributions import RandomDistribution
-from spinn.dynamics.base import CellType, Param, State
+from spinn.dynamics.base import CellType, Param, State, time_constant
 from spinn.errors import ConfigurationError
 from spinn.kernels.packets import MAX_COUNT, make_packet
 from spinn.kernels.record import record_state
 
-TAU = dict(unit="ms", low=0.0, low_open=True)
 SUBSTEP_MS = 0.1          # longest RK4 substep
 STIFFNESS_LIMIT = 0.125    # largest substep × λ (RK4 is stable to 2.8, accurate well below)
 CROSSING_TOL_MV = 1e-9    # |v - v_spike| at the located crossing
@@ -71,17 +70,17 @@ class EIF_cond_exp_isfa_ista(CellType):
         "v_spike": Param(-40.0, "mV", doc="spike detection (NEST's V_peak)"),
         "v_reset": Param(-70.6, "mV"),
         "v_rest": Param(-70.6, "mV"),
-        "tau_m": Param(9.3667, **TAU),
+        "tau_m": time_constant(9.3667),
         "i_offset": Param(0.0, "nA"),
         "a": Param(4.0, "nS", doc="subthreshold adaptation conductance"),
         "b": Param(0.0805, "nA", doc="spike-triggered adaptation increment"),
         "delta_T": Param(2.0, "mV", 0.0),
-        "tau_w": Param(144.0, **TAU),
+        "tau_w": time_constant(144.0),
         "v_thresh": Param(-50.4, "mV", doc="spike initiation threshold (NEST's V_th)"),
         "e_rev_E": Param(0.0, "mV"),
-        "tau_syn_E": Param(5.0, **TAU),
+        "tau_syn_E": time_constant(5.0),
         "e_rev_I": Param(-80.0, "mV"),
-        "tau_syn_I": Param(5.0, **TAU),
+        "tau_syn_I": time_constant(5.0),
     }
     state = {
         "v": State("mV", "v_rest"),

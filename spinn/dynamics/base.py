@@ -60,6 +60,26 @@ class State:
     initial: object
 
 
+def time_constant(default):
+    """A time constant (ms): must be > 0."""
+    return Param(default, "ms", 0.0, low_open=True)
+
+
+def lif_parameters(**synaptic):
+    """PyNN's leaky integrate-and-fire parameters and defaults, with the model's synaptic
+    parameters (in the order given) after tau_refrac, where PyNN lists them."""
+    return {
+        "cm": Param(1.0, "nF", 0.0, low_open=True),
+        "tau_m": time_constant(20.0),
+        "tau_refrac": Param(0.1, "ms", 0.0),
+        **synaptic,
+        "v_rest": Param(-65.0, "mV"),
+        "v_reset": Param(-65.0, "mV"),
+        "v_thresh": Param(-50.0, "mV"),
+        "i_offset": Param(0.0, "nA"),
+    }
+
+
 def describe_value(value, unit):
     if isinstance(value, RandomDistribution):
         return repr(value)

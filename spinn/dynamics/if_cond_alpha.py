@@ -33,28 +33,23 @@ asserts < 0.05 mV and the ratio).  With no synaptic input the scheme is exact (f
 import numpy as np
 from numba import njit
 
-from spinn.dynamics.base import CellType, Param, State, check_reset_below_threshold
+from spinn.dynamics.base import (
+    CellType,
+    Param,
+    State,
+    check_reset_below_threshold,
+    lif_parameters,
+    time_constant,
+)
 from spinn.dynamics.if_curr_alpha import phi1, phi2
-from spinn.kernels.packets import make_packet
+from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.record import record_state
-
-TAU = dict(unit="ms", low=0.0, low_open=True)
 
 
 class IF_cond_alpha(CellType):
-    parameters = {
-        "cm": Param(1.0, "nF", 0.0, low_open=True),
-        "tau_m": Param(20.0, **TAU),
-        "tau_refrac": Param(0.1, "ms", 0.0),
-        "tau_syn_E": Param(0.3, **TAU),
-        "tau_syn_I": Param(0.5, **TAU),
-        "e_rev_E": Param(0.0, "mV"),
-        "e_rev_I": Param(-70.0, "mV"),
-        "v_rest": Param(-65.0, "mV"),
-        "v_reset": Param(-65.0, "mV"),
-        "v_thresh": Param(-50.0, "mV"),
-        "i_offset": Param(0.0, "nA"),
-    }
+    parameters = lif_parameters(
+        tau_syn_E=time_constant(0.3), tau_syn_I=time_constant(0.5),
+        e_rev_E=Param(0.0, "mV"), e_rev_I=Param(-70.0, "mV"))
     state = {
         "v": State("mV", "v_rest"),
         "gsyn_exc": State("µS", 0.0),
@@ -102,28 +97,24 @@ def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
     # and ring slot (step0 + k) holds the weights arriving at its end.
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
-        in_e = ring[slot, 0]
-        in_i = ring[slot, 1]
-        for i in range(n):
-            if ref[i] > 0.0:
-                ref[i] -= 1.0
-            else:
-                gbe = ge[i] * m0e[i] + dge[i] * m1e[i]
-                gbi = gi[i] * m0i[i] + dgi[i] * m1i[i]
-                gtot = g_l[i] + gbe + gbi
-                v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
-                v[i] = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
+        in_e = ring[slot, 0, base:base + n]
+        in_i = ring[slot, 1, base:base + n]
+        for i in range(n):  # branch-free, so that it vectorises
+            free = ref[i] <= 0.0
+            gbe = ge[i] * m0e[i] + dge[i] * m1e[i]
+            gbi = gi[i] * m0i[i] + dgi[i] * m1i[i]
+            gtot = g_l[i] + gbe + gbi
+            v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
+            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
+            v[i] = v_new if free else v[i]
+            ref[i] = ref[i] if free else ref[i] - 1.0
             # (dg, g) ← exp(h A) (dg, g), A = [[-1/tau, 0], [1, -1/tau]]; g uses the old dg
             ge[i] = (ge[i] + h[i] * dge[i]) * pe[i]
             gi[i] = (gi[i] + h[i] * dgi[i]) * pi[i]
-            dge[i] = dge[i] * pe[i] + in_e[base + i] * jump_e[i]
-            dgi[i] = dgi[i] * pi[i] + in_i[base + i] * jump_i[i]
-            in_e[base + i] = 0.0
-            in_i[base + i] = 0.0
-            if v[i] >= v_th[i]:
-                v[i] = v_reset[i]
-                ref[i] = ref_steps[i]
-                out[n_out] = make_packet(k, keys[i], 1)
-                n_out += 1
+            dge[i] = dge[i] * pe[i] + in_e[i] * jump_e[i]
+            dgi[i] = dgi[i] * pi[i] + in_i[i] * jump_i[i]
+            in_e[i] = 0.0
+            in_i[i] = 0.0
+        n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
         record_state(S, rec_state, rec_lid, rec_buf, k)
     return n_out

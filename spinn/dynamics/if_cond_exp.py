@@ -20,27 +20,22 @@ solve_ivp reference (tests/validation).
 import numpy as np
 from numba import njit
 
-from spinn.dynamics.base import CellType, Param, State, check_reset_below_threshold
-from spinn.kernels.packets import make_packet
+from spinn.dynamics.base import (
+    CellType,
+    Param,
+    State,
+    check_reset_below_threshold,
+    lif_parameters,
+    time_constant,
+)
+from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.record import record_state
-
-TAU = dict(unit="ms", low=0.0, low_open=True)
 
 
 class IF_cond_exp(CellType):
-    parameters = {
-        "cm": Param(1.0, "nF", 0.0, low_open=True),
-        "tau_m": Param(20.0, **TAU),
-        "tau_refrac": Param(0.1, "ms", 0.0),
-        "tau_syn_E": Param(5.0, **TAU),
-        "tau_syn_I": Param(5.0, **TAU),
-        "e_rev_E": Param(0.0, "mV"),
-        "e_rev_I": Param(-70.0, "mV"),
-        "v_rest": Param(-65.0, "mV"),
-        "v_reset": Param(-65.0, "mV"),
-        "v_thresh": Param(-50.0, "mV"),
-        "i_offset": Param(0.0, "nA"),
-    }
+    parameters = lif_parameters(
+        tau_syn_E=time_constant(5.0), tau_syn_I=time_constant(5.0),
+        e_rev_E=Param(0.0, "mV"), e_rev_I=Param(-70.0, "mV"))
     state = {
         "v": State("mV", "v_rest"),
         "gsyn_exc": State("µS", 0.0),
@@ -99,11 +94,6 @@ def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
             gi[i] = gi[i] * pi[i] + in_i[i]
             in_e[i] = 0.0
             in_i[i] = 0.0
-        for i in range(n):
-            if v[i] >= v_th[i]:
-                v[i] = v_reset[i]
-                ref[i] = ref_steps[i]
-                out[n_out] = make_packet(k, keys[i], 1)
-                n_out += 1
+        n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
         record_state(S, rec_state, rec_lid, rec_buf, k)
     return n_out

@@ -30,11 +30,15 @@ convention for current synapses).
 import numpy as np
 from numba import njit
 
-from spinn.dynamics.base import CellType, Param, State, check_reset_below_threshold
-from spinn.kernels.packets import make_packet
+from spinn.dynamics.base import (
+    CellType,
+    State,
+    check_reset_below_threshold,
+    lif_parameters,
+    time_constant,
+)
+from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.record import record_state
-
-TAU = dict(unit="ms", low=0.0, low_open=True)
 
 # Taylor coefficients of φ2(x) = Σ_k (-1)^k (k+1)/(k+2)! x^k, used for x < 0.5 where the
 # closed form cancels (its relative error there would reach ~eps/x); the first omitted term
@@ -71,17 +75,8 @@ def alpha_propagators(tau_m, tau_s, cm, h):
 
 
 class IF_curr_alpha(CellType):
-    parameters = {
-        "cm": Param(1.0, "nF", 0.0, low_open=True),
-        "tau_m": Param(20.0, **TAU),
-        "tau_refrac": Param(0.1, "ms", 0.0),
-        "tau_syn_E": Param(0.5, **TAU),
-        "tau_syn_I": Param(0.5, **TAU),
-        "v_rest": Param(-65.0, "mV"),
-        "v_reset": Param(-65.0, "mV"),
-        "v_thresh": Param(-50.0, "mV"),
-        "i_offset": Param(0.0, "nA"),
-    }
+    parameters = lif_parameters(
+        tau_syn_E=time_constant(0.5), tau_syn_I=time_constant(0.5))
     state = {
         "v": State("mV", "v_rest"),
         "isyn_exc": State("nA", 0.0),
@@ -127,26 +122,22 @@ def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
     # and ring slot (step0 + k) holds the weights arriving at its end.
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
-        in_e = ring[slot, 0]
-        in_i = ring[slot, 1]
-        for i in range(n):
-            if ref[i] > 0.0:
-                ref[i] -= 1.0
-            else:
-                v[i] = (v_rest[i] + (v[i] - v_rest[i]) * p33[i] + i_off[i] * p30[i]
-                        + die[i] * p31e[i] + ie[i] * p32e[i]
-                        + dii[i] * p31i[i] + ii[i] * p32i[i])
+        in_e = ring[slot, 0, base:base + n]
+        in_i = ring[slot, 1, base:base + n]
+        for i in range(n):  # branch-free, so that it vectorises
+            free = ref[i] <= 0.0
+            v_new = (v_rest[i] + (v[i] - v_rest[i]) * p33[i] + i_off[i] * p30[i]
+                     + die[i] * p31e[i] + ie[i] * p32e[i]
+                     + dii[i] * p31i[i] + ii[i] * p32i[i])
+            v[i] = v_new if free else v[i]
+            ref[i] = ref[i] if free else ref[i] - 1.0
             # (di, i) ← exp(h A) (di, i), A = [[-1/tau, 0], [1, -1/tau]]; i uses the old di
             ie[i] = ie[i] * p11e[i] + die[i] * p21e[i]
             ii[i] = ii[i] * p11i[i] + dii[i] * p21i[i]
-            die[i] = die[i] * p11e[i] + in_e[base + i] * jump_e[i]
-            dii[i] = dii[i] * p11i[i] + in_i[base + i] * jump_i[i]
-            in_e[base + i] = 0.0
-            in_i[base + i] = 0.0
-            if v[i] >= v_th[i]:
-                v[i] = v_reset[i]
-                ref[i] = ref_steps[i]
-                out[n_out] = make_packet(k, keys[i], 1)
-                n_out += 1
+            die[i] = die[i] * p11e[i] + in_e[i] * jump_e[i]
+            dii[i] = dii[i] * p11i[i] + in_i[i] * jump_i[i]
+            in_e[i] = 0.0
+            in_i[i] = 0.0
+        n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
         record_state(S, rec_state, rec_lid, rec_buf, k)
     return n_out

@@ -24,6 +24,20 @@ def make_packet(step_offset, key, count):
 
 
 @njit(inline="always")
+def emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out):
+    """The LIF spike test at the end of step k: v ≥ v_th → v = v_reset, refractory for
+    ref_steps, one packet (step k, key, count 1).  Neurons in index order, so the packets
+    stay sorted by key.  Returns the new n_out."""
+    for i in range(v.shape[0]):
+        if v[i] >= v_th[i]:
+            v[i] = v_reset[i]
+            ref[i] = ref_steps[i]
+            out[n_out] = make_packet(k, keys[i], 1)
+            n_out += 1
+    return n_out
+
+
+@njit(inline="always")
 def packet_key(p):
     return np.uint32((p >> np.uint64(16)) & np.uint64(0xFFFFFFFF))
 

@@ -145,8 +145,11 @@ class FixedProbabilityConnector(Connector):
         return pre, post, {}
 
 
-class FixedNumberPreConnector(Connector):
-    """Each post neuron receives exactly n connections from random pre neurons."""
+class _FixedNumberConnector(Connector):
+    """What FixedNumberPre and FixedNumberPost share: every neuron of one side gets n
+    connections, drawn from the neurons of ``side``."""
+
+    side = "pre"
 
     def __init__(self, n, allow_self_connections=True, with_replacement=False):
         self.n = int(n)
@@ -154,18 +157,25 @@ class FixedNumberPreConnector(Connector):
         self.with_replacement = bool(with_replacement)
 
     def check(self, owner, pre_size, post_size, same_population=False):
+        name = type(self).__name__
         if self.n < 0:
-            raise ConfigurationError(f"{owner}: FixedNumberPreConnector n = {self.n} < 0")
-        available = pre_size - (1 if same_population and not self.allow_self_connections else 0)
+            raise ConfigurationError(f"{owner}: {name} n = {self.n} < 0")
+        size = pre_size if self.side == "pre" else post_size
+        available = size - (1 if same_population and not self.allow_self_connections else 0)
         if not self.with_replacement and self.n > available:
             raise ConfigurationError(
-                f"{owner}: FixedNumberPreConnector n = {self.n} exceeds the {available} "
-                f"available pre neurons without replacement; lower n or set "
-                f"with_replacement=True"
-            )
+                f"{owner}: {name} n = {self.n} exceeds the {available} available "
+                f"{self.side} neurons without replacement; lower n or set "
+                f"with_replacement=True")
 
     def may_connect(self, pre_ids, post_ids):
         return self.n > 0 and pre_ids.size > 0 and post_ids.size > 0
+
+
+class FixedNumberPreConnector(_FixedNumberConnector):
+    """Each post neuron receives exactly n connections from random pre neurons."""
+
+    side = "pre"
 
     def expected(self, pre_ids, post_ids, pre_size, post_size):
         return self.n * post_ids.size * pre_ids.size / pre_size
@@ -187,7 +197,7 @@ class FixedNumberPreConnector(Connector):
         return pre, post, {}
 
 
-class FixedNumberPostConnector(Connector):
+class FixedNumberPostConnector(_FixedNumberConnector):
     """Each pre neuron makes exactly n connections onto random post neurons.
 
     Distributed generation: how many of a pre neuron's n targets fall in each post core is a
@@ -196,24 +206,7 @@ class FixedNumberPostConnector(Connector):
     core is drawn from that core's own stream.
     """
 
-    def __init__(self, n, allow_self_connections=True, with_replacement=False):
-        self.n = int(n)
-        self.allow_self_connections = bool(allow_self_connections)
-        self.with_replacement = bool(with_replacement)
-
-    def check(self, owner, pre_size, post_size, same_population=False):
-        if self.n < 0:
-            raise ConfigurationError(f"{owner}: FixedNumberPostConnector n = {self.n} < 0")
-        available = post_size - (1 if same_population and not self.allow_self_connections else 0)
-        if not self.with_replacement and self.n > available:
-            raise ConfigurationError(
-                f"{owner}: FixedNumberPostConnector n = {self.n} exceeds the {available} "
-                f"available post neurons without replacement; lower n or set "
-                f"with_replacement=True"
-            )
-
-    def may_connect(self, pre_ids, post_ids):
-        return self.n > 0 and pre_ids.size > 0 and post_ids.size > 0
+    side = "post"
 
     def expected(self, pre_ids, post_ids, pre_size, post_size):
         return self.n * pre_ids.size * post_ids.size / post_size

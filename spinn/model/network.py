@@ -65,10 +65,6 @@ class Network:
                 f"use a multiple such as {max(n, 1) * self.dt:g} ms")
         return n
 
-    def describe(self):
-        return {"dt": self.dt, "seed": self.seed, "neurons_per_core": self.neurons_per_core,
-                "populations": [p.describe() for p in self.populations],
-                "projections": [p.describe() for p in self.projections]}
 
 
 class Population:
