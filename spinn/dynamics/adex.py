@@ -229,8 +229,8 @@ def _crossing(v, w, L, ge, gi, C, i):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, w, ge, gi, ref = S[0], S[1], S[2], S[3], S[4]
     n = v.shape[0]
     # Invariants: at the top of step k the state is that at the end of step k - 1; within

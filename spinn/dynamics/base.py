@@ -141,10 +141,16 @@ class CellType:
         """The compiled tick kernel of a neuron model (signature in the module docstring)."""
         raise NotImplementedError
 
+    def kernel_args(self, g):
+        """The group's own leading arguments of ``kernel()``; every kernel ends with the tick
+        arguments (ring, step0, slot_mask, n_steps, out, n_out) and returns the new n_out.
+        Spike sources override this."""
+        return (g.S, g.C, g.base, g.keys, g.rec_state, g.rec_lid, g.rec_buf)
+
     def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
-        """Advance the group ``g`` by n_steps; spike sources override this."""
-        return self.kernel()(g.S, g.C, ring, g.base, g.keys, step0, slot_mask, n_steps, out,
-                             n_out, g.rec_state, g.rec_lid, g.rec_buf)
+        """Advance the group ``g`` by n_steps (the simulator calls the kernels through
+        spinn.runtime.fused instead; this is the one-group form)."""
+        return self.kernel()(*self.kernel_args(g), ring, step0, slot_mask, n_steps, out, n_out)
 
     def describe(self):
         return {"cell_type": self.name, "parameters": {

@@ -86,8 +86,8 @@ class IF_cond_alpha(CellType):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, ge, gi, ref, dge, dgi = S[0], S[1], S[2], S[3], S[4], S[5]
     g_l, cm, pe, pi, m0e, m1e, m0i, m1i = C[0], C[1], C[2], C[3], C[4], C[5], C[6], C[7]
     jump_e, jump_i, e_e, e_i = C[8], C[9], C[10], C[11]

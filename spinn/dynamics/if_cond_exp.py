@@ -70,8 +70,8 @@ class IF_cond_exp(CellType):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, ge, gi, ref = S[0], S[1], S[2], S[3]
     g_l, cm, pe, pi, me, mi = C[0], C[1], C[2], C[3], C[4], C[5]
     e_e, e_i, v_rest, v_reset, v_th, ref_steps, i_off, h = (

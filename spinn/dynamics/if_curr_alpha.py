@@ -111,8 +111,8 @@ class IF_curr_alpha(CellType):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, ie, ii, ref, die, dii = S[0], S[1], S[2], S[3], S[4], S[5]
     p33, p30, p31e, p32e, p31i, p32i = C[0], C[1], C[2], C[3], C[4], C[5]
     p11e, p21e, jump_e, p11i, p21i, jump_i = C[6], C[7], C[8], C[9], C[10], C[11]

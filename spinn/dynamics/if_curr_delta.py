@@ -51,8 +51,8 @@ class IF_curr_delta(CellType):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, ref = S[0], S[1]
     p33, p30, v_rest, v_reset, v_th, ref_steps, i_off = C[0], C[1], C[2], C[3], C[4], C[5], C[6]
     n = v.shape[0]

@@ -72,8 +72,8 @@ class IF_curr_exp(CellType):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, ie, ii, ref = S[0], S[1], S[2], S[3]
     p22, p21e, p21i, p20, pe, pi = C[0], C[1], C[2], C[3], C[4], C[5]
     v_rest, v_reset, v_th, ref_steps, i_off = C[6], C[7], C[8], C[9], C[10]

@@ -78,8 +78,8 @@ class Izhikevich(CellType):
 
 
 @njit(cache=True, nogil=True)
-def _tick(S, C, ring, base, keys, step0, slot_mask, n_steps, out, n_out,
-          rec_state, rec_lid, rec_buf):
+def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
+          n_out):
     v, u = S[0], S[1]
     a, b, c, d, i_drive, h = C[0], C[1], C[2], C[3], C[4], C[5]
     n = v.shape[0]

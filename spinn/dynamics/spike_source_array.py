@@ -76,9 +76,11 @@ class SpikeSourceArray(CellType):
                 "parameters": {"spike_times": [np.asarray(s).tolist() for s in t]
                                if _is_per_neuron(t) else np.asarray(t).tolist()}}
 
-    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
-        return _tick(g.ev_step, g.ev_lid, g.ev_count, g.cursor, g.keys, step0, n_steps,
-                     out, n_out)
+    def kernel(self):
+        return _tick
+
+    def kernel_args(self, g):
+        return (g.ev_step, g.ev_lid, g.ev_count, g.cursor, g.keys)
 
 
 def _is_per_neuron(times):
@@ -89,8 +91,9 @@ def _is_per_neuron(times):
 
 
 @njit(cache=True, nogil=True)
-def _tick(ev_step, ev_lid, ev_count, cursor, keys, step0, n_steps, out, n_out):
-    """Events sorted by (step, lid); cursor[0] is the next unsent event."""
+def _tick(ev_step, ev_lid, ev_count, cursor, keys, ring, step0, slot_mask, n_steps, out,
+          n_out):
+    """Events sorted by (step, lid); cursor[0] is the next unsent event (ring unused)."""
     i = cursor[0]
     n = ev_step.shape[0]
     while i < n and ev_step[i] < step0:  # events before this tick (e.g. after a reset)

@@ -59,7 +59,10 @@ class SpikeSourcePoisson(CellType):
         stop = start + np.round(P["duration"] / dt)
         return np.array([lam, np.exp(-lam), start, stop])
 
-    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
+    def kernel(self):
+        return _tick
+
+    def kernel_args(self, g):
         if not hasattr(g, "cdf_index"):
             g.cdf_index, g.cdf = cdf_tables(g.C[0])
             g.spikes_direct = np.zeros(1, np.int64)
@@ -68,14 +71,13 @@ class SpikeSourcePoisson(CellType):
                 np.zeros(g.n, np.int64))
             g.direct_args = (tgt, w, rec, delay)
         tgt, w, rec, delay = g.direct_args
-        return _tick(g.C, g.cdf_index, g.cdf, g.rng_state, g.core_bounds, g.keys, step0,
-                     n_steps, out, n_out, tgt, w, rec, delay, ring, slot_mask,
-                     g.spikes_direct)
+        return (g.C, g.cdf_index, g.cdf, g.rng_state, g.core_bounds, g.keys, tgt, w, rec,
+                delay, g.spikes_direct)
 
 
 @njit(cache=True, nogil=True)
-def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, step0, n_steps, out, n_out,
-          d_tgt, d_weight, d_rec, d_delay, ring, slot_mask, spikes_direct):
+def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, d_tgt, d_weight, d_rec, d_delay,
+          spikes_direct, ring, step0, slot_mask, n_steps, out, n_out):
     """rng_state: uint64[n_cores, 2]; core_bounds: int64[n_cores + 1] (neuron ranges);
     cdf_index int64[n], cdf float64[n_tables, K] from cdf_tables().  A source with a direct
     target (d_tgt[i] ≥ 0, spinn/runtime/direct.py) adds d_weight·count into ring slot

@@ -20,11 +20,15 @@ import numpy as np
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
+from spinn.kernels.record import record_spikes
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
+from spinn.runtime.fused import compiled
 
-PHASES = ("update", "route", "exchange", "deliver", "record")
+# "local": whole ticks of a single rank in one compiled call (update to deliver, unsplit)
+PHASES = ("update", "route", "exchange", "deliver", "record", "local")
+LOCAL_TICKS = 1000  # ticks per compiled call on a single rank
 
 
 class RankSimulator:
@@ -78,6 +82,7 @@ class RankSimulator:
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
         self._setup_buffers()
+        self.fused = compiled([g.celltype.kernel() for g in self.groups])
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
         self.step = 0
         self._reset_counters()
@@ -160,15 +165,17 @@ class RankSimulator:
         recv_bounds = np.zeros(comm.size + 1, np.int64)
         collect = self.recorder.collect if self.recorder is not None and \
             self.recorder.active else None
+        G = tuple(g.celltype.kernel_args(g) for g in self.groups)
+        if (single and not self.plastic and plan.n_stages == 1 and callback is None
+                and not realtime and not any(g.rec_vars for g in self.groups)):
+            self._run_local(G, end)
+            end = self.step   # done: skip the per-tick loop
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
             t0 = self.step
             a = clock()
-            n_out = 0
-            for i, g in enumerate(self.groups):
-                self.run_bounds[i] = n_out
-                n_out = g.celltype.tick(g, ring, t0, self.slot_mask, k, self.out, n_out)
-            self.run_bounds[-1] = n_out
+            n_out = self.fused.update(G, ring, t0, self.slot_mask, k, self.out,
+                                      self.run_bounds)
             if self.plastic:
                 record_post_spikes(self.out, n_out, t0, plan.index_bits, self.core_base,
                                    self.hist_row, self.tau_minus, plan.dt, self.hist_t,
@@ -221,6 +228,8 @@ class RankSimulator:
         for g in self.groups:
             if getattr(g, "spikes_direct", None) is not None:
                 g.spikes_direct[0] = 0
+        spikes_total += c.pop("local_spikes", 0)
+        unrouted_total += c.pop("local_unrouted", 0)
         c["spikes_emitted"] += int(spikes_total) + direct
         c["synaptic_events"] += direct        # one synapse per direct spike
         c["unrouted_packets"] += int(unrouted_total)
@@ -230,6 +239,49 @@ class RankSimulator:
         c["packets_received"] += received
         c["ticks"] += ticks
         return clock() - wall0
+
+    def _run_local(self, G, end):
+        """Single rank, nothing to do in Python between ticks: up to LOCAL_TICKS ticks per
+        compiled call (spinn.runtime.fused.run_local); spikes are recorded inside it."""
+        plan, m, c = self.plan, self.static[0], self.counters
+        rec = self.recorder if self.recorder is not None and self.recorder.active else None
+        record = rec is not None
+        mask = rec.rec_mask if record else np.zeros(0, bool)
+        steps = rec._steps_buf if record else np.empty(0, np.int64)
+        gids = rec._gids_buf if record else np.empty(0, np.int64)
+        totals = np.zeros(8, np.int64)
+        clock = time.perf_counter
+        while self.step < end:
+            a = clock()
+            totals[6] = totals[7] = 0
+            self.step, local, n_out, t0 = self.fused.run_local(
+                G, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring, self.slot_mask,
+                self.out, self.tmp, self.run_bounds, self.t_keys, self.t_masks, self.t_routes,
+                self.send, self.send_counts, plan.index_bits, m.mpt_lo, m.mpt_hi,
+                m.blk_post_base, m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight,
+                self.core_has_rows, record, plan.core_gid_lo, self.core_base, mask, steps,
+                gids, totals)
+            self.timers["local"] += clock() - a
+            n_rec = int(totals[6])
+            if n_rec > steps.size:   # the last tick overflowed: grow, record it again
+                kept = int(totals[7])
+                steps = np.concatenate([steps[:kept], np.empty(2 * n_rec, np.int64)])
+                gids = np.concatenate([gids[:kept], np.empty(2 * n_rec, np.int64)])
+                n_rec = record_spikes(local, 0, n_out, plan.index_bits, plan.core_gid_lo,
+                                      self.core_base, mask, t0, steps, gids, kept)
+                rec._steps_buf, rec._gids_buf = steps, gids
+            if record and n_rec:
+                rec.spike_steps.append(steps[:n_rec].copy())
+                rec.spike_gids.append(gids[:n_rec].copy())
+                rec.spikes_recorded += n_rec
+            c["ticks"] += int(totals[0])
+            c["local_spikes"] = c.get("local_spikes", 0) + int(totals[1])
+            c["local_unrouted"] = c.get("local_unrouted", 0) + int(totals[2])
+            c["packets_sent"] += int(totals[3])
+            c["packets_received"] += int(totals[3])
+            c["synaptic_events"] += int(totals[4])
+            c["population_table_misses"] += int(totals[5])
+            totals[:] = 0
 
     def _deliver(self, packets, stage, t0):
         """Deliver packets through the stage's static and plastic rows; returns the
