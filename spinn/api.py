@@ -130,11 +130,9 @@ def run(duration, realtime=False, callbacks=None, progress=True):
             if entry[0] is not None and t_ms >= entry[1]:
                 nxt = entry[0](t_ms)
                 entry[0], entry[1] = (None, 0.0) if nxt is None else (entry[0], nxt)
-        if report is not None:
-            report(step)
 
     wall = _guarded(net, "run", lambda: sim.run(
-        n_steps, realtime, on_tick if (calls or report) else None))
+        n_steps, realtime, on_tick if calls else None, progress=report))
     mine = prov.rank_provenance(sim, sim.recorder, wall, n_steps)
     new = sim.recorder.take()
     steps = net.comm.allgatherv(new[0])

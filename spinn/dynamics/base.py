@@ -98,6 +98,9 @@ class CellType:
     conductance_based = False
     is_source = False
     weight_unit = "nA"
+    # the kernel reads its constants through spinn.kernels.params.at, so the build may pass
+    # a shared value as a scalar (spinn.kernels.params.compact_constants)
+    compact_constants = False
 
     def __init__(self, **params):
         unknown = sorted(set(params) - set(self.parameters))

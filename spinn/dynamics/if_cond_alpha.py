@@ -43,6 +43,7 @@ from spinn.dynamics.base import (
 )
 from spinn.dynamics.if_curr_alpha import phi1, phi2
 from spinn.kernels.packets import emit_threshold_spikes
+from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 
@@ -81,6 +82,8 @@ class IF_cond_alpha(CellType):
             np.full_like(P["cm"], dt),
         ])
 
+    compact_constants = True
+
     def kernel(self):
         return _tick
 
@@ -101,18 +104,19 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
         in_i = ring[slot, 1, base:base + n]
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            gbe = ge[i] * m0e[i] + dge[i] * m1e[i]
-            gbi = gi[i] * m0i[i] + dgi[i] * m1i[i]
-            gtot = g_l[i] + gbe + gbi
-            v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
-            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
+            gbe = ge[i] * at(m0e, i) + dge[i] * at(m1e, i)
+            gbi = gi[i] * at(m0i, i) + dgi[i] * at(m1i, i)
+            gtot = at(g_l, i) + gbe + gbi
+            v_inf = (at(g_l, i) * at(v_rest, i) + gbe * at(e_e, i) + gbi * at(e_i, i)
+                     + at(i_off, i)) / gtot
+            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / at(cm, i) * at(h, i))
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
             # (dg, g) ← exp(h A) (dg, g), A = [[-1/tau, 0], [1, -1/tau]]; g uses the old dg
-            ge[i] = (ge[i] + h[i] * dge[i]) * pe[i]
-            gi[i] = (gi[i] + h[i] * dgi[i]) * pi[i]
-            dge[i] = dge[i] * pe[i] + in_e[i] * jump_e[i]
-            dgi[i] = dgi[i] * pi[i] + in_i[i] * jump_i[i]
+            ge[i] = (ge[i] + at(h, i) * dge[i]) * at(pe, i)
+            gi[i] = (gi[i] + at(h, i) * dgi[i]) * at(pi, i)
+            dge[i] = dge[i] * at(pe, i) + in_e[i] * at(jump_e, i)
+            dgi[i] = dgi[i] * at(pi, i) + in_i[i] * at(jump_i, i)
             in_e[i] = 0.0
             in_i[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)

@@ -29,6 +29,7 @@ from spinn.dynamics.base import (
     time_constant,
 )
 from spinn.kernels.packets import emit_threshold_spikes
+from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 
@@ -65,6 +66,8 @@ class IF_cond_exp(CellType):
             np.full_like(P["cm"], dt),
         ])
 
+    compact_constants = True
+
     def kernel(self):
         return _tick
 
@@ -83,15 +86,16 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
         in_i = ring[slot, 1, base:base + n]
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            gbe = ge[i] * me[i]
-            gbi = gi[i] * mi[i]
-            gtot = g_l[i] + gbe + gbi
-            v_inf = (g_l[i] * v_rest[i] + gbe * e_e[i] + gbi * e_i[i] + i_off[i]) / gtot
-            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / cm[i] * h[i])
+            gbe = ge[i] * at(me, i)
+            gbi = gi[i] * at(mi, i)
+            gtot = at(g_l, i) + gbe + gbi
+            v_inf = (at(g_l, i) * at(v_rest, i) + gbe * at(e_e, i) + gbi * at(e_i, i)
+                     + at(i_off, i)) / gtot
+            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / at(cm, i) * at(h, i))
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
-            ge[i] = ge[i] * pe[i] + in_e[i]
-            gi[i] = gi[i] * pi[i] + in_i[i]
+            ge[i] = ge[i] * at(pe, i) + in_e[i]
+            gi[i] = gi[i] * at(pi, i) + in_i[i]
             in_e[i] = 0.0
             in_i[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)

@@ -38,6 +38,7 @@ from spinn.dynamics.base import (
     time_constant,
 )
 from spinn.kernels.packets import emit_threshold_spikes
+from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 # Taylor coefficients of φ2(x) = Σ_k (-1)^k (k+1)/(k+2)! x^k, used for x < 0.5 where the
@@ -106,6 +107,8 @@ class IF_curr_alpha(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
+    compact_constants = True
+
     def kernel(self):
         return _tick
 
@@ -126,16 +129,16 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
         in_i = ring[slot, 1, base:base + n]
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            v_new = (v_rest[i] + (v[i] - v_rest[i]) * p33[i] + i_off[i] * p30[i]
-                     + die[i] * p31e[i] + ie[i] * p32e[i]
-                     + dii[i] * p31i[i] + ii[i] * p32i[i])
+            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p33, i) + at(i_off, i) * at(p30, i)
+                     + die[i] * at(p31e, i) + ie[i] * at(p32e, i)
+                     + dii[i] * at(p31i, i) + ii[i] * at(p32i, i))
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
             # (di, i) ← exp(h A) (di, i), A = [[-1/tau, 0], [1, -1/tau]]; i uses the old di
-            ie[i] = ie[i] * p11e[i] + die[i] * p21e[i]
-            ii[i] = ii[i] * p11i[i] + dii[i] * p21i[i]
-            die[i] = die[i] * p11e[i] + in_e[i] * jump_e[i]
-            dii[i] = dii[i] * p11i[i] + in_i[i] * jump_i[i]
+            ie[i] = ie[i] * at(p11e, i) + die[i] * at(p21e, i)
+            ii[i] = ii[i] * at(p11i, i) + dii[i] * at(p21i, i)
+            die[i] = die[i] * at(p11e, i) + in_e[i] * at(jump_e, i)
+            dii[i] = dii[i] * at(p11i, i) + in_i[i] * at(jump_i, i)
             in_e[i] = 0.0
             in_i[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)

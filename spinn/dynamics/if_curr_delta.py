@@ -22,6 +22,7 @@ from spinn.dynamics.base import (
     lif_parameters,
 )
 from spinn.kernels.packets import emit_threshold_spikes
+from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 
@@ -46,6 +47,8 @@ class IF_curr_delta(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
+    compact_constants = True
+
     def kernel(self):
         return _tick
 
@@ -62,7 +65,7 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
         in_i = ring[slot, 1, base:base + n]
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            v_new = (v_rest[i] + (v[i] - v_rest[i]) * p33[i] + i_off[i] * p30[i]
+            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p33, i) + at(i_off, i) * at(p30, i)
                      + in_e[i] + in_i[i])
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0

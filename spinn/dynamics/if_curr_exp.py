@@ -26,6 +26,7 @@ from spinn.dynamics.base import (
     time_constant,
 )
 from spinn.kernels.packets import emit_threshold_spikes
+from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 
@@ -67,6 +68,8 @@ class IF_curr_exp(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
+    compact_constants = True
+
     def kernel(self):
         return _tick
 
@@ -84,12 +87,12 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
         in_i = ring[slot, 1, base:base + n]
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            v_new = (v_rest[i] + (v[i] - v_rest[i]) * p22[i] + ie[i] * p21e[i]
-                     + ii[i] * p21i[i] + i_off[i] * p20[i])
+            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p22, i) + ie[i] * at(p21e, i)
+                     + ii[i] * at(p21i, i) + at(i_off, i) * at(p20, i))
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
-            ie[i] = ie[i] * pe[i] + in_e[i]
-            ii[i] = ii[i] * pi[i] + in_i[i]
+            ie[i] = ie[i] * at(pe, i) + in_e[i]
+            ii[i] = ii[i] * at(pi, i) + in_i[i]
             in_e[i] = 0.0
             in_i[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)

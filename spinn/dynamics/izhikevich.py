@@ -35,6 +35,7 @@ from spinn.distributions import RandomDistribution
 from spinn.dynamics.base import CellType, Param, State
 from spinn.errors import ConfigurationError
 from spinn.kernels.packets import make_packet
+from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 V_PEAK_MV = 30.0  # spike cut-off of the model (fixed, not a parameter in PyNN)
@@ -73,6 +74,8 @@ class Izhikevich(CellType):
             np.full_like(P["a"], dt),
         ])
 
+    compact_constants = True
+
     def kernel(self):
         return _tick
 
@@ -93,14 +96,14 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
             v0 = v[i]
             u0 = u[i]
             # forward Euler from (v0, u0) for both variables (NEST consistent_integration)
-            v[i] = (v0 + h[i] * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + i_drive[i])
+            v[i] = (v0 + at(h, i) * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + at(i_drive, i))
                     + (in_e[base + i] + in_i[base + i]))
-            u[i] = u0 + h[i] * a[i] * (b[i] * v0 - u0)
+            u[i] = u0 + at(h, i) * at(a, i) * (at(b, i) * v0 - u0)
             in_e[base + i] = 0.0
             in_i[base + i] = 0.0
             if v[i] >= 30.0:
-                v[i] = c[i]
-                u[i] += d[i]
+                v[i] = at(c, i)
+                u[i] += at(d, i)
                 out[n_out] = make_packet(k, keys[i], 1)
                 n_out += 1
         record_state(S, rec_state, rec_lid, rec_buf, k)

@@ -7,6 +7,8 @@ order that makes floating-point sums identical on any number of ranks.
 import numpy as np
 from numba import njit
 
+from spinn.kernels.params import at
+
 STEP_SHIFT = np.uint64(48)
 KEY_SHIFT = np.uint64(16)
 COUNT_MASK = np.uint64(0xFFFF)
@@ -29,9 +31,9 @@ def emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
     ref_steps, one packet (step k, key, count 1).  Neurons in index order, so the packets
     stay sorted by key.  Returns the new n_out."""
     for i in range(v.shape[0]):
-        if v[i] >= v_th[i]:
-            v[i] = v_reset[i]
-            ref[i] = ref_steps[i]
+        if v[i] >= at(v_th, i):
+            v[i] = at(v_reset, i)
+            ref[i] = at(ref_steps, i)
             out[n_out] = make_packet(k, keys[i], 1)
             n_out += 1
     return n_out

@@ -9,6 +9,7 @@ import numpy as np
 
 from spinn.distributions import RandomDistribution
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words
+from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
 
@@ -65,6 +66,8 @@ def build_group(network, plan, pop, cores, base, keys):
     P = {name: per_core_values(ct.values[name], *args, i, g.cores, g.core_lo, g.core_hi)
          for i, name in enumerate(ct.parameters)}
     g.C = np.ascontiguousarray(ct.prepare(P, dt), dtype=np.float64)
+    if ct.compact_constants:
+        g.C = compact_constants(g.C)
     g.S = np.zeros((len(ct.state), g.n))
     for i, (name, st) in enumerate(ct.state.items()):
         init = pop.initial_values.get(name, st.initial)

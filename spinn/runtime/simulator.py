@@ -152,8 +152,9 @@ class RankSimulator:
         self.worst_lateness_ms = 0.0
 
     # ---- the loop -------------------------------------------------------------------
-    def run(self, n_steps, realtime=False, callback=None):
-        """Advance n_steps; ``callback(step)`` runs on every rank after each tick."""
+    def run(self, n_steps, realtime=False, callback=None, progress=None):
+        """Advance n_steps; ``callback(step)`` runs on every rank after each tick, and
+        ``progress(step)`` after each tick or each compiled run of ticks (display only)."""
         self._reset_counters()
         plan, comm, ring, timers = self.plan, self.comm, self.ring, self.timers
         c = self.counters
@@ -168,7 +169,7 @@ class RankSimulator:
         G = tuple(g.celltype.kernel_args(g) for g in self.groups)
         if (single and not self.plastic and plan.n_stages == 1 and callback is None
                 and not realtime and not any(g.rec_vars for g in self.groups)):
-            self._run_local(G, end)
+            self._run_local(G, end, progress)
             end = self.step   # done: skip the per-tick loop
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
@@ -220,6 +221,8 @@ class RankSimulator:
             self.step += k
             if callback is not None:
                 callback(self.step)
+            if progress is not None:
+                progress(self.step)
             if realtime:
                 done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
                 self._pace(wall0 + done_s * self.network.time_scale_factor)
@@ -240,7 +243,7 @@ class RankSimulator:
         c["ticks"] += ticks
         return clock() - wall0
 
-    def _run_local(self, G, end):
+    def _run_local(self, G, end, progress):
         """Single rank, nothing to do in Python between ticks: up to LOCAL_TICKS ticks per
         compiled call (spinn.runtime.fused.run_local); spikes are recorded inside it."""
         plan, m, c = self.plan, self.static[0], self.counters
@@ -282,6 +285,8 @@ class RankSimulator:
             c["synaptic_events"] += int(totals[4])
             c["population_table_misses"] += int(totals[5])
             totals[:] = 0
+            if progress is not None:
+                progress(self.step)
 
     def _deliver(self, packets, stage, t0):
         """Deliver packets through the stage's static and plastic rows; returns the
