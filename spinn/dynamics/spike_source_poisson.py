@@ -18,12 +18,14 @@ from spinn.kernels.packets import MAX_COUNT, make_packet
 from spinn.kernels.rng import poisson, step_pair
 
 TABLE_MAX_LAMBDA = 30.0
-UNROLLED = 12  # CDF entries compared without branching (P(X ≥ 12) < 1e-5 at λ = 2.3)
+TAIL_P = 1e-4  # branch-free comparisons cover all but this probability of the counts
 
 
 def cdf_tables(lam):
     """(table index per neuron, -1 above TABLE_MAX_LAMBDA; float64[n_tables, K] CDFs P(X ≤ k)
-    ending in a sentinel 2.0 so that inversion of u ∈ [0, 1) always stops)."""
+    ending in a sentinel 2.0 so that inversion of u ∈ [0, 1) always stops; int64[n_tables]
+    the number of entries compared without branching: the smallest m with P(X ≥ m) < TAIL_P,
+    so the branchy tail runs for fewer than one draw in 10⁴)."""
     small = lam < TABLE_MAX_LAMBDA
     values, inverse = np.unique(lam[small], return_inverse=True)
     index = np.full(lam.size, -1, np.int64)
@@ -35,11 +37,13 @@ def cdf_tables(lam):
             else np.where(k == 0, 0.0, -np.inf)
         cdf = np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
         rows.append(cdf)
-    width = max([r.size for r in rows] + [UNROLLED]) + 1
+    width = max([r.size for r in rows] + [1]) + 1
     table = np.full((len(rows), width), 2.0)
+    n_cmp = np.ones(len(rows), np.int64)
     for j, r in enumerate(rows):
         table[j, :r.size] = r
-    return index, table
+        n_cmp[j] = 1 + int(np.argmax(1.0 - r < TAIL_P))
+    return index, table, n_cmp
 
 
 class SpikeSourcePoisson(CellType):
@@ -64,26 +68,28 @@ class SpikeSourcePoisson(CellType):
 
     def kernel_args(self, g):
         if not hasattr(g, "cdf_index"):
-            g.cdf_index, g.cdf = cdf_tables(g.C[0])
+            g.cdf_index, g.cdf, g.cdf_cmp = cdf_tables(g.C[0])
             g.spikes_direct = np.zeros(1, np.int64)
             tgt, w, rec, delay = g.direct if g.direct is not None else (
                 np.full(g.n, -1, np.int64), np.zeros(g.n, np.float32), 0,
                 np.zeros(g.n, np.int64))
             g.direct_args = (tgt, w, rec, delay)
         tgt, w, rec, delay = g.direct_args
-        return (g.C, g.cdf_index, g.cdf, g.rng_state, g.core_bounds, g.keys, tgt, w, rec,
+        return (g.C, g.cdf_index, g.cdf, g.cdf_cmp, g.rng_state, g.core_bounds, g.keys, tgt, w, rec,
                 delay, g.spikes_direct)
 
 
 @njit(cache=True, nogil=True)
-def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, d_tgt, d_weight, d_rec, d_delay,
-          spikes_direct, ring, step0, slot_mask, n_steps, out, n_out):
+def _tick(C, cdf_index, cdf, cdf_cmp, rng_state, core_bounds, keys, d_tgt, d_weight, d_rec,
+          d_delay, spikes_direct, ring, step0, slot_mask, n_steps, out, n_out):
     """rng_state: uint64[n_cores, 2]; core_bounds: int64[n_cores + 1] (neuron ranges);
-    cdf_index int64[n], cdf float64[n_tables, K] from cdf_tables().  A source with a direct
-    target (d_tgt[i] ≥ 0, spinn/runtime/direct.py) adds d_weight·count into ring slot
-    (t + d_delay) of neuron d_tgt instead of emitting a packet; spikes_direct[0] counts them."""
+    cdf_index int64[n], cdf float64[n_tables, K], cdf_cmp int64[n_tables] from cdf_tables().
+    A source with a direct target (d_tgt[i] ≥ 0, spinn/runtime/direct.py) adds d_weight·count
+    into ring slot (t + d_delay) of neuron d_tgt instead of emitting a packet; spikes_direct[0]
+    counts them."""
     lam, e_lam, start, stop = C[0], C[1], C[2], C[3]
     n_cores = core_bounds.shape[0] - 1
+    n_direct = 0
     for k in range(n_steps):
         t = np.float64(step0 + k)
         for c in range(n_cores):
@@ -95,24 +101,28 @@ def _tick(C, cdf_index, cdf, rng_state, core_bounds, keys, d_tgt, d_weight, d_re
                     if j >= 0:  # inversion: the smallest k with u < P(X <= k)
                         u, s0, s1 = step_pair(s0, s1)
                         count = 0
-                        for q in range(UNROLLED):  # branch-free: no mispredicted jumps
+                        m = cdf_cmp[j]
+                        for q in range(m):  # branch-free: no mispredicted jumps
                             count += u >= cdf[j, q]
-                        if count == UNROLLED:      # the rare tail
+                        if count == m:      # the rare tail
                             while u >= cdf[j, count]:
                                 count += 1
                     else:
                         st[0], st[1] = s0, s1
                         count = poisson(st, lam[i], e_lam[i])
                         s0, s1 = st[0], st[1]
-                    if count > 0 and d_tgt[i] >= 0:
+                    if d_tgt[i] >= 0:  # the same for every source of a group
+                        # no test of count: adding 0.0 changes nothing, a mispredicted
+                        # branch on count > 0 (P = 1 - e^-λ) costs more than the add
                         ring[(step0 + k + d_delay[i]) & slot_mask, d_rec, d_tgt[i]] += \
                             d_weight[i] * count
-                        spikes_direct[0] += count
-                        count = 0
+                        n_direct += count
+                        continue
                     while count > 0:
                         m = min(count, MAX_COUNT)
                         out[n_out] = make_packet(k, keys[i], m)
                         n_out += 1
                         count -= m
             st[0], st[1] = s0, s1
+    spikes_direct[0] += n_direct
     return n_out
