@@ -8,7 +8,8 @@ so any rank count builds the same network.
 import numpy as np
 
 from spinn.distributions import RandomDistribution
-from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words
+from spinn.kernels.assemble import count_rows, mark_blocks, place, row_pointers
+from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
 from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
@@ -152,6 +153,15 @@ def generate_core_synapses(network, plan, core, caches, projections=None, signed
     in projection order: (pre_gid int64, index int64, weight float64, delay int64, receptor).
     signed: inhibitory current weights negated (static storage); plastic storage keeps them
     positive and applies the sign when transmitting."""
+    (pre, words, w), counts = packed_core_synapses(network, plan, core, caches, projections,
+                                                   signed, np.float64)
+    idx, rec, d = unpack_words(words)
+    return (pre.astype(np.int64), idx, w, d, rec), counts
+
+
+def packed_core_synapses(network, plan, core, caches, projections, signed, wdtype):
+    """As generate_core_synapses, held compactly: (pre gid int32, uint32 word with the
+    index in the core and the full delay, weight as wdtype)."""
     pop = network.populations[plan.core_pop[core]]
     lo = int(plan.core_lo[core])
     core_number = int(core - np.flatnonzero(plan.core_pop == pop.index)[0])
@@ -175,27 +185,35 @@ def generate_core_synapses(network, plan, core, caches, projections=None, signed
             lambda *key, _p=proj: stream(network.seed, PURPOSE_SPLIT, _p.index, *key),
             lambda _p=proj: (_p.pre.positions, _p.post.positions), cache)
         pre, post, columns = proj.connector.connect(ctx)
-        n = pre.size
-        counts[proj.index] = n
+        counts[proj.index] = pre.size
         w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0)
-        d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt)
-        d_steps = np.maximum(np.round(d / network.dt), 1).astype(np.int64)
-        parts.append((proj.pre.parent.gid_lo + proj.pre.parent_ids[pre],
-                      proj.post.parent_ids[post] - lo,
-                      (proj.sign * w if signed else w), d_steps,
-                      np.full(n, proj.receptor, np.int64)))
+        if signed and proj.sign != 1:
+            w = proj.sign * w
+        d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt, scalar=True)
+        d_steps = np.maximum(np.round(np.asarray(d) / network.dt), 1).astype(np.uint32)
+        whole = proj.post is proj.post.parent
+        index = (post if whole else proj.post.parent_ids[post]) - lo
+        words = pack_words(index, proj.receptor, d_steps)
+        src = proj.pre.parent.gid_lo + (pre if proj.pre is proj.pre.parent
+                                        else proj.pre.parent_ids[pre])
+        parts.append((src.astype(np.int32), words, w.astype(wdtype)))
     if not parts:
-        empty = np.empty(0, np.int64)
-        return (empty, empty, np.empty(0), empty, empty), counts
+        return (np.empty(0, np.int32), np.empty(0, np.uint32), np.empty(0, wdtype)), counts
+    if len(parts) == 1:
+        return parts[0], counts
     return tuple(np.concatenate(x) for x in zip(*parts)), counts
 
 
-def synapse_values(proj, name, columns, rng, pre, post, default):
+def synapse_values(proj, name, columns, rng, pre, post, default, scalar=False):
+    """float64[n] values of one synapse parameter (a float when ``scalar`` allows it and the
+    value is one number)."""
     if name in columns:
         return np.asarray(columns[name], np.float64)
     value = getattr(proj.synapse, name)
     if value is None:
-        return np.full(pre.size, default)
+        return float(default) if scalar else np.full(pre.size, default)
+    if scalar and np.ndim(value) == 0 and not isinstance(value, RandomDistribution):
+        return float(value)
     if isinstance(value, RandomDistribution):
         return value.draw(rng, pre.size)
     if np.ndim(value) == 0:
@@ -218,12 +236,6 @@ def core_groups(local_cores, plan, limit=MAX_CORE_SIZE):
     return group, g + 1
 
 
-def delay_stage(d_steps, plan):
-    """Delay-extension stage of each delay (0: straight into the ring buffer)."""
-    over = np.maximum(d_steps - plan.n_slots, 0)
-    return -(-over // plan.stage_steps)
-
-
 def build_synapses(network, plan, local_cores, core_base, projections, plastic=False):
     """The synaptic matrices of these projections on this rank, one per delay stage (see
     mapping.plan.delay_stages): one row per (source neuron, local core group).  Static:
@@ -233,75 +245,79 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     Merging every local post core a source reaches into one row (per group of ≤ 65 536
     neurons) makes a spike's synapses one contiguous stream.  Inside a row the synapses stay
     in post-core order, then projection order, then generation order, so the synapses that
-    share a target are summed in the same order on any rank count.
+    share a target are summed in the same order on any rank count.  The rows are made by a
+    counting sort (spinn/kernels/assemble.py); between generation and placement each synapse
+    is held as int32 source, uint32 word (full delay), weight: 12 bytes static.
     """
-    group, _ = core_groups(local_cores, plan)
+    group, n_groups = core_groups(local_cores, plan)
     group_base = {}
-    pending = {}  # (stage, pre core, group) → list of (pre lid, words, weights) per post core
     caches = {}
     proj_counts = np.zeros(len(network.projections), np.int64)
-    core_gid_lo = plan.core_gid_lo
+    gid_lo = plan.core_gid_lo
+    gid_core = np.repeat(np.arange(plan.n_cores, dtype=np.int32),
+                         (plan.core_hi - plan.core_lo).astype(np.int64))
+    n_slots, stage_steps = int(plan.n_slots), int(plan.stage_steps)
+    wdtype = np.float64 if plastic else np.float32
+    exists = np.zeros((plan.n_stages, plan.n_cores, max(n_groups, 1)), bool)
+    held = []  # (pre gid int32, words, weights, group) per post core, in core order
     for core in local_cores:
         g = int(group[core])
         group_base.setdefault(g, int(core_base[core]))
-        (pre_gid, idx, w, d, rec), counts = generate_core_synapses(
-            network, plan, core, caches, projections, signed=not plastic)
+        (pre, words, w), counts = packed_core_synapses(
+            network, plan, core, caches, projections, not plastic, wdtype)
         for k, v in counts.items():
             proj_counts[k] += v
-        if pre_gid.size == 0:
+        if pre.size == 0:
             continue
-        order = np.argsort(pre_gid, kind="stable")
-        pre_gid, idx, w, d, rec = pre_gid[order], idx[order], w[order], d[order], rec[order]
-        stage = delay_stage(d, plan)
-        words = pack_words(idx + core_base[core] - group_base[g], rec,
-                           d - stage * plan.stage_steps)
-        key = (stage * plan.n_cores
-               + np.searchsorted(core_gid_lo, pre_gid, side="right") - 1)
-        order = np.argsort(key, kind="stable")     # by (stage, pre core), rows kept in order
-        key, pre_gid, words, w = key[order], pre_gid[order], words[order], w[order]
-        # held until assembly in their final width: 2 + 4 + 4 (static) bytes per synapse
-        w = w.astype(np.float64 if plastic else np.float32)
-        cut = np.flatnonzero(np.diff(key)) + 1
-        for seg_lo, seg_hi in zip(np.r_[0, cut], np.r_[cut, key.size]):
-            st, c = divmod(int(key[seg_lo]), plan.n_cores)
-            pending.setdefault((st, c, g), []).append(
-                ((pre_gid[seg_lo:seg_hi] - core_gid_lo[c]).astype(np.uint16),
-                 words[seg_lo:seg_hi].copy(), w[seg_lo:seg_hi].copy()))
-    matrices = [assemble_matrix(pending, st, plan, group_base, plastic)
-                for st in range(plan.n_stages)]
+        words += np.uint32(core_base[core] - group_base[g])  # index in the core → group
+        mark_blocks(pre, words, g, gid_core, n_slots, stage_steps, exists)
+        held.append((pre, words, w, g))
+        del pre, words, w
+    # blocks in (stage, source core, group) order; a block has one row per source neuron
+    blocks = np.flatnonzero(exists.ravel())
+    block_id = np.full(exists.shape, -1, np.int64)
+    block_id.ravel()[blocks] = np.arange(blocks.size)
+    blk_stage, blk_core, blk_group = np.unravel_index(blocks, exists.shape)
+    blk_size = (plan.core_hi - plan.core_lo)[blk_core].astype(np.int64)
+    blk_row_base = np.zeros(blocks.size, np.int64)
+    blk_row_base[1:] = np.cumsum(blk_size + 1)[:-1]
+    n_rows = int((blk_size + 1).sum())
+    counts = np.zeros(n_rows, np.int64)
+    for pre, words, _, g in held:
+        count_rows(pre, words, g, gid_core, gid_lo, n_slots, stage_steps, block_id,
+                   blk_row_base, counts)
+    row_ptr = np.zeros(n_rows, np.int64)
+    row_pointers(counts, blk_row_base, blk_size, row_ptr)
+    del counts
+    n_syn = int(row_ptr[-1]) if n_rows else 0
+    syn_word = np.empty(n_syn, np.uint32)
+    syn_weight = np.empty(n_syn, wdtype)
+    cursor = row_ptr.copy()
+    while held:
+        pre, words, w, g = held.pop(0)
+        place(pre, words, w, g, gid_core, gid_lo, n_slots, stage_steps, block_id,
+              blk_row_base, cursor, syn_word, syn_weight)
+        del pre, words, w
+    del cursor
+    blk_post_base = np.array([group_base[g] for g in blk_group], np.int64)
+    matrices = []
+    for st in range(plan.n_stages):
+        mat = SynapticMatrix(plan.n_cores)
+        mat.syn_weight = np.empty(0, wdtype)
+        b_lo, b_hi = np.searchsorted(blk_stage, [st, st + 1])
+        if b_hi > b_lo:
+            r_lo = blk_row_base[b_lo]
+            r_hi = blk_row_base[b_hi - 1] + blk_size[b_hi - 1] + 1
+            s_lo, s_hi = row_ptr[r_lo], row_ptr[r_hi - 1]
+            mat.row_ptr = row_ptr[r_lo:r_hi] - s_lo
+            mat.syn_word = syn_word[s_lo:s_hi]
+            mat.syn_weight = syn_weight[s_lo:s_hi]
+            mat.blk_row_base = blk_row_base[b_lo:b_hi] - r_lo
+            mat.blk_post_base = blk_post_base[b_lo:b_hi]
+            src = blk_core[b_lo:b_hi]
+            cores = np.arange(plan.n_cores)
+            mat.mpt_lo = np.searchsorted(src, cores, side="left").astype(np.int64)
+            mat.mpt_hi = np.searchsorted(src, cores, side="right").astype(np.int64)
+        matrices.append(mat)
     matrices[0].projection_counts = proj_counts
     return matrices
-
-
-def assemble_matrix(pending, stage, plan, group_base, plastic):
-    """The SynapticMatrix of one delay stage, taking (and freeing) its entries of
-    pending {(stage, pre core, group): [(pre lid, words, weights) per post core]}: the final
-    arrays are allocated once and filled block by block, so the build never holds two
-    copies of the synapses."""
-    mat = SynapticMatrix(plan.n_cores)
-    keys = sorted(k for k in pending if k[0] == stage)
-    n_syn = sum(part[1].size for k in keys for part in pending[k])
-    mat.syn_word = np.empty(n_syn, np.uint32)
-    mat.syn_weight = np.empty(n_syn, np.float64 if plastic else np.float32)
-    row_ptrs, at = [], 0
-    for key in keys:
-        parts = pending.pop(key)
-        c = key[1]
-        lid = np.concatenate([p[0] for p in parts])
-        order = np.argsort(lid, kind="stable")  # rows, each in post-core order
-        n = lid.size
-        mat.syn_word[at:at + n] = np.concatenate([p[1] for p in parts])[order]
-        mat.syn_weight[at:at + n] = np.concatenate([p[2] for p in parts])[order]
-        counts = np.bincount(lid, minlength=int(plan.core_hi[c] - plan.core_lo[c]))
-        row_ptrs.append(at + np.concatenate([[0], np.cumsum(counts)]))
-        at += n
-        del parts, lid, order
-    mat.blk_post_base = np.array([group_base[k[2]] for k in keys], np.int64)
-    mat.blk_row_base = np.zeros(len(keys), np.int64)
-    if keys:
-        mat.blk_row_base[1:] = np.cumsum([r.size for r in row_ptrs])[:-1]
-        mat.row_ptr = np.concatenate(row_ptrs).astype(np.int64)
-        src = np.array([k[1] for k in keys], np.int64)
-        mat.mpt_lo = np.searchsorted(src, np.arange(plan.n_cores), side="left").astype(np.int64)
-        mat.mpt_hi = np.searchsorted(src, np.arange(plan.n_cores), side="right").astype(np.int64)
-    return mat
