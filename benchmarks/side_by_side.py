@@ -105,17 +105,34 @@ def main(argv=None):
                     f.write(json.dumps(rec) + "\n")
                 print(f"rep {rep} {name:12s} RTF {rec['rtf']:.3f}  build "
                       f"{rec.get('build_s', float('nan')):.2f} s", flush=True)
+    summarise(args, rows)
+
+
+def total_rss_mb(rec):
+    """Peak RSS of the whole job: summed over spinn's ranks, a peer's single process."""
+    rss = rec.get("peak_rss_mb")
+    return float(sum(rss)) if isinstance(rss, list) else float(rss or "nan")
+
+
+def summarise(args, rows):
     print(f"\n{args.model} scale {args.scale:g}: median over {args.repeat} paired runs")
     for name in rows:
-        rtfs = [r["rtf"] for r in rows[name] if r]
-        if rtfs:
-            print(f"  {name:12s} RTF {statistics.median(rtfs):.3f}")
+        recs = [r for r in rows[name] if r]
+        if recs:
+            med = {k: statistics.median(f(r) for r in recs) for k, f in (
+                ("rtf", lambda r: r["rtf"]), ("build", lambda r: r.get("build_s", 0.0)),
+                ("rss", total_rss_mb))}
+            print(f"  {name:12s} RTF {med['rtf']:.3f}  build {med['build']:.2f} s  "
+                  f"peak RSS {med['rss']:.0f} MB (all ranks)")
     for mine in [n for n in rows if n.startswith("spinn")]:
         for peer in [n for n in rows if not n.startswith("spinn")]:
-            pairs = [a["rtf"] / b["rtf"] for a, b in zip(rows[mine], rows[peer]) if a and b]
-            if pairs:
-                print(f"  {mine} / {peer}: median paired RTF ratio "
-                      f"{statistics.median(pairs):.3f}")
+            both = [(a, b) for a, b in zip(rows[mine], rows[peer]) if a and b]
+            if both:
+                ratio = {k: statistics.median(f(a) / f(b) for a, b in both) for k, f in (
+                    ("RTF", lambda r: r["rtf"]), ("build", lambda r: r["build_s"]),
+                    ("peak RSS", total_rss_mb))}
+                print(f"  {mine} / {peer}: median paired ratios " + ", ".join(
+                    f"{k} {v:.3f}" for k, v in ratio.items()))
 
 
 if __name__ == "__main__":
