@@ -93,6 +93,7 @@ class EIF_cond_exp_isfa_ista(CellType):
     receptors = ("excitatory", "inhibitory")
     conductance_based = True
     weight_unit = "µS"
+    compact_constants = False  # the kernel indexes C[j, i] directly
 
     def check_relations(self, owner):
         """Per neuron (a distribution: over its support): v_reset < v_spike, v_thresh ≤

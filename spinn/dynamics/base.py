@@ -98,9 +98,9 @@ class CellType:
     conductance_based = False
     is_source = False
     weight_unit = "nA"
-    # the kernel reads its constants through spinn.kernels.params.at, so the build may pass
-    # a shared value as a scalar (spinn.kernels.params.compact_constants)
-    compact_constants = False
+    # kernels read their constants through spinn.kernels.params.at, so the build passes a
+    # value shared by every neuron as a scalar; a kernel indexing C as a 2-D array sets False
+    compact_constants = True
 
     def __init__(self, **params):
         unknown = sorted(set(params) - set(self.parameters))
@@ -149,11 +149,6 @@ class CellType:
         arguments (ring, step0, slot_mask, n_steps, out, n_out) and returns the new n_out.
         Spike sources override this."""
         return (g.S, g.C, g.base, g.keys, g.rec_state, g.rec_lid, g.rec_buf)
-
-    def tick(self, g, ring, step0, slot_mask, n_steps, out, n_out):
-        """Advance the group ``g`` by n_steps (the simulator calls the kernels through
-        spinn.runtime.fused instead; this is the one-group form)."""
-        return self.kernel()(*self.kernel_args(g), ring, step0, slot_mask, n_steps, out, n_out)
 
     def describe(self):
         return {"cell_type": self.name, "parameters": {

@@ -82,8 +82,6 @@ class IF_cond_alpha(CellType):
             np.full_like(P["cm"], dt),
         ])
 
-    compact_constants = True
-
     def kernel(self):
         return _tick
 

@@ -66,8 +66,6 @@ class IF_cond_exp(CellType):
             np.full_like(P["cm"], dt),
         ])
 
-    compact_constants = True
-
     def kernel(self):
         return _tick
 

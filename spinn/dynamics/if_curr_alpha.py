@@ -107,8 +107,6 @@ class IF_curr_alpha(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
-    compact_constants = True
-
     def kernel(self):
         return _tick
 

@@ -47,8 +47,6 @@ class IF_curr_delta(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
-    compact_constants = True
-
     def kernel(self):
         return _tick
 

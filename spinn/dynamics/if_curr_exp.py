@@ -68,8 +68,6 @@ class IF_curr_exp(CellType):
             np.round(P["tau_refrac"] / dt), P["i_offset"],
         ])
 
-    compact_constants = True
-
     def kernel(self):
         return _tick
 

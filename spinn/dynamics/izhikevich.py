@@ -74,8 +74,6 @@ class Izhikevich(CellType):
             np.full_like(P["a"], dt),
         ])
 
-    compact_constants = True
-
     def kernel(self):
         return _tick
 

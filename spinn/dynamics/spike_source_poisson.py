@@ -56,6 +56,7 @@ class SpikeSourcePoisson(CellType):
     recordable = ("spikes",)
     receptors = ()
     is_source = True
+    compact_constants = False  # lam[i], start[i] …: the rows stay arrays
 
     def prepare(self, P, dt):
         lam = P["rate"] * dt / 1000.0

@@ -11,8 +11,10 @@ row's cursor.  A row therefore keeps post-core order, then projection and genera
 import numpy as np
 from numba import njit
 
-WORD_DELAY_SHIFT = np.uint32(18)
-WORD_LOW_MASK = np.uint32((1 << 18) - 1)
+from spinn.kernels.deliver import INDEX_BITS, RECEPTOR_BITS
+
+WORD_DELAY_SHIFT = np.uint32(INDEX_BITS + RECEPTOR_BITS)
+WORD_LOW_MASK = np.uint32((1 << (INDEX_BITS + RECEPTOR_BITS)) - 1)   # receptor | index
 
 
 @njit(inline="always")

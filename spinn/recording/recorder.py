@@ -36,22 +36,32 @@ class Recorder:
                 self.sample_steps[key] = [np.zeros(1, np.int64)]
         # nothing to copy out of the loop when no spike and no state is recorded here
         self.active = bool(self.rec_mask.any() or any(g.rec_vars for g in sim.groups))
-        self._steps_buf = np.empty(1024, np.int64)
-        self._gids_buf = np.empty(1024, np.int64)
+        self.steps_buf = np.empty(1024, np.int64)   # (step, gid) of recorded spikes
+        self.gids_buf = np.empty(1024, np.int64)
+
+    def fill_spikes(self, sim, packets, n, t0, start=0):
+        """Write the recorded spikes of packets[:n] (a tick starting at t0) into the buffers
+        from ``start``, growing them when needed (keeping [:start]); returns the new fill."""
+        args = (packets, 0, n, sim.plan.index_bits, sim.plan.core_gid_lo, sim.core_base,
+                self.rec_mask, t0)
+        end = record_spikes(*args, self.steps_buf, self.gids_buf, start)
+        if end > self.steps_buf.size:
+            grow = np.empty(2 * end - start, np.int64)
+            self.steps_buf = np.concatenate([self.steps_buf[:start], grow])
+            self.gids_buf = np.concatenate([self.gids_buf[:start], grow])
+            end = record_spikes(*args, self.steps_buf, self.gids_buf, start)
+        return end
+
+    def keep_spikes(self, n):
+        """Keep the first n buffered spikes."""
+        if n:
+            self.spike_steps.append(self.steps_buf[:n].copy())
+            self.spike_gids.append(self.gids_buf[:n].copy())
+            self.spikes_recorded += n
 
     def collect(self, sim, t0, k, n_out):
         if self.rec_mask.any() and n_out:
-            args = (sim.out, 0, n_out, sim.plan.index_bits, sim.plan.core_gid_lo,
-                    sim.core_base, self.rec_mask, t0)
-            n = record_spikes(*args, self._steps_buf, self._gids_buf, 0)
-            if n > self._steps_buf.size:
-                self._steps_buf = np.empty(2 * n, np.int64)
-                self._gids_buf = np.empty(2 * n, np.int64)
-                n = record_spikes(*args, self._steps_buf, self._gids_buf, 0)
-            if n:
-                self.spike_steps.append(self._steps_buf[:n].copy())
-                self.spike_gids.append(self._gids_buf[:n].copy())
-                self.spikes_recorded += n
+            self.keep_spikes(self.fill_spikes(sim, sim.out, n_out, t0))
         for g in sim.groups:
             for q, v in enumerate(g.rec_vars):
                 every = g.pop.recording[v][1]

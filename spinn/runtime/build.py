@@ -211,13 +211,11 @@ def synapse_values(proj, name, columns, rng, pre, post, default, scalar=False):
         return np.asarray(columns[name], np.float64)
     value = getattr(proj.synapse, name)
     if value is None:
-        return float(default) if scalar else np.full(pre.size, default)
-    if scalar and np.ndim(value) == 0 and not isinstance(value, RandomDistribution):
-        return float(value)
+        value = default
     if isinstance(value, RandomDistribution):
         return value.draw(rng, pre.size)
     if np.ndim(value) == 0:
-        return np.full(pre.size, float(value))
+        return float(value) if scalar else np.full(pre.size, float(value))
     return np.asarray(value, np.float64)[pre, post]
 
 

@@ -20,7 +20,6 @@ import numpy as np
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.deliver import deliver_packets
 from spinn.kernels.packets import merge_runs, route_packets
-from spinn.kernels.record import record_spikes
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
@@ -231,8 +230,6 @@ class RankSimulator:
         for g in self.groups:
             if getattr(g, "spikes_direct", None) is not None:
                 g.spikes_direct[0] = 0
-        spikes_total += c.pop("local_spikes", 0)
-        unrouted_total += c.pop("local_unrouted", 0)
         c["spikes_emitted"] += int(spikes_total) + direct
         c["synaptic_events"] += direct        # one synapse per direct spike
         c["unrouted_packets"] += int(unrouted_total)
@@ -248,43 +245,33 @@ class RankSimulator:
         compiled call (spinn.runtime.fused.run_local); spikes are recorded inside it."""
         plan, m, c = self.plan, self.static[0], self.counters
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
-        record = rec is not None
-        mask = rec.rec_mask if record else np.zeros(0, bool)
-        steps = rec._steps_buf if record else np.empty(0, np.int64)
-        gids = rec._gids_buf if record else np.empty(0, np.int64)
-        totals = np.zeros(8, np.int64)
+        mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
+        none = np.empty(0, np.int64)
         clock = time.perf_counter
         while self.step < end:
+            totals = np.zeros(8, np.int64)
             a = clock()
-            totals[6] = totals[7] = 0
             self.step, local, n_out, t0 = self.fused.run_local(
                 G, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring, self.slot_mask,
                 self.out, self.tmp, self.run_bounds, self.t_keys, self.t_masks, self.t_routes,
                 self.send, self.send_counts, plan.index_bits, m.mpt_lo, m.mpt_hi,
                 m.blk_post_base, m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight,
-                self.core_has_rows, record, plan.core_gid_lo, self.core_base, mask, steps,
-                gids, totals)
+                self.core_has_rows, rec is not None, plan.core_gid_lo, self.core_base, mask,
+                rec.steps_buf if rec is not None else none,
+                rec.gids_buf if rec is not None else none, totals)
             self.timers["local"] += clock() - a
-            n_rec = int(totals[6])
-            if n_rec > steps.size:   # the last tick overflowed: grow, record it again
-                kept = int(totals[7])
-                steps = np.concatenate([steps[:kept], np.empty(2 * n_rec, np.int64)])
-                gids = np.concatenate([gids[:kept], np.empty(2 * n_rec, np.int64)])
-                n_rec = record_spikes(local, 0, n_out, plan.index_bits, plan.core_gid_lo,
-                                      self.core_base, mask, t0, steps, gids, kept)
-                rec._steps_buf, rec._gids_buf = steps, gids
-            if record and n_rec:
-                rec.spike_steps.append(steps[:n_rec].copy())
-                rec.spike_gids.append(gids[:n_rec].copy())
-                rec.spikes_recorded += n_rec
+            if rec is not None:
+                n_rec = int(totals[6])
+                if n_rec > rec.steps_buf.size:   # the last tick overflowed: record it again
+                    n_rec = rec.fill_spikes(self, local, n_out, t0, start=int(totals[7]))
+                rec.keep_spikes(n_rec)
             c["ticks"] += int(totals[0])
-            c["local_spikes"] = c.get("local_spikes", 0) + int(totals[1])
-            c["local_unrouted"] = c.get("local_unrouted", 0) + int(totals[2])
+            c["spikes_emitted"] += int(totals[1])
+            c["unrouted_packets"] += int(totals[2])
             c["packets_sent"] += int(totals[3])
             c["packets_received"] += int(totals[3])
             c["synaptic_events"] += int(totals[4])
             c["population_table_misses"] += int(totals[5])
-            totals[:] = 0
             if progress is not None:
                 progress(self.step)
 
