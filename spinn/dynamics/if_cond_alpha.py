@@ -45,6 +45,7 @@ from spinn.dynamics.if_curr_alpha import phi1, phi2
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
+from spinn.kernels.vexp import vexp
 
 
 class IF_cond_alpha(CellType):
@@ -86,7 +87,9 @@ class IF_cond_alpha(CellType):
         return _tick
 
 
-@njit(cache=True, nogil=True)
+# error_model="numpy": no zero-division check on / gtot (gtot ≥ g_L > 0), whose branch would
+# stop the loop from vectorising (8.9 → 1.4 ns per neuron-step with vexp)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
           n_out):
     v, ge, gi, ref, dge, dgi = S[0], S[1], S[2], S[3], S[4], S[5]
@@ -107,7 +110,7 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
             gtot = at(g_l, i) + gbe + gbi
             v_inf = (at(g_l, i) * at(v_rest, i) + gbe * at(e_e, i) + gbi * at(e_i, i)
                      + at(i_off, i)) / gtot
-            v_new = v_inf + (v[i] - v_inf) * np.exp(-gtot / at(cm, i) * at(h, i))
+            v_new = v_inf + (v[i] - v_inf) * vexp(-gtot / at(cm, i) * at(h, i))
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
             # (dg, g) ← exp(h A) (dg, g), A = [[-1/tau, 0], [1, -1/tau]]; g uses the old dg

@@ -74,3 +74,19 @@ def test_compact_constants_keep_per_neuron_values_as_arrays():
     assert np.array_equal(b, [0.5, 0.25, 0.5])
     empty = compact_constants(np.zeros((2, 0)))
     assert all(x.shape == (0,) for x in empty)
+
+
+def test_generated_module_changes_when_a_compiled_in_source_changes(tmp_path, monkeypatch):
+    """numba caches the generated module by its own file; the kernels it links in must be part
+    of its text, or an edited kernel would keep running its old compiled code."""
+    (tmp_path / "user_kernel.py").write_text(
+        "from numba import njit\n\n@njit\n"
+        "def tick(S, ring, step0, slot_mask, n_steps, out, n_out):\n    return n_out\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import user_kernel
+    before = fused.source([user_kernel.tick])
+    assert fused.source([user_kernel.tick]) == before
+    (tmp_path / "user_kernel.py").write_text(
+        "from numba import njit\n\n@njit\n"
+        "def tick(S, ring, step0, slot_mask, n_steps, out, n_out):\n    return n_out + 0\n")
+    assert fused.source([user_kernel.tick]) != before
