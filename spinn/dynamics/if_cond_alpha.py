@@ -49,6 +49,7 @@ from spinn.kernels.vexp import vexp
 
 
 class IF_cond_alpha(CellType):
+    step_ns = 1.8
     parameters = lif_parameters(
         tau_syn_E=time_constant(0.3), tau_syn_I=time_constant(0.5),
         e_rev_E=Param(0.0, "mV"), e_rev_I=Param(-70.0, "mV"))

@@ -35,6 +35,7 @@ from spinn.kernels.vexp import vexp
 
 
 class IF_cond_exp(CellType):
+    step_ns = 1.7
     parameters = lif_parameters(
         tau_syn_E=time_constant(5.0), tau_syn_I=time_constant(5.0),
         e_rev_E=Param(0.0, "mV"), e_rev_I=Param(-70.0, "mV"))

@@ -76,6 +76,7 @@ def alpha_propagators(tau_m, tau_s, cm, h):
 
 
 class IF_curr_alpha(CellType):
+    step_ns = 0.8
     parameters = lif_parameters(
         tau_syn_E=time_constant(0.5), tau_syn_I=time_constant(0.5))
     state = {

@@ -27,6 +27,7 @@ from spinn.kernels.record import record_state
 
 
 class IF_curr_delta(CellType):
+    step_ns = 0.5
     parameters = lif_parameters()
     state = {
         "v": State("mV", "v_rest"),

@@ -40,6 +40,7 @@ def psc_propagator(tau_m, tau_s, cm, h):
 
 
 class IF_curr_exp(CellType):
+    step_ns = 0.5
     parameters = lif_parameters(
         tau_syn_E=time_constant(5.0), tau_syn_I=time_constant(5.0))
     state = {

@@ -43,6 +43,7 @@ MV_PER_MS_PER_NA = 1000.0  # i_offset (nA) → I (mV/ms), as PyNN's NEST and NEU
 
 
 class Izhikevich(CellType):
+    step_ns = 1.3
     parameters = {
         "a": Param(0.02, "1/ms", doc="time scale of the recovery variable u"),
         "b": Param(0.2, "1/ms", doc="sensitivity of u to v"),

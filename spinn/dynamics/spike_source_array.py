@@ -16,6 +16,7 @@ from spinn.kernels.packets import make_packet
 
 
 class SpikeSourceArray(CellType):
+    step_ns = 0.05
     parameters = {"spike_times": Param(0.0, "ms")}
     state = {}
     recordable = ("spikes",)

@@ -15,6 +15,7 @@ from numba import njit
 
 from spinn.dynamics.base import CellType, Param
 from spinn.kernels.packets import MAX_COUNT, make_packet
+from spinn.kernels.params import at, at_index, compact_index, compact_uniform
 from spinn.kernels.rng import poisson, step_pair
 
 TABLE_MAX_LAMBDA = 30.0
@@ -47,6 +48,7 @@ def cdf_tables(lam):
 
 
 class SpikeSourcePoisson(CellType):
+    step_ns = 3.0  # 2.5 driving one-to-one (PD14, Brunel); 2.4-8 emitting packets
     parameters = {
         "rate": Param(1.0, "Hz", 0.0, 1e7),
         "start": Param(0.0, "ms", 0.0),
@@ -56,7 +58,6 @@ class SpikeSourcePoisson(CellType):
     recordable = ("spikes",)
     receptors = ()
     is_source = True
-    compact_constants = False  # lam[i], start[i] …: the rows stay arrays
 
     def prepare(self, P, dt):
         lam = P["rate"] * dt / 1000.0
@@ -69,25 +70,30 @@ class SpikeSourcePoisson(CellType):
 
     def kernel_args(self, g):
         if not hasattr(g, "cdf_index"):
-            g.cdf_index, g.cdf, g.cdf_cmp = cdf_tables(g.C[0])
+            # a value shared by the whole group reaches the kernel as a scalar, and one-to-one
+            # targets as their first index (PD14's and Brunel's drive: no per-source loads)
+            index, g.cdf, g.cdf_cmp = cdf_tables(np.broadcast_to(g.C[0], g.n))
+            g.cdf_index = compact_uniform(index)
             g.spikes_direct = np.zeros(1, np.int64)
-            tgt, w, rec, delay = g.direct if g.direct is not None else (
-                np.full(g.n, -1, np.int64), np.zeros(g.n, np.float32), 0,
-                np.zeros(g.n, np.int64))
-            g.direct_args = (tgt, w, rec, delay)
-        tgt, w, rec, delay = g.direct_args
-        return (g.C, g.cdf_index, g.cdf, g.cdf_cmp, g.rng_state, g.core_bounds, g.keys, tgt, w, rec,
-                delay, g.spikes_direct)
+            if g.direct is None:
+                g.direct_args = (False, 0, 0.0, 0, 0)   # every source emits packets
+            else:
+                tgt, w, rec, delay = g.direct
+                g.direct_args = (True, compact_index(tgt), compact_uniform(w), rec,
+                                 compact_uniform(delay))
+        return (g.C, g.cdf_index, g.cdf, g.cdf_cmp, g.rng_state, g.core_bounds, g.keys,
+                *g.direct_args, g.spikes_direct)
 
 
 @njit(cache=True, nogil=True)
-def _tick(C, cdf_index, cdf, cdf_cmp, rng_state, core_bounds, keys, d_tgt, d_weight, d_rec,
-          d_delay, spikes_direct, ring, step0, slot_mask, n_steps, out, n_out):
+def _tick(C, cdf_index, cdf, cdf_cmp, rng_state, core_bounds, keys, direct, d_tgt, d_weight,
+          d_rec, d_delay, spikes_direct, ring, step0, slot_mask, n_steps, out, n_out):
     """rng_state: uint64[n_cores, 2]; core_bounds: int64[n_cores + 1] (neuron ranges);
     cdf_index int64[n], cdf float64[n_tables, K], cdf_cmp int64[n_tables] from cdf_tables().
-    A source with a direct target (d_tgt[i] ≥ 0, spinn/runtime/direct.py) adds d_weight·count
+    With ``direct`` every source has a target (spinn/runtime/direct.py) and adds d_weight·count
     into ring slot (t + d_delay) of neuron d_tgt instead of emitting a packet; spikes_direct[0]
-    counts them."""
+    counts them.  C's rows, cdf_index, d_weight and d_delay are arrays or shared scalars (read
+    with ``at``), d_tgt an array or the first of contiguous targets (``at_index``)."""
     lam, e_lam, start, stop = C[0], C[1], C[2], C[3]
     n_cores = core_bounds.shape[0] - 1
     n_direct = 0
@@ -97,8 +103,8 @@ def _tick(C, cdf_index, cdf, cdf_cmp, rng_state, core_bounds, keys, d_tgt, d_wei
             st = rng_state[c]
             s0, s1 = st[0], st[1]   # the core's stream lives in registers over its neurons
             for i in range(core_bounds[c], core_bounds[c + 1]):
-                if t >= start[i] and t < stop[i] and lam[i] > 0.0:
-                    j = cdf_index[i]
+                if t >= at(start, i) and t < at(stop, i) and at(lam, i) > 0.0:
+                    j = at(cdf_index, i)
                     if j >= 0:  # inversion: the smallest k with u < P(X <= k)
                         u, s0, s1 = step_pair(s0, s1)
                         count = 0
@@ -110,13 +116,14 @@ def _tick(C, cdf_index, cdf, cdf_cmp, rng_state, core_bounds, keys, d_tgt, d_wei
                                 count += 1
                     else:
                         st[0], st[1] = s0, s1
-                        count = poisson(st, lam[i], e_lam[i])
+                        count = poisson(st, at(lam, i), at(e_lam, i))
                         s0, s1 = st[0], st[1]
-                    if d_tgt[i] >= 0:  # the same for every source of a group
+                    if direct:
                         # no test of count: adding 0.0 changes nothing, a mispredicted
                         # branch on count > 0 (P = 1 - e^-λ) costs more than the add
-                        ring[(step0 + k + d_delay[i]) & slot_mask, d_rec, d_tgt[i]] += \
-                            d_weight[i] * count
+                        ring[(step0 + k + at(d_delay, i)) & slot_mask, d_rec,
+                             at_index(d_tgt, i)] += \
+                            at(d_weight, i) * count
                         n_direct += count
                         continue
                     while count > 0:

@@ -30,7 +30,7 @@ class MappingPlan:
     core_rank: np.ndarray
     core_key: np.ndarray       # uint32
     core_mask: np.ndarray      # uint32
-    core_load: np.ndarray      # estimated relative cost
+    core_load: np.ndarray      # estimated ns per step (mapping.place)
     tables: tuple              # per rank: tuple of (key, mask, route tuple of ranks)
     entries_before: tuple      # per rank: entries before compression
     expected_synapses: float
@@ -95,7 +95,8 @@ def make_plan(network, n_ranks):
                                                     proj.post.size, **extra)
     sizes = cores["hi"] - cores["lo"]
     is_source = np.array([pops[p].celltype.is_source for p in cores["pop"]], bool)
-    load = estimate_load(sizes.astype(np.float64), affinity.sum(axis=0))
+    step_ns = np.array([pops[p].celltype.step_ns for p in cores["pop"]])
+    load = estimate_load(sizes.astype(np.float64), step_ns, affinity.sum(axis=0), network.dt)
     rank = place_cores(load, is_source, affinity, n_ranks)
     index_bits, keys, masks = allocate_keys(sizes)
 

@@ -1,62 +1,57 @@
 """Delay extension (SpiNNaker's delay-extension cores, in software).
 
-Synapses whose delay exceeds the ring buffer sit in stage k ≥ 1 of the synaptic matrices with
-a residual delay (mapping.plan.delay_stages).  A received spike with stage-k rows here is held
-as a packet in stage k's queue and re-delivered k·stage_steps steps after it was emitted, in
-the delivery phase of the tick that contains that step — with its step offset recomputed so
-that the emission step it presents is the original one plus k·stage_steps.  Memory grows with
-the spikes in flight on long delays, not with neurons × delay.
+Synapses whose delay exceeds the ring buffer sit in stage s ≥ 1 of the synaptic matrices with
+a residual delay (mapping.plan.delay_stages).  A received spike whose source core has rows in
+a later stage is queued, and re-delivered s·stage_steps steps after it was emitted, in the
+delivery phase of the tick that contains that step — with its step offset recomputed so that
+the emission step it presents is the original one plus s·stage_steps.  The queues and the
+delivery of every stage run in one compiled call per tick (spinn.kernels.delays); memory grows
+with the spikes in flight within one stage, not with neurons × delay.
 """
 
 import numpy as np
+from numba.typed import List
 
-from spinn.kernels.packets import KEY_MASK, KEY_SHIFT, STEP_SHIFT
+from spinn.kernels.delays import deliver_stages
 
-LOW48 = np.uint64((1 << 48) - 1)
+INITIAL_CAPACITY = 1024
 
 
 class DelayExtension:
-    def __init__(self, plan, stage_has_rows):
-        """stage_has_rows: list over stages ≥ 1 of bool[n_cores] (rows in that stage here)."""
+    def __init__(self, plan, matrices, stage_has_rows):
+        """matrices: the rank's static matrices, one per stage; stage_has_rows: list over
+        every stage of bool[n_cores] (static or plastic rows in that stage here)."""
         self.plan = plan
-        self.has_rows = stage_has_rows
-        self.queues = [[] for _ in stage_has_rows]   # per stage: chunks (release steps, words)
-        self.in_flight = 0
+        n_queues = len(stage_has_rows) - 1
+        # keep[q]: rows in a stage after q, so that queue q may hold the core's packets
+        later = np.zeros((n_queues + 1, plan.n_cores), bool)
+        for s in range(n_queues, 0, -1):
+            later[s - 1] = later[s] | stage_has_rows[s]
+        self.keep = later[:n_queues].copy()
+        self.matrices = List([(m.mpt_lo, m.mpt_hi, m.blk_post_base, m.blk_row_base,
+                               m.row_ptr, m.syn_word, m.syn_weight) for m in matrices])
+        cap = INITIAL_CAPACITY if n_queues else 1
+        self.q_step = np.zeros((n_queues, cap), np.int64)
+        self.q_word = np.zeros((n_queues, cap), np.uint64)
+        self.q_ptr = np.zeros((n_queues, 2), np.int64)
+        self.released = np.empty(cap, np.uint64)
+        self.bounds = np.zeros(n_queues + 1, np.int64)
 
-    def push(self, packets, t0):
-        """Queue the packets (canonical order, emitted in the tick starting at t0) for every
-        stage in which their source core has rows."""
-        if packets.size == 0:
-            return
-        cores = ((packets >> KEY_SHIFT) & KEY_MASK) >> np.uint64(self.plan.index_bits)
-        emitted = t0 + (packets >> STEP_SHIFT).astype(np.int64)
-        for k, has in enumerate(self.has_rows, start=1):
-            sel = has[cores.astype(np.int64)]
-            if sel.any():
-                self.queues[k - 1].append((emitted[sel] + k * self.plan.stage_steps,
-                                           packets[sel] & LOW48))
-                self.in_flight += int(sel.sum())
+    @property
+    def in_flight(self):
+        return int((self.q_ptr[:, 1] - self.q_ptr[:, 0]).sum())
 
-    def release(self, t0, k):
-        """[(stage, packets)] due in the tick [t0, t0 + k), in canonical order, with step
-        offsets relative to t0."""
-        out = []
-        for stage, queue in enumerate(self.queues, start=1):
-            due = []
-            while queue:
-                steps, words = queue[0]
-                n_due = int(np.searchsorted(steps, t0 + k, side="left"))
-                if n_due == 0:
-                    break
-                due.append((steps[:n_due] - t0).astype(np.uint64) << STEP_SHIFT
-                           | words[:n_due])
-                if n_due == steps.size:
-                    queue.pop(0)
-                else:
-                    queue[0] = (steps[n_due:], words[n_due:])
-                    break
-            if due:
-                packets = np.concatenate(due)
-                self.in_flight -= packets.size
-                out.append((stage, packets))
-        return out
+    def deliver(self, packets, t0, k, ring, slot_mask, core_has_rows):
+        """Deliver the tick's received packets through stage 0 and every due queued packet
+        through its stage; returns (synaptic events, population-table misses).  The packets
+        each later stage delivered are then ``stage_packets(s)``."""
+        plan = self.plan
+        events, misses, self.q_step, self.q_word, self.released = deliver_stages(
+            packets, packets.size, t0, k, plan.stage_steps, plan.index_bits, self.matrices,
+            self.keep, self.q_step, self.q_word, self.q_ptr, self.released, self.bounds, ring,
+            slot_mask, core_has_rows)
+        return int(events), int(misses)
+
+    def stage_packets(self, stage):
+        """The packets stage (≥ 1) delivered in the last call, in canonical order."""
+        return self.released[self.bounds[stage - 1]:self.bounds[stage]]

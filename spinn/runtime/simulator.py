@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
-from spinn.kernels.deliver import deliver_packets
+from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
 from spinn.runtime.delays import DelayExtension
@@ -76,12 +76,14 @@ class RankSimulator:
             for st, m in enumerate(pp.matrices):
                 stage_rows[st] |= m.mpt_hi > m.mpt_lo
         self.core_has_rows = np.logical_or.reduce(stage_rows)
-        self.delays = DelayExtension(plan, stage_rows[1:])
+        self.delays = DelayExtension(plan, self.static, stage_rows)
         self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
         self._setup_buffers()
-        self.fused = compiled([g.celltype.kernel() for g in self.groups])
+        # generated and compiled (or loaded from the cache) here, so that build time counts it
+        self.kernels = [g.celltype.kernel() for g in self.groups]
+        compiled(self.kernels, tuple(g.celltype.kernel_args(g) for g in self.groups))
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
         self.step = 0
         self._reset_counters()
@@ -165,17 +167,18 @@ class RankSimulator:
         recv_bounds = np.zeros(comm.size + 1, np.int64)
         collect = self.recorder.collect if self.recorder is not None and \
             self.recorder.active else None
-        G = tuple(g.celltype.kernel_args(g) for g in self.groups)
-        if (single and not self.plastic and plan.n_stages == 1 and callback is None
+        G = tuple(g.celltype.kernel_args(g) for g in self.groups)   # alive while D is used
+        fused = compiled(self.kernels, G)
+        D = pack(G)
+        if (single and not self.plastic and callback is None
                 and not realtime and not any(g.rec_vars for g in self.groups)):
-            self._run_local(G, end, progress)
+            self._run_local(fused, D, end, progress)
             end = self.step   # done: skip the per-tick loop
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
             t0 = self.step
             a = clock()
-            n_out = self.fused.update(G, ring, t0, self.slot_mask, k, self.out,
-                                      self.run_bounds)
+            n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds)
             if self.plastic:
                 record_post_spikes(self.out, n_out, t0, plan.index_bits, self.core_base,
                                    self.hist_row, self.tau_minus, plan.dt, self.hist_t,
@@ -201,11 +204,14 @@ class RankSimulator:
                 if n_recv > self.recv_tmp.size:
                     self.recv_tmp = np.empty(2 * n_recv, np.uint64)
                 merged = merge_runs(recv, recv_bounds, self.recv_tmp)[:n_recv]
-            misses += self._deliver(merged, 0, t0)
-            if plan.n_stages > 1:
-                self.delays.push(merged, t0)
-                for stage, packets in self.delays.release(t0, k):
-                    self._deliver(packets, stage, t0)
+            events, miss = self.delays.deliver(merged, t0, k, ring, self.slot_mask,
+                                               self.core_has_rows)
+            c["synaptic_events"] += events
+            misses += miss
+            if self.plastic:
+                self._deliver_plastic(merged, 0, t0)
+                for stage in range(1, plan.n_stages):
+                    self._deliver_plastic(self.delays.stage_packets(stage), stage, t0)
             f = clock()
             timers["update"] += b - a
             timers["record"] += b2 - b
@@ -240,10 +246,10 @@ class RankSimulator:
         c["ticks"] += ticks
         return clock() - wall0
 
-    def _run_local(self, G, end, progress):
+    def _run_local(self, fused, D, end, progress):
         """Single rank, nothing to do in Python between ticks: up to LOCAL_TICKS ticks per
         compiled call (spinn.runtime.fused.run_local); spikes are recorded inside it."""
-        plan, m, c = self.plan, self.static[0], self.counters
+        plan, d, c = self.plan, self.delays, self.counters
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
         mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
         none = np.empty(0, np.int64)
@@ -251,14 +257,16 @@ class RankSimulator:
         while self.step < end:
             totals = np.zeros(8, np.int64)
             a = clock()
-            self.step, local, n_out, t0 = self.fused.run_local(
-                G, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring, self.slot_mask,
-                self.out, self.tmp, self.run_bounds, self.t_keys, self.t_masks, self.t_routes,
-                self.send, self.send_counts, plan.index_bits, m.mpt_lo, m.mpt_hi,
-                m.blk_post_base, m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight,
-                self.core_has_rows, rec is not None, plan.core_gid_lo, self.core_base, mask,
-                rec.steps_buf if rec is not None else none,
-                rec.gids_buf if rec is not None else none, totals)
+            self.step, local, n_out, t0, d.q_step, d.q_word, d.released = \
+                fused.run_local(
+                    *D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
+                    self.slot_mask, self.out, self.tmp, self.run_bounds, self.t_keys,
+                    self.t_masks, self.t_routes, self.send, self.send_counts, plan.index_bits,
+                    plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word, d.q_ptr,
+                    d.released, d.bounds, self.core_has_rows, rec is not None,
+                    plan.core_gid_lo, self.core_base, mask,
+                    rec.steps_buf if rec is not None else none,
+                    rec.gids_buf if rec is not None else none, totals)
             self.timers["local"] += clock() - a
             if rec is not None:
                 n_rec = int(totals[6])
@@ -275,20 +283,12 @@ class RankSimulator:
             if progress is not None:
                 progress(self.step)
 
-    def _deliver(self, packets, stage, t0):
-        """Deliver packets through the stage's static and plastic rows; returns the
-        population-table misses (counted at stage 0 only)."""
-        m, plan = self.static[stage], self.plan
-        events, misses = deliver_packets(
-            packets, packets.size, t0, plan.index_bits, m.mpt_lo, m.mpt_hi, m.blk_post_base,
-            m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight, self.ring, self.slot_mask,
-            self.core_has_rows)
+    def _deliver_plastic(self, packets, stage, t0):
+        """Deliver packets through the stage's plastic rows (after its static rows)."""
         for pp in self.plastic:
-            ev, over = pp.deliver(packets, stage, t0, plan, self)
-            events += ev
+            ev, over = pp.deliver(packets, stage, t0, self.plan, self)
+            self.counters["synaptic_events"] += int(ev)
             self.counters["stdp_history_overflows"] += int(over)
-        self.counters["synaptic_events"] += int(events)
-        return int(misses) if stage == 0 else 0
 
     def _pace(self, deadline):
         """Wait for the tick's deadline; a tick that ends after it is an overrun."""

@@ -129,14 +129,31 @@ def test_placement_balances_unequal_loads():
         assert per_rank.max() - load.sum() / n_ranks <= load.max()
 
 
-def test_real_plan_balances_neuron_load():
-    """In a real plan on 3 ranks the neuron cores' load per rank is within one core of the mean."""
+def test_real_plan_balances_load():
+    """In a real plan on 3 ranks the load per rank (neuron cores and the source cores placed
+    with them) is within one neuron core and one source core of the mean."""
     net, _ = small_network(npc=16)
     plan = make_plan(net, 3)
     is_source = np.array([net.populations[p].celltype.is_source for p in plan.core_pop])
-    per_rank = np.bincount(plan.core_rank[~is_source], weights=plan.core_load[~is_source],
-                           minlength=3)
-    assert per_rank.max() - per_rank.mean() <= plan.core_load[~is_source].max()
+    per_rank = np.bincount(plan.core_rank, weights=plan.core_load, minlength=3)
+    slack = plan.core_load[~is_source].max() + plan.core_load[is_source].max()
+    assert per_rank.max() - per_rank.mean() <= slack
+
+
+def test_source_cost_counts_where_the_source_lands():
+    """Two equal neuron populations, only the first driven one-to-one by costly sources: the
+    split gives the driven one fewer neurons per rank, not half of each."""
+    n = 20
+    load = np.array([1.0] * n + [1.0] * n + [9.0] * n)    # A cores, B cores, A's sources
+    is_source = np.array([False] * 2 * n + [True] * n)
+    affinity = np.zeros((3 * n, 3 * n))
+    for i in range(n):
+        affinity[2 * n + i, i] = 1.0
+    rank = place_cores(load, is_source, affinity, 2)
+    assert np.all(rank[2 * n:] == rank[:n])                # sources sit with their targets
+    per_rank = np.bincount(rank, weights=load, minlength=2)
+    assert abs(per_rank[0] - per_rank[1]) <= 10.0          # one A core with its source
+    assert np.count_nonzero(rank[:2 * n] == 0) < n
 
 
 @pytest.mark.parametrize("n_ranks", [2, 3, 4])

@@ -22,11 +22,15 @@ def network(per_tick):
                    sim.StaticSynapse(weight=0.01, delay=1.0))
     sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.2),
                    sim.StaticSynapse(weight=0.5, delay=0.8), receptor_type="inhibitory")
+    # delays beyond the ring buffer: the delay-extension queues run inside the local loop
+    sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.05), sim.StaticSynapse(
+        weight=0.4, delay=sim.RandomDistribution("uniform", (2.0, 40.0))))
     for p in (src, exc, inh):
         p.record("spikes")
     # a callback needs Python after every tick, so it keeps the per-tick path
     sim.run(300.0, callbacks=[lambda t: t + 0.1] if per_tick else None)
     s = sim.current().sim
+    assert sim.current().plan.n_stages > 2
     out = ([p.get_spikes() for p in (exc, inh, src)], sim.provenance(), dict(s.timers))
     sim.end()
     return out
@@ -51,11 +55,14 @@ def test_local_loop_equals_per_tick_path():
 def test_generated_module_calls_every_kernel_in_order():
     from spinn.dynamics.if_cond_exp import _tick as cond
     from spinn.dynamics.if_curr_exp import _tick as curr
-    text = fused.source([curr, cond, curr])
+    S, C = np.zeros((4, 3)), (1.0, np.ones(3))
+    args = (S, C, 0, np.zeros(3, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64),
+            np.zeros((1, 0, 0)))
+    text = fused.source([curr, cond, curr], (args, args, args))
     calls = [line for line in text.splitlines() if "n_out = k" in line]
     assert [c.split("(")[0].split()[-1] for c in calls] == ["k0", "k1", "k0"]
     assert "G[2][6]" in calls[2]
-    assert fused.compiled([curr, cond]) is fused.compiled([curr, cond])
+    assert fused.compiled([curr, cond], (args, args)) is fused.compiled([curr, cond], (args, args))
 
 
 def test_a_kernel_with_the_wrong_arguments_is_refused():
@@ -64,7 +71,7 @@ def test_a_kernel_with_the_wrong_arguments_is_refused():
         return n_out
 
     with pytest.raises(TypeError, match=r"bad: a tick kernel must end with the arguments"):
-        fused.source([bad])
+        fused.source([bad], ((np.zeros(1),),))
 
 
 def test_compact_constants_keep_per_neuron_values_as_arrays():
@@ -84,9 +91,10 @@ def test_generated_module_changes_when_a_compiled_in_source_changes(tmp_path, mo
         "def tick(S, ring, step0, slot_mask, n_steps, out, n_out):\n    return n_out\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     import user_kernel
-    before = fused.source([user_kernel.tick])
-    assert fused.source([user_kernel.tick]) == before
+    G = ((np.zeros(1),),)
+    before = fused.source([user_kernel.tick], G)
+    assert fused.source([user_kernel.tick], G) == before
     (tmp_path / "user_kernel.py").write_text(
         "from numba import njit\n\n@njit\n"
         "def tick(S, ring, step0, slot_mask, n_steps, out, n_out):\n    return n_out + 0\n")
-    assert fused.source([user_kernel.tick]) != before
+    assert fused.source([user_kernel.tick], G) != before
