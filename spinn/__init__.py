@@ -74,3 +74,7 @@ __all__ += [
     "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",
     "Cuboid", "Grid2D", "Grid3D", "Line", "RandomStructure", "Sphere",
 ]
+
+from spinn.kernels import initialise as _initialise_kernels  # noqa: E402
+
+_initialise_kernels()

@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from spinn.kernels.deliver import INDEX_BITS, RECEPTOR_BITS
+from spinn.kernels.params import at as value_at
 
 WORD_DELAY_SHIFT = np.uint32(INDEX_BITS + RECEPTOR_BITS)
 WORD_LOW_MASK = np.uint32((1 << (INDEX_BITS + RECEPTOR_BITS)) - 1)   # receptor | index
@@ -46,7 +47,8 @@ def count_rows(pre_gid, words, g, gid_core, core_gid_lo, n_slots, stage_steps, b
 @njit(cache=True, nogil=True)
 def place(pre_gid, words, weights, g, gid_core, core_gid_lo, n_slots, stage_steps, block_id,
           blk_row_base, cursor, syn_word, syn_weight):
-    """Each synapse at its row's cursor, its delay made residual to its stage."""
+    """Each synapse at its row's cursor, its delay made residual to its stage.  weights: an
+    array, or one float shared by every synapse."""
     for q in range(pre_gid.shape[0]):
         w = words[q]
         st = _stage(w, n_slots, stage_steps)
@@ -56,7 +58,7 @@ def place(pre_gid, words, weights, g, gid_core, core_gid_lo, n_slots, stage_step
         cursor[r] = at + 1
         d = np.int64(w >> WORD_DELAY_SHIFT) - st * stage_steps
         syn_word[at] = (np.uint32(d) << WORD_DELAY_SHIFT) | (w & WORD_LOW_MASK)
-        syn_weight[at] = weights[q]
+        syn_weight[at] = value_at(weights, q)
 
 
 @njit(cache=True, nogil=True)

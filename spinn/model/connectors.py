@@ -183,6 +183,9 @@ class FixedNumberPreConnector(_FixedNumberConnector):
     def connect(self, ctx):
         posts = ctx.post_ids.astype(np.int64)
         post = np.repeat(posts, self.n)
+        if self.with_replacement and not self._excludes_self(ctx):
+            # the same numbers as the general case below, drawn with a scalar bound (2x faster)
+            return ctx.rng.integers(0, ctx.pre_size, size=post.size, dtype=np.int64), post, {}
         # a post neuron that is also a pre candidate draws from the others and skips itself
         own = ctx.self_pre[posts] if self._excludes_self(ctx) else np.full(posts.size, -1)
         n_choice = ctx.pre_size - (own >= 0)

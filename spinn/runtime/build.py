@@ -153,15 +153,20 @@ def generate_core_synapses(network, plan, core, caches, projections=None, signed
     in projection order: (pre_gid int64, index int64, weight float64, delay int64, receptor).
     signed: inhibitory current weights negated (static storage); plastic storage keeps them
     positive and applies the sign when transmitting."""
-    (pre, words, w), counts = packed_core_synapses(network, plan, core, caches, projections,
-                                                   signed, np.float64)
+    parts, counts = packed_core_synapses(network, plan, core, caches, projections, signed,
+                                         np.float64)
+    parts = [(p, x, np.broadcast_to(np.asarray(w, np.float64), p.shape)) for p, x, w in parts]
+    pre, words, w = (tuple(np.concatenate(x) for x in zip(*parts)) if parts else
+                     (np.empty(0, np.int32), np.empty(0, np.uint32), np.empty(0)))
     idx, rec, d = unpack_words(words)
     return (pre.astype(np.int64), idx, w, d, rec), counts
 
 
 def packed_core_synapses(network, plan, core, caches, projections, signed, wdtype):
-    """As generate_core_synapses, held compactly: (pre gid int32, uint32 word with the
-    index in the core and the full delay, weight as wdtype)."""
+    """As generate_core_synapses, held compactly: one (pre gid int32, uint32 word with the
+    index in the core and the full delay, weight as wdtype — or one float, rounded to wdtype,
+    when the projection's weight is one number) per projection with synapses, in projection
+    order."""
     pop = network.populations[plan.core_pop[core]]
     lo = int(plan.core_lo[core])
     core_number = int(core - np.flatnonzero(plan.core_pop == pop.index)[0])
@@ -186,7 +191,7 @@ def packed_core_synapses(network, plan, core, caches, projections, signed, wdtyp
             lambda _p=proj: (_p.pre.positions, _p.post.positions), cache)
         pre, post, columns = proj.connector.connect(ctx)
         counts[proj.index] = pre.size
-        w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0)
+        w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0, scalar=True)
         if signed and proj.sign != 1:
             w = proj.sign * w
         d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt, scalar=True)
@@ -196,12 +201,9 @@ def packed_core_synapses(network, plan, core, caches, projections, signed, wdtyp
         words = pack_words(index, proj.receptor, d_steps)
         src = proj.pre.parent.gid_lo + (pre if proj.pre is proj.pre.parent
                                         else proj.pre.parent_ids[pre])
-        parts.append((src.astype(np.int32), words, w.astype(wdtype)))
-    if not parts:
-        return (np.empty(0, np.int32), np.empty(0, np.uint32), np.empty(0, wdtype)), counts
-    if len(parts) == 1:
-        return parts[0], counts
-    return tuple(np.concatenate(x) for x in zip(*parts)), counts
+        w = float(wdtype(w)) if np.ndim(w) == 0 else w.astype(wdtype)
+        parts.append((src.astype(np.int32), words, w))
+    return parts, counts
 
 
 def synapse_values(proj, name, columns, rng, pre, post, default, scalar=False):
@@ -257,20 +259,21 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     n_slots, stage_steps = int(plan.n_slots), int(plan.stage_steps)
     wdtype = np.float64 if plastic else np.float32
     exists = np.zeros((plan.n_stages, plan.n_cores, max(n_groups, 1)), bool)
-    held = []  # (pre gid int32, words, weights, group) per post core, in core order
+    held = []  # (pre gid int32, words, weights, group) per post core and projection, in order
     for core in local_cores:
         g = int(group[core])
         group_base.setdefault(g, int(core_base[core]))
-        (pre, words, w), counts = packed_core_synapses(
+        parts, counts = packed_core_synapses(
             network, plan, core, caches, projections, not plastic, wdtype)
         for k, v in counts.items():
             proj_counts[k] += v
-        if pre.size == 0:
-            continue
-        words += np.uint32(core_base[core] - group_base[g])  # index in the core → group
-        mark_blocks(pre, words, g, gid_core, n_slots, stage_steps, exists)
-        held.append((pre, words, w, g))
-        del pre, words, w
+        for pre, words, w in parts:   # placed in this order: core, then projection
+            if pre.size == 0:
+                continue
+            words += np.uint32(core_base[core] - group_base[g])  # index in the core → group
+            mark_blocks(pre, words, g, gid_core, n_slots, stage_steps, exists)
+            held.append((pre, words, w, g))
+        del parts
     # blocks in (stage, source core, group) order; a block has one row per source neuron
     blocks = np.flatnonzero(exists.ravel())
     block_id = np.full(exists.shape, -1, np.int64)

@@ -10,7 +10,6 @@ with the spikes in flight within one stage, not with neurons × delay.
 """
 
 import numpy as np
-from numba.typed import List
 
 from spinn.kernels.delays import deliver_stages
 
@@ -28,8 +27,10 @@ class DelayExtension:
         for s in range(n_queues, 0, -1):
             later[s - 1] = later[s] | stage_has_rows[s]
         self.keep = later[:n_queues].copy()
-        self.matrices = List([(m.mpt_lo, m.mpt_hi, m.blk_post_base, m.blk_row_base,
-                               m.row_ptr, m.syn_word, m.syn_weight) for m in matrices])
+        # a tuple (numba compiles, and caches, one deliver_stages per number of stages); a
+        # typed List would cost ~0.4 s of compilation in every process
+        self.matrices = tuple((m.mpt_lo, m.mpt_hi, m.blk_post_base, m.blk_row_base,
+                               m.row_ptr, m.syn_word, m.syn_weight) for m in matrices)
         cap = INITIAL_CAPACITY if n_queues else 1
         self.q_step = np.zeros((n_queues, cap), np.int64)
         self.q_word = np.zeros((n_queues, cap), np.uint64)
