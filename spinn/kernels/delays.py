@@ -46,14 +46,10 @@ def _grow(q_step, q_word, q_ptr, need):
 @njit(cache=True, nogil=True)
 def push(q_step, q_word, q_ptr, q, packets, lo, hi, t0, after, index_bits, keep):
     """Append packets[lo:hi] (step offsets relative to t0) whose source core has keep[core]
-    to queue q, released at t0 + offset + after.  Returns (q_step, q_word), grown if full."""
-    m = 0
-    for i in range(lo, hi):
-        m += keep[np.int64(packet_key(packets[i]) >> np.uint32(index_bits))]
-    if m == 0:
-        return q_step, q_word
-    if q_ptr[q, 1] - q_ptr[q, 0] + m > q_step.shape[1]:
-        q_step, q_word = _grow(q_step, q_word, q_ptr, q_ptr[q, 1] - q_ptr[q, 0] + m)
+    to queue q, released at t0 + offset + after.  Returns (q_step, q_word), grown when the
+    queue might not hold all hi - lo packets."""
+    if q_ptr[q, 1] - q_ptr[q, 0] + hi - lo > q_step.shape[1]:
+        q_step, q_word = _grow(q_step, q_word, q_ptr, q_ptr[q, 1] - q_ptr[q, 0] + hi - lo)
     mask = q_step.shape[1] - 1
     tail = q_ptr[q, 1]
     for i in range(lo, hi):

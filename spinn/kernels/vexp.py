@@ -59,18 +59,7 @@ def vexp(x):
     n = t - _SHIFTER                                   # round(x / ln2), as a float
     r = (x - n * _LN2_HI) - n * _LN2_LO
     p = _C[13]
-    p = p * r + _C[12]
-    p = p * r + _C[11]
-    p = p * r + _C[10]
-    p = p * r + _C[9]
-    p = p * r + _C[8]
-    p = p * r + _C[7]
-    p = p * r + _C[6]
-    p = p * r + _C[5]
-    p = p * r + _C[4]
-    p = p * r + _C[3]
-    p = p * r + _C[2]
-    p = p * r + _C[1]
-    p = p * r + _C[0]
+    for k in range(12, -1, -1):                        # Horner; unrolled by LLVM
+        p = p * r + _C[k]
     scale = _from_bits((_bits(t) - _SHIFTER_BITS + 1023) << 52)   # 2**n
     return p * scale
