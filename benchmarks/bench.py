@@ -9,6 +9,11 @@ fresh `mpiexec -n RANKS` job (this file in --worker mode); it prints one line
 `RESULT {json}` and appends it to --json-out.  Recorded per run: model, scale, ranks, dt,
 build_s, simulated_ms, sim_s, rtf, spikes, synaptic_events, events_per_s, peak_rss_mb per
 rank, bytes_per_synapse, share of each tick-loop phase, drive, spinn version.
+
+build_s is the network's definition plus sim.build (generation, placement, compiled-kernel
+loading), the slowest rank's — as the anchors time NEST (Create + Connect + Prepare) and
+Brian2 (definition + the binary's initialisation).  sim.setup, like their nest.ResetKernel /
+set_device, comes before the clock starts: it is where MPI itself starts up.
 """
 
 import argparse
@@ -71,8 +76,8 @@ def build_model(args):
 def worker(args):
     import spinn as sim
 
-    t0 = time.perf_counter()
     net = sim.setup(timestep=0.1, seed=args.seed, verbose=False)
+    t0 = time.perf_counter()
     drive = build_model(args)
     sim.build(net)
     build_s = net.comm.allreduce(time.perf_counter() - t0, "max")

@@ -2,10 +2,12 @@
 into rows (spinn/runtime/build.py, layout in spinn/kernels/deliver.py).
 
 Blocks are keyed (delay stage, source core, local core group); a block holds one row per
-neuron of its source core.  Three passes over each post core's synapses, in post-core order:
-mark the blocks that exist, count the synapses of each row, then place each synapse at its
-row's cursor.  A row therefore keeps post-core order, then projection and generation order
-(what makes the sums rank-independent), with no comparison sort.
+neuron of its source core.  Two passes over each post core's synapses, in post-core order,
+each generating them afresh from the core's random streams (nothing is held between the
+passes): tally the synapses of every row and mark the blocks that exist, then, once the row
+pointers are known, place each synapse at its row's cursor.  A row therefore keeps post-core
+order, then projection and generation order (what makes the sums rank-independent), with no
+comparison sort.
 """
 
 import numpy as np
@@ -15,50 +17,66 @@ from spinn.kernels.deliver import INDEX_BITS, RECEPTOR_BITS
 from spinn.kernels.params import at as value_at
 
 WORD_DELAY_SHIFT = np.uint32(INDEX_BITS + RECEPTOR_BITS)
-WORD_LOW_MASK = np.uint32((1 << (INDEX_BITS + RECEPTOR_BITS)) - 1)   # receptor | index
 
 
 @njit(inline="always")
-def _stage(word, n_slots, stage_steps):
-    d = np.int64(word >> WORD_DELAY_SHIFT)
+def _delay_steps(delay_ms, dt):
+    d = np.rint(delay_ms / dt)
+    return np.int64(d) if d >= 1.0 else np.int64(1)
+
+
+@njit(inline="always")
+def _stage(d, n_slots, stage_steps):
     over = d - n_slots
     return (over + stage_steps - 1) // stage_steps if over > 0 else 0
 
 
 @njit(cache=True, nogil=True)
-def mark_blocks(pre_gid, words, g, gid_core, n_slots, stage_steps, exists):
-    """exists[stage, source core, group] = True for every synapse's block."""
-    for q in range(pre_gid.shape[0]):
-        st = _stage(words[q], n_slots, stage_steps)
-        exists[st, gid_core[pre_gid[q]], g] = True
+def tally(pre, pre_map, src_base, delay, dt, g, gid_core, n_slots, stage_steps, counts,
+          exists):
+    """counts[stage, source gid] += 1 per synapse (one group's rows, before its blocks are
+    known); exists[stage, source core, g] = True for every synapse's block."""
+    # no array is passed to an inlined helper: numba would reference-count it on every
+    # synapse (an atomic increment and decrement, 3x the cost of the loop)
+    mapped = pre_map.shape[0] > 0
+    for q in range(pre.shape[0]):
+        s = pre[q]
+        if mapped:
+            s = pre_map[s]
+        s += src_base
+        st = _stage(_delay_steps(value_at(delay, q), dt), n_slots, stage_steps)
+        counts[st, s] += 1
+        exists[st, gid_core[s], g] = True
 
 
 @njit(cache=True, nogil=True)
-def count_rows(pre_gid, words, g, gid_core, core_gid_lo, n_slots, stage_steps, block_id,
-               blk_row_base, counts):
-    """counts[row] += 1 per synapse; row = blk_row_base[block] + index in the source core."""
-    for q in range(pre_gid.shape[0]):
-        st = _stage(words[q], n_slots, stage_steps)
-        c = gid_core[pre_gid[q]]
-        b = block_id[st, c, g]
-        counts[blk_row_base[b] + pre_gid[q] - core_gid_lo[c]] += 1
-
-
-@njit(cache=True, nogil=True)
-def place(pre_gid, words, weights, g, gid_core, core_gid_lo, n_slots, stage_steps, block_id,
-          blk_row_base, cursor, syn_word, syn_weight):
-    """Each synapse at its row's cursor, its delay made residual to its stage.  weights: an
-    array, or one float shared by every synapse."""
-    for q in range(pre_gid.shape[0]):
-        w = words[q]
-        st = _stage(w, n_slots, stage_steps)
-        c = gid_core[pre_gid[q]]
-        r = blk_row_base[block_id[st, c, g]] + pre_gid[q] - core_gid_lo[c]
-        at = cursor[r]
-        cursor[r] = at + 1
-        d = np.int64(w >> WORD_DELAY_SHIFT) - st * stage_steps
-        syn_word[at] = (np.uint32(d) << WORD_DELAY_SHIFT) | (w & WORD_LOW_MASK)
-        syn_weight[at] = value_at(weights, q)
+def place(pre, pre_map, src_base, delay, post, post_map, index_base, receptor, weight, sign,
+          dt, n_slots, stage_steps, span, syn_word, syn_weight):
+    """Each synapse at its row's cursor as a word (residual delay of its stage | receptor |
+    target index) and its weight × sign.  The rows of the post core's group: span[stage,
+    source gid] = [cursor, end).  delay, weight: arrays or one float for all.  False (and
+    nothing written past it) when a row would overflow: the synapses differ from those
+    counted."""
+    rbits = np.uint32(receptor) << np.uint32(INDEX_BITS)
+    mapped_pre, mapped_post = pre_map.shape[0] > 0, post_map.shape[0] > 0
+    for q in range(pre.shape[0]):       # arrays used inline only (see tally)
+        s = pre[q]
+        if mapped_pre:
+            s = pre_map[s]
+        s += src_base
+        d = _delay_steps(value_at(delay, q), dt)
+        st = _stage(d, n_slots, stage_steps)
+        at = span[st, s, 0]
+        if at >= span[st, s, 1]:
+            return False
+        span[st, s, 0] = at + 1
+        i = post[q]
+        if mapped_post:
+            i = post_map[i]
+        syn_word[at] = (np.uint32(d - st * stage_steps) << WORD_DELAY_SHIFT) | rbits | \
+            np.uint32(i - index_base)
+        syn_weight[at] = sign * value_at(weight, q)
+    return True
 
 
 @njit(cache=True, nogil=True)

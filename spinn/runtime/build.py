@@ -8,7 +8,7 @@ so any rank count builds the same network.
 import numpy as np
 
 from spinn.distributions import RandomDistribution
-from spinn.kernels.assemble import count_rows, mark_blocks, place, row_pointers
+from spinn.kernels.assemble import place, row_pointers, tally
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
 from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
@@ -148,25 +148,76 @@ def self_pre_index(pre, post):
     return inverse[post.parent_ids]
 
 
+class Part:
+    """The synapses of one projection onto one post core, as the connector and the synapse
+    parameters gave them — the per-synapse arithmetic (source gid, packed word, sign) is left
+    to the kernels (spinn/kernels/assemble.py), so no temporaries are made for it.
+
+    pre, post   int64[n]: endpoint indices
+    pre_map     int64[pre size]: parent index of each pre index (empty: the whole population)
+    post_map    the same for post
+    src_base    gid of the pre parent's first neuron
+    index_base  what is subtracted from a post parent index to give the target's index
+    receptor    receptor number
+    delay       float (ms) or float64[n]
+    weight      float or float64[n], multiplied by sign (-1 for stored inhibitory currents)
+    """
+
+    __slots__ = ("proj", "pre", "post", "pre_map", "post_map", "src_base", "index_base",
+                 "receptor", "delay", "weight", "sign")
+
+    def __init__(self, proj, pre, post, index_base, delay, weight, sign):
+        self.proj = proj
+        self.pre, self.post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
+        self.pre_map = _EMPTY if proj.pre is proj.pre.parent else proj.pre.parent_ids
+        self.post_map = _EMPTY if proj.post is proj.post.parent else proj.post.parent_ids
+        self.src_base = int(proj.pre.parent.gid_lo)
+        self.index_base = int(index_base)
+        self.receptor = int(proj.receptor)
+        self.delay, self.weight, self.sign = delay, weight, float(sign)
+
+    @property
+    def size(self):
+        return self.pre.size
+
+    def source_args(self):
+        return self.pre, self.pre_map, self.src_base, self.delay
+
+    def target_args(self):
+        return (self.post, self.post_map, self.index_base, self.receptor, self.weight,
+                self.sign)
+
+    def arrays(self, dt):
+        """(source gid int64, word uint32 with the full delay, signed weight float64) —
+        what the kernels compute, in numpy."""
+        src = self.src_base + (self.pre_map[self.pre] if self.pre_map.size else self.pre)
+        index = (self.post_map[self.post] if self.post_map.size else self.post) - \
+            self.index_base
+        d_steps = np.maximum(np.rint(np.asarray(self.delay) / dt), 1).astype(np.uint32)
+        words = pack_words(index, self.receptor, np.broadcast_to(d_steps, self.pre.shape))
+        w = self.sign * np.broadcast_to(np.asarray(self.weight, np.float64), self.pre.shape)
+        return src, words, w
+
+
+_EMPTY = np.empty(0, np.int64)
+
+
 def generate_core_synapses(network, plan, core, caches, projections=None, signed=True):
     """Synapses onto one post core from the projections (default: all) into its population,
     in projection order: (pre_gid int64, index int64, weight float64, delay int64, receptor).
     signed: inhibitory current weights negated (static storage); plastic storage keeps them
     positive and applies the sign when transmitting."""
-    parts, counts = packed_core_synapses(network, plan, core, caches, projections, signed,
-                                         np.float64)
-    parts = [(p, x, np.broadcast_to(np.asarray(w, np.float64), p.shape)) for p, x, w in parts]
-    pre, words, w = (tuple(np.concatenate(x) for x in zip(*parts)) if parts else
-                     (np.empty(0, np.int32), np.empty(0, np.uint32), np.empty(0)))
+    parts, counts = core_synapse_parts(network, plan, core, caches, projections, signed)
+    arrays = [p.arrays(network.dt) for p in parts]
+    pre, words, w = (tuple(np.concatenate(x) for x in zip(*arrays)) if arrays else
+                     (np.empty(0, np.int64), np.empty(0, np.uint32), np.empty(0)))
     idx, rec, d = unpack_words(words)
-    return (pre.astype(np.int64), idx, w, d, rec), counts
+    return (pre, idx, w, d, rec), counts
 
 
-def packed_core_synapses(network, plan, core, caches, projections, signed, wdtype):
-    """As generate_core_synapses, held compactly: one (pre gid int32, uint32 word with the
-    index in the core and the full delay, weight as wdtype — or one float, rounded to wdtype,
-    when the projection's weight is one number) per projection with synapses, in projection
-    order."""
+def core_synapse_parts(network, plan, core, caches, projections, signed):
+    """The synapses onto one post core, one Part per projection with synapses, in projection
+    order; and {projection index: synapse count}.  Target indices are relative to the core."""
     pop = network.populations[plan.core_pop[core]]
     lo = int(plan.core_lo[core])
     core_number = int(core - np.flatnonzero(plan.core_pop == pop.index)[0])
@@ -191,18 +242,12 @@ def packed_core_synapses(network, plan, core, caches, projections, signed, wdtyp
             lambda _p=proj: (_p.pre.positions, _p.post.positions), cache)
         pre, post, columns = proj.connector.connect(ctx)
         counts[proj.index] = pre.size
+        if pre.size == 0:
+            continue
         w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0, scalar=True)
-        if signed and proj.sign != 1:
-            w = proj.sign * w
         d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt, scalar=True)
-        d_steps = np.maximum(np.round(np.asarray(d) / network.dt), 1).astype(np.uint32)
-        whole = proj.post is proj.post.parent
-        index = (post if whole else proj.post.parent_ids[post]) - lo
-        words = pack_words(index, proj.receptor, d_steps)
-        src = proj.pre.parent.gid_lo + (pre if proj.pre is proj.pre.parent
-                                        else proj.pre.parent_ids[pre])
-        w = float(wdtype(w)) if np.ndim(w) == 0 else w.astype(wdtype)
-        parts.append((src.astype(np.int32), words, w))
+        sign = proj.sign if signed else 1
+        parts.append(Part(proj, pre, post, lo, d, w, sign))
     return parts, counts
 
 
@@ -236,6 +281,11 @@ def core_groups(local_cores, plan, limit=MAX_CORE_SIZE):
     return group, g + 1
 
 
+def _regenerated(cores):
+    return (f"post core(s) {cores}: the synapses came out differently when generated a second "
+            "time — a connector drawing from a random source not keyed by (projection, core)?")
+
+
 def build_synapses(network, plan, local_cores, core_base, projections, plastic=False):
     """The synaptic matrices of these projections on this rank, one per delay stage (see
     mapping.plan.delay_stages): one row per (source neuron, local core group).  Static:
@@ -246,60 +296,85 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     neurons) makes a spike's synapses one contiguous stream.  Inside a row the synapses stay
     in post-core order, then projection order, then generation order, so the synapses that
     share a target are summed in the same order on any rank count.  The rows are made by a
-    counting sort (spinn/kernels/assemble.py); between generation and placement each synapse
-    is held as int32 source, uint32 word (full delay), weight: 12 bytes static.
+    counting sort (spinn/kernels/assemble.py) over two generations of every post core's
+    synapses from the same streams: the first counts the rows, the second places each
+    synapse.  Nothing is held between them, so the peak is the final rows plus one core's
+    synapses — generating again costs less than holding them (fresh memory is slow to
+    touch, benchmarks/README.md) and halves the build's peak.
     """
     group, n_groups = core_groups(local_cores, plan)
-    group_base = {}
+    group_base = {int(group[c]): int(core_base[c]) for c in local_cores[::-1]}
     caches = {}
     proj_counts = np.zeros(len(network.projections), np.int64)
     gid_lo = plan.core_gid_lo
     gid_core = np.repeat(np.arange(plan.n_cores, dtype=np.int32),
                          (plan.core_hi - plan.core_lo).astype(np.int64))
     n_slots, stage_steps = int(plan.n_slots), int(plan.stage_steps)
+    dt = float(network.dt)
     wdtype = np.float64 if plastic else np.float32
+
+    def synapses(core):
+        """The core's synapses, generated afresh, target indices in the group."""
+        parts, counts = core_synapse_parts(network, plan, core, caches, projections,
+                                           not plastic)
+        for part in parts:
+            part.index_base -= core_base[core] - group_base[int(group[core])]
+        synapses.counts = counts
+        return parts
+
+    # pass 1, group by group: the synapses of each (stage, source) row, and the blocks
     exists = np.zeros((plan.n_stages, plan.n_cores, max(n_groups, 1)), bool)
-    held = []  # (pre gid int32, words, weights, group) per post core and projection, in order
-    for core in local_cores:
-        g = int(group[core])
-        group_base.setdefault(g, int(core_base[core]))
-        parts, counts = packed_core_synapses(
-            network, plan, core, caches, projections, not plastic, wdtype)
-        for k, v in counts.items():
-            proj_counts[k] += v
-        for pre, words, w in parts:   # placed in this order: core, then projection
-            if pre.size == 0:
-                continue
-            words += np.uint32(core_base[core] - group_base[g])  # index in the core → group
-            mark_blocks(pre, words, g, gid_core, n_slots, stage_steps, exists)
-            held.append((pre, words, w, g))
-        del parts
+    tallied = np.zeros((plan.n_stages, gid_core.size), np.int32)
+    row_counts = {}                      # (stage, source core, group): int32 per source
+    blk_sizes = (plan.core_hi - plan.core_lo).astype(np.int64)
+    for g in range(n_groups):
+        tallied.fill(0)
+        for core in local_cores[group[local_cores] == g]:
+            for part in synapses(core):
+                tally(*part.source_args(), dt, g, gid_core, n_slots, stage_steps, tallied,
+                      exists)
+            for k, v in synapses.counts.items():
+                proj_counts[k] += v
+        for st, c in zip(*np.nonzero(exists[:, :, g])):
+            row_counts[st, c, g] = tallied[st, gid_lo[c]:gid_lo[c] + blk_sizes[c]].copy()
+    del tallied
     # blocks in (stage, source core, group) order; a block has one row per source neuron
     blocks = np.flatnonzero(exists.ravel())
     block_id = np.full(exists.shape, -1, np.int64)
     block_id.ravel()[blocks] = np.arange(blocks.size)
     blk_stage, blk_core, blk_group = np.unravel_index(blocks, exists.shape)
-    blk_size = (plan.core_hi - plan.core_lo)[blk_core].astype(np.int64)
+    blk_size = blk_sizes[blk_core]
     blk_row_base = np.zeros(blocks.size, np.int64)
     blk_row_base[1:] = np.cumsum(blk_size + 1)[:-1]
     n_rows = int((blk_size + 1).sum())
     counts = np.zeros(n_rows, np.int64)
-    for pre, words, _, g in held:
-        count_rows(pre, words, g, gid_core, gid_lo, n_slots, stage_steps, block_id,
-                   blk_row_base, counts)
+    for b, key in enumerate(zip(blk_stage, blk_core, blk_group)):
+        counts[blk_row_base[b]:blk_row_base[b] + blk_size[b]] = row_counts.pop(key)
     row_ptr = np.zeros(n_rows, np.int64)
     row_pointers(counts, blk_row_base, blk_size, row_ptr)
     del counts
+    # pass 2, group by group: the same synapses again, each placed at its row's cursor
     n_syn = int(row_ptr[-1]) if n_rows else 0
     syn_word = np.empty(n_syn, np.uint32)
     syn_weight = np.empty(n_syn, wdtype)
-    cursor = row_ptr.copy()
-    while held:
-        pre, words, w, g = held.pop(0)
-        place(pre, words, w, g, gid_core, gid_lo, n_slots, stage_steps, block_id,
-              blk_row_base, cursor, syn_word, syn_weight)
-        del pre, words, w
-    del cursor
+    span = np.zeros((plan.n_stages, gid_core.size, 2), np.int64)   # [cursor, end) per row
+    placed = 0
+    for g in range(n_groups):
+        span[:, :, 1] = 0        # rows of other groups are empty here
+        for b in np.flatnonzero(blk_group == g):
+            lo, base, size = gid_lo[blk_core[b]], blk_row_base[b], blk_size[b]
+            span[blk_stage[b], lo:lo + size, 0] = row_ptr[base:base + size]
+            span[blk_stage[b], lo:lo + size, 1] = row_ptr[base + 1:base + size + 1]
+        for core in local_cores[group[local_cores] == g]:
+            for part in synapses(core):
+                placed += part.size
+                # no row past its end, and as many synapses as counted: every row full
+                if not place(*part.source_args(), *part.target_args(), dt, n_slots,
+                             stage_steps, span, syn_word, syn_weight):
+                    raise RuntimeError(_regenerated(core))
+    if placed != n_syn:
+        raise RuntimeError(_regenerated(local_cores))
+    del span
     blk_post_base = np.array([group_base[g] for g in blk_group], np.int64)
     matrices = []
     for st in range(plan.n_stages):
