@@ -8,7 +8,10 @@ are counted by provenance), a discarded warm-up (--warmup ms), the drive stated.
 fresh `mpiexec -n RANKS` job (this file in --worker mode); it prints one line
 `RESULT {json}` and appends it to --json-out.  Recorded per run: model, scale, ranks, dt,
 build_s, simulated_ms, sim_s, rtf, spikes, synaptic_events, events_per_s, peak_rss_mb per
-rank, bytes_per_synapse, share of each tick-loop phase, drive, spinn version.
+rank, bytes_per_synapse, share of each tick-loop phase, drive, spinn version.  peak_pss_mb
+per rank is the peak RSS less the pages shared with the other ranks (numba's LLVM, numpy,
+Python, MPI libraries: counted once per rank in RSS, present once in memory), so its sum is
+the job's physical peak; a single-process peer's RSS is its PSS.
 
 build_s is the network's definition plus sim.build (generation, placement, compiled-kernel
 loading), the slowest rank's — as the anchors time NEST (Create + Connect + Prepare) and
@@ -97,6 +100,7 @@ def worker(args):
         "synaptic_events": tot["synaptic_events"], "events_per_s": tot["events_per_second"],
         "synapses": tot["synapses"], "bytes_per_synapse": tot["bytes_per_synapse"],
         "peak_rss_mb": [p["peak_rss_mb"] for p in per_rank],
+        "peak_pss_mb": [p["peak_pss_mb"] for p in per_rank],
         "peak_rss_bytes_per_synapse": (sum(p["peak_rss_mb"] for p in per_rank) * 2**20
                                        / max(tot["synapses"], 1)),
         "phase_share": {k: v / busy for k, v in phases.items()},

@@ -114,6 +114,13 @@ def total_rss_mb(rec):
     return float(sum(rss)) if isinstance(rss, list) else float(rss or "nan")
 
 
+def total_pss_mb(rec):
+    """The job's physical peak: spinn's ranks' peak PSS summed (shared library pages once,
+    not once per rank); a peer's single process: its RSS."""
+    pss = rec.get("peak_pss_mb")
+    return float(sum(pss)) if isinstance(pss, list) else total_rss_mb(rec)
+
+
 def summarise(args, rows):
     print(f"\n{args.model} scale {args.scale:g}: median over {args.repeat} paired runs")
     for name in rows:
@@ -121,16 +128,16 @@ def summarise(args, rows):
         if recs:
             med = {k: statistics.median(f(r) for r in recs) for k, f in (
                 ("rtf", lambda r: r["rtf"]), ("build", lambda r: r.get("build_s", 0.0)),
-                ("rss", total_rss_mb))}
+                ("rss", total_rss_mb), ("pss", total_pss_mb))}
             print(f"  {name:12s} RTF {med['rtf']:.3f}  build {med['build']:.2f} s  "
-                  f"peak RSS {med['rss']:.0f} MB (all ranks)")
+                  f"peak RSS {med['rss']:.0f} MB, PSS {med['pss']:.0f} MB (all ranks)")
     for mine in [n for n in rows if n.startswith("spinn")]:
         for peer in [n for n in rows if not n.startswith("spinn")]:
             both = [(a, b) for a, b in zip(rows[mine], rows[peer]) if a and b]
             if both:
                 ratio = {k: statistics.median(f(a) / f(b) for a, b in both) for k, f in (
                     ("RTF", lambda r: r["rtf"]), ("build", lambda r: r["build_s"]),
-                    ("peak RSS", total_rss_mb))}
+                    ("peak RSS", total_rss_mb), ("peak PSS", total_pss_mb))}
                 print(f"  {mine} / {peer}: median paired ratios " + ", ".join(
                     f"{k} {v:.3f}" for k, v in ratio.items()))
 

@@ -27,5 +27,7 @@ def test_worker_appends_a_complete_record(model, tmp_path, capsys):
     assert rec["model"] == model and rec["simulated_ms"] == 20.0
     assert rec["rtf"] == pytest.approx(rec["sim_s"] / 0.02)
     assert rec["events_per_s"] == pytest.approx(rec["synaptic_events"] / rec["sim_s"])
+    # the physical share: the peak less pages shared with other processes, never more
+    assert all(0 < pss <= rss for pss, rss in zip(rec["peak_pss_mb"], rec["peak_rss_mb"]))
     assert sum(rec["phase_share"].values()) == pytest.approx(1.0)
     assert "RESULT " in capsys.readouterr().out

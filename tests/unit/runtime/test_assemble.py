@@ -131,3 +131,25 @@ def test_a_different_second_generation_is_refused_without_writing_past_a_row(cha
         other["pre"][np.flatnonzero(other["pre"] != 7)[:3]] = 7
     ok, *_, syn_word, _, _ = _assemble(parts, gid_lo, core_size, 16, 8, 1, 1, second=[other])
     assert not ok
+
+
+def test_build_refuses_a_connector_whose_second_generation_differs():
+    """A user connector drawing from an unkeyed source (here a counter) would make the rows
+    counted on the first generation differ from those filled on the second: sim.build says
+    so instead of writing wrong rows."""
+    import spinn as sim
+
+    class Drifting(sim.FixedProbabilityConnector):
+        calls = 0
+
+        def connect(self, ctx):
+            Drifting.calls += 1
+            pre, post, columns = super().connect(ctx)
+            return (pre + Drifting.calls) % ctx.pre_size, post, columns
+
+    net = sim.setup(timestep=0.1, seed=1, verbose=False)
+    a = sim.Population(40, sim.IF_curr_exp(), label="a")
+    sim.Projection(a, a, Drifting(0.3), sim.StaticSynapse(0.1, 1.0))
+    with pytest.raises(RuntimeError, match="differently when generated a second time"):
+        sim.build(net)
+    sim.end()
