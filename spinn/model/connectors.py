@@ -12,6 +12,7 @@ and how many synapses are expected between them (placement load).
 import numpy as np
 
 from spinn.errors import ConfigurationError
+from spinn.kernels.sorting import sort_bounded
 
 
 class ConnectContext:
@@ -138,7 +139,7 @@ class FixedProbabilityConnector(Connector):
         n_pairs = ctx.pre_size * ctx.post_ids.size
         # The number of pairs is Binomial(n_pairs, p); which pairs is a uniform subset.
         k = ctx.rng.binomial(n_pairs, self.p_connect)
-        flat = np.sort(ctx.rng.choice(n_pairs, size=k, replace=False, shuffle=False))
+        flat = sort_bounded(ctx.rng.choice(n_pairs, size=k, replace=False, shuffle=False), n_pairs)
         post = ctx.post_ids[flat // ctx.pre_size]
         pre = flat % ctx.pre_size
         pre, post = self._drop_self(ctx, pre.astype(np.int64), post.astype(np.int64))
@@ -321,7 +322,7 @@ def _distinct_sample(rng, m, k):
     For k ≪ m: draw with replacement and redraw the shortfall until k values are distinct —
     the procedure is symmetric under permutations of range(m), so the subset is uniform."""
     if 4 * k >= m and m <= DENSE_SAMPLE_LIMIT:
-        return np.sort(rng.choice(m, size=k, replace=False)).astype(np.int64)
+        return sort_bounded(rng.choice(m, size=k, replace=False), m)
     chosen = np.empty(0, np.int64)
     while chosen.size < k:
         chosen = np.union1d(chosen, rng.integers(0, m, size=k - chosen.size, dtype=np.int64))
@@ -427,7 +428,7 @@ class FixedTotalNumberConnector(Connector):
         m = int(self._candidates(ctx)[ctx.post_core])
         posts = ctx.post_ids.astype(np.int64)
         if self.with_replacement:
-            flat = np.sort(ctx.rng.integers(0, m, size=k, dtype=np.int64)) if k else \
+            flat = sort_bounded(ctx.rng.integers(0, m, size=k, dtype=np.int64), m) if k else \
                 np.empty(0, np.int64)
         else:
             flat = _distinct_sample(ctx.rng, m, k)

@@ -3,6 +3,8 @@
 import json
 import resource
 
+from spinn.runtime.simulator import PHASES
+
 
 def shared_mb():
     """MB of this process's resident pages that it shares with other processes, counted
@@ -15,8 +17,6 @@ def shared_mb():
         return (int(fields["Rss"].split()[0]) - int(fields["Pss"].split()[0])) / 1024.0
     except (OSError, KeyError, ValueError):
         return 0.0
-
-from spinn.runtime.simulator import PHASES
 
 
 def rank_provenance(sim, recorder, wall_seconds, steps):
