@@ -25,6 +25,7 @@ def rank_provenance(sim, recorder, wall_seconds, steps):
     static = sim.static
     plastic = [m for pp in sim.plastic for m in pp.matrices]
     n_static = sum(x.n_synapses for x in static)
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     static_bytes = sum(x.nbytes for x in static)
     return {
         "rank": sim.comm.rank,
@@ -48,11 +49,10 @@ def rank_provenance(sim, recorder, wall_seconds, steps):
         "build_seconds": float(sim.build_seconds),
         "run_wall_seconds": float(wall_seconds),
         "simulated_ms": steps * sim.plan.dt,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss,
         # the peak less the pages shared with the other ranks (measured now; the libraries
         # mapped at the peak are still mapped): this rank's share of the job's physical peak
-        "peak_pss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        - shared_mb(),
+        "peak_pss_mb": peak_rss - shared_mb(),
     }
 
 

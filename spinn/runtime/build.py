@@ -163,11 +163,10 @@ class Part:
     weight      float or float64[n], multiplied by sign (-1 for stored inhibitory currents)
     """
 
-    __slots__ = ("proj", "pre", "post", "pre_map", "post_map", "src_base", "index_base",
+    __slots__ = ("pre", "post", "pre_map", "post_map", "src_base", "index_base",
                  "receptor", "delay", "weight", "sign")
 
     def __init__(self, proj, pre, post, index_base, delay, weight, sign):
-        self.proj = proj
         self.pre, self.post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
         self.pre_map = _EMPTY if proj.pre is proj.pre.parent else proj.pre.parent_ids
         self.post_map = _EMPTY if proj.post is proj.post.parent else proj.post.parent_ids
@@ -300,7 +299,7 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     synapses from the same streams: the first counts the rows, the second places each
     synapse.  Nothing is held between them, so the peak is the final rows plus one core's
     synapses — generating again costs less than holding them (fresh memory is slow to
-    touch, benchmarks/README.md) and halves the build's peak.
+    touch on the machines measured, README "Benchmarks") and halves the build's peak.
     """
     group, n_groups = core_groups(local_cores, plan)
     group_base = {int(group[c]): int(core_base[c]) for c in local_cores[::-1]}
@@ -314,13 +313,13 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     wdtype = np.float64 if plastic else np.float32
 
     def synapses(core):
-        """The core's synapses, generated afresh, target indices in the group."""
+        """The core's synapses, generated afresh, target indices in the group; and their
+        counts per projection."""
         parts, counts = core_synapse_parts(network, plan, core, caches, projections,
                                            not plastic)
         for part in parts:
             part.index_base -= core_base[core] - group_base[int(group[core])]
-        synapses.counts = counts
-        return parts
+        return parts, counts
 
     # pass 1, group by group: the synapses of each (stage, source) row, and the blocks
     exists = np.zeros((plan.n_stages, plan.n_cores, max(n_groups, 1)), bool)
@@ -330,18 +329,17 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     for g in range(n_groups):
         tallied.fill(0)
         for core in local_cores[group[local_cores] == g]:
-            for part in synapses(core):
+            parts, counts = synapses(core)
+            for part in parts:
                 tally(*part.source_args(), dt, g, gid_core, n_slots, stage_steps, tallied,
                       exists)
-            for k, v in synapses.counts.items():
+            for k, v in counts.items():
                 proj_counts[k] += v
         for st, c in zip(*np.nonzero(exists[:, :, g])):
             row_counts[st, c, g] = tallied[st, gid_lo[c]:gid_lo[c] + blk_sizes[c]].copy()
     del tallied
     # blocks in (stage, source core, group) order; a block has one row per source neuron
     blocks = np.flatnonzero(exists.ravel())
-    block_id = np.full(exists.shape, -1, np.int64)
-    block_id.ravel()[blocks] = np.arange(blocks.size)
     blk_stage, blk_core, blk_group = np.unravel_index(blocks, exists.shape)
     blk_size = blk_sizes[blk_core]
     blk_row_base = np.zeros(blocks.size, np.int64)
@@ -366,7 +364,7 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
             span[blk_stage[b], lo:lo + size, 0] = row_ptr[base:base + size]
             span[blk_stage[b], lo:lo + size, 1] = row_ptr[base + 1:base + size + 1]
         for core in local_cores[group[local_cores] == g]:
-            for part in synapses(core):
+            for part in synapses(core)[0]:
                 placed += part.size
                 # no row past its end, and as many synapses as counted: every row full
                 if not place(*part.source_args(), *part.target_args(), dt, n_slots,
