@@ -92,7 +92,7 @@ def build(net):
     """Map and build the network on this rank (collective)."""
     if net.sim is not None:
         return net.sim
-    plan = make_plan(net, net.comm.size)
+    plan = make_plan(net, net.comm.size, net.comm.rank)
     say(net, plan.summary())
     net.plan = plan
 

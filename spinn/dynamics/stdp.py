@@ -93,11 +93,12 @@ def _clip(w, w_min, w_max):
 
 
 @njit(cache=True, nogil=True)
-def record_post_spikes(packets, n, tick_step0, index_bits, core_base, hist_row,
+def record_post_spikes(packets, n, tick_step0, index_bits, core_slot, known_base, hist_row,
                        tau_minus, dt, hist_t, hist_k, hist_n):
     """Append local spikes of neurons that are targets of plastic synapses to their history.
 
-    hist_row int64[n_local]: history row of each local neuron (-1: not a plastic target);
+    core_slot, known_base: a local core's known-core number and its first rank-local index
+    (spinn.runtime.build.RankCores); hist_row int64[n_local]: history row of each local neuron (-1: not a plastic target);
     hist_t int64[rows, H] spike times in steps (step + 1), hist_k float64[rows, H, R] K− just
     after each spike for each distinct tau_minus, hist_n int64[rows] spikes so far.
     """
@@ -107,7 +108,7 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_base, hist_row,
         p = packets[i]
         key = packet_key(p)
         core = np.int64(key >> np.uint32(index_bits))
-        lid = hist_row[core_base[core] + np.int64(key & idx_mask)]
+        lid = hist_row[known_base[core_slot[core]] + np.int64(key & idx_mask)]
         if lid < 0:
             continue
         t = tick_step0 + packet_step(p) + 1
@@ -124,7 +125,7 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_base, hist_row,
 
 
 @njit(cache=True, nogil=True)
-def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, mpt_lo, mpt_hi,
+def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, slot, mpt_lo, mpt_hi,
                     blk_post_base,
                     blk_row_base, row_ptr, syn_word, syn_weight, kplus, tlast, sign,
                     tau_plus, tau_minus, a_plus, a_minus, w_min, w_max, multiplicative,
@@ -144,17 +145,20 @@ def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, mpt_lo, mpt
     for i in range(n):
         p = packets[i]
         key = packet_key(p)
-        core = np.int64(key >> np.uint32(index_bits))
+        k = slot[np.int64(key >> np.uint32(index_bits))]
+        if k < 0:
+            continue
         j = np.int64(key & idx_mask)
         s = tick_step0 + packet_step(p)          # presented emission step (slot arithmetic)
         t_pre = s - stage_shift + 1              # real spike time, in steps
         count = packet_count(p)
-        for b in range(mpt_lo[core], mpt_hi[core]):
+        for b in range(mpt_lo[k], mpt_hi[k]):
             base = blk_post_base[b]
             r = blk_row_base[b] + j
             t_last = tlast[r]
             k_last = kplus[r]
-            for q in range(row_ptr[r], row_ptr[r + 1]):
+            q_hi = np.int64(row_ptr[r + 1])
+            for q in range(np.int64(row_ptr[r]), q_hi):
                 word = syn_word[q]
                 tgt = base + np.int64(word & np.uint32(0xFFFF))
                 rec = np.int64((word >> np.uint32(16)) & np.uint32(3))
@@ -203,7 +207,7 @@ def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, mpt_lo, mpt
                 syn_weight[q] = w
                 # 3. transmit with the updated weight
                 ring[(s + d_res) & slot_mask, rec, tgt] += sign * w * count
-            events += (row_ptr[r + 1] - row_ptr[r]) * count
+            events += (q_hi - np.int64(row_ptr[r])) * count
             # 4. pre trace
             if t_last >= 0:
                 kplus[r] = k_last * math.exp(-(t_pre - t_last) * dt / tau_plus) + count

@@ -44,9 +44,9 @@ def _grow(q_step, q_word, q_ptr, need):
 
 
 @njit(cache=True, nogil=True)
-def push(q_step, q_word, q_ptr, q, packets, lo, hi, t0, after, index_bits, keep):
-    """Append packets[lo:hi] (step offsets relative to t0) whose source core has keep[core]
-    to queue q, released at t0 + offset + after.  Returns (q_step, q_word), grown when the
+def push(q_step, q_word, q_ptr, q, packets, lo, hi, t0, after, index_bits, slot, keep):
+    """Append packets[lo:hi] (step offsets relative to t0) whose source core has keep[k]
+    (k its known-core number, slot[core]) to queue q, released at t0 + offset + after.  Returns (q_step, q_word), grown when the
     queue might not hold all hi - lo packets."""
     if q_ptr[q, 1] - q_ptr[q, 0] + hi - lo > q_step.shape[1]:
         q_step, q_word = _grow(q_step, q_word, q_ptr, q_ptr[q, 1] - q_ptr[q, 0] + hi - lo)
@@ -54,7 +54,8 @@ def push(q_step, q_word, q_ptr, q, packets, lo, hi, t0, after, index_bits, keep)
     tail = q_ptr[q, 1]
     for i in range(lo, hi):
         p = packets[i]
-        if keep[np.int64(packet_key(p) >> np.uint32(index_bits))]:
+        k = slot[np.int64(packet_key(p) >> np.uint32(index_bits))]
+        if k >= 0 and keep[k]:
             q_step[q, tail & mask] = t0 + packet_step(p) + after
             q_word[q, tail & mask] = p & LOW48
             tail += 1
@@ -79,19 +80,19 @@ def release(q_step, q_word, q_ptr, q, t0, t_end, out, at):
 
 
 @njit(cache=True, nogil=True)
-def deliver_stages(packets, n, t0, k, stage_steps, index_bits, matrices, keep, q_step, q_word,
-                   q_ptr, released, bounds, ring, slot_mask, core_has_rows):
+def deliver_stages(packets, n, t0, k, stage_steps, index_bits, slot, matrices, keep, q_step,
+                   q_word, q_ptr, released, bounds, ring, slot_mask, core_has_rows):
     """One tick's delivery of the received packets[:n] (canonical order, emitted in the tick
     [t0, t0 + k)) through stage 0 and of every queued packet due in the tick through its stage.
 
     matrices: per stage (mpt_lo, mpt_hi, blk_post_base, blk_row_base, row_ptr, syn_word,
-    syn_weight); keep[s]: bool[n_cores], rows in a stage ≥ s + 1 (queue s may hold the core's
-    packets).  The packets of stage s are left in released[bounds[s - 1]:bounds[s]] (s ≥ 1),
+    syn_weight); keep[s]: bool[n_known], rows in a stage ≥ s + 1 (queue s may hold the core's
+    packets); slot: known-core number of each core id.  The packets of stage s are left in released[bounds[s - 1]:bounds[s]] (s ≥ 1),
     for the plastic rows (released grows to hold them).
     Returns (synaptic events, population-table misses, q_step, q_word, released)."""
     m = matrices[0]
-    events, misses = deliver_packets(packets, n, t0, index_bits, m[0], m[1], m[2], m[3], m[4],
-                                     m[5], m[6], ring, slot_mask, core_has_rows)
+    events, misses = deliver_packets(packets, n, t0, index_bits, slot, m[0], m[1], m[2], m[3],
+                                     m[4], m[5], m[6], ring, slot_mask, core_has_rows)
     n_queues = q_ptr.shape[0]
     if n_queues == 0:
         return events, misses, q_step, q_word, released
@@ -101,7 +102,7 @@ def deliver_stages(packets, n, t0, k, stage_steps, index_bits, matrices, keep, q
     if live > released.shape[0]:
         released = np.empty(2 * live, np.uint64)
     q_step, q_word = push(q_step, q_word, q_ptr, 0, packets, 0, n, t0, stage_steps,
-                          index_bits, keep[0])
+                          index_bits, slot, keep[0])
     at = 0
     bounds[0] = 0
     for q in range(n_queues):
@@ -110,11 +111,11 @@ def deliver_stages(packets, n, t0, k, stage_steps, index_bits, matrices, keep, q
         bounds[q + 1] = at
         if at > lo:
             m = matrices[q + 1]
-            ev, _ = deliver_packets(released[lo:at], at - lo, t0, index_bits, m[0], m[1],
-                                    m[2], m[3], m[4], m[5], m[6], ring, slot_mask,
+            ev, _ = deliver_packets(released[lo:at], at - lo, t0, index_bits, slot, m[0],
+                                    m[1], m[2], m[3], m[4], m[5], m[6], ring, slot_mask,
                                     core_has_rows)
             events += ev
             if q + 1 < n_queues:
                 q_step, q_word = push(q_step, q_word, q_ptr, q + 1, released, lo, at, t0,
-                                      stage_steps, index_bits, keep[q + 1])
+                                      stage_steps, index_bits, slot, keep[q + 1])
     return events, misses, q_step, q_word, released

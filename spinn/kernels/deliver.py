@@ -2,16 +2,19 @@
 
 Synaptic storage on a rank (SpiNNaker's master population table + synaptic matrix):
 
-    mpt_lo, mpt_hi  int64[n_cores_global]  blocks of source core c: mpt_lo[c] .. mpt_hi[c]
+    slot            int32[n_cores]         known-core number of a core id (-1: not known);
+                                           spinn.runtime.build.RankCores
+    mpt_lo, mpt_hi  int64[n_known]         blocks of known core k: mpt_lo[k] .. mpt_hi[k]
     blk_post_base   int64[n_blocks]        rank-local index of the first neuron of the block's
                                            core group (local cores, ≤ 65 536 neurons)
-    blk_row_base    int64[n_blocks]        where the block's row pointers start in row_ptr
-    row_ptr         int64[...]             row of source neuron j of block b:
-                                           row_ptr[blk_row_base[b] + j] .. row_ptr[... + j + 1]
+    blk_row_base    int64[n_blocks]        the block's first row; rows of consecutive blocks
+                                           are consecutive
+    row_ptr         uint32[n_rows + 1]     row r: syn[row_ptr[r] .. row_ptr[r + 1]]; row of
+                                           source neuron j of block b: blk_row_base[b] + j
     syn_word        uint32[n_syn]          delay_steps:14 | receptor:2 | index in the group:16
     syn_weight      float32[n_syn]         signed weight (nA, µS or mV by cell type)
 
-8 bytes per synapse.  A row holds every synapse of one source neuron onto one core group, in
+8 bytes per synapse, and 4 per row of a source neuron whose core reaches the rank.  A row holds every synapse of one source neuron onto one core group, in
 post-core order, then projection order, then generation order: synapses sharing a target are
 summed in the same order on any rank count.
 """
@@ -48,16 +51,16 @@ def unpack_words(words):
 
 
 @njit(cache=True, nogil=True)
-def deliver_packets(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post_base,
+def deliver_packets(packets, n, tick_step0, index_bits, slot, mpt_lo, mpt_hi, blk_post_base,
                     blk_row_base, row_ptr, syn_word, syn_weight, ring, slot_mask,
                     core_has_rows):
     """Add every synapse of every packet into the ring buffer, in packet order.
 
     packets: uint64[n] in canonical (step, key) order, emitted during the tick that started at
     step tick_step0.  A synapse with delay d of a spike emitted at step s lands in slot
-    (s + d) & slot_mask.  core_has_rows: bool[n_cores], rows of the core in any matrix of the
-    rank (static or plastic).  Returns (synaptic events, population-table misses: packets
-    whose core has no rows here at all).
+    (s + d) & slot_mask.  core_has_rows: bool[n_known], rows of the known core in any matrix
+    of the rank (static or plastic).  Returns (synaptic events, population-table misses:
+    packets whose core has no rows here at all).
     """
     idx_mask = np.uint32((1 << index_bits) - 1)
     events = 0
@@ -65,23 +68,22 @@ def deliver_packets(packets, n, tick_step0, index_bits, mpt_lo, mpt_hi, blk_post
     for i in range(n):
         p = packets[i]
         key = packet_key(p)
-        core = np.int64(key >> np.uint32(index_bits))
+        k = slot[np.int64(key >> np.uint32(index_bits))]
         j = np.int64(key & idx_mask)
         s = tick_step0 + packet_step(p)
         count = packet_count(p)
-        b_lo = mpt_lo[core]
-        b_hi = mpt_hi[core]
-        if not core_has_rows[core]:
+        if k < 0 or not core_has_rows[k]:
             misses += 1
             continue
-        for b in range(b_lo, b_hi):
+        for b in range(mpt_lo[k], mpt_hi[k]):
             base = blk_post_base[b]
             r = blk_row_base[b] + j
-            for q in range(row_ptr[r], row_ptr[r + 1]):
+            q_hi = np.int64(row_ptr[r + 1])
+            for q in range(np.int64(row_ptr[r]), q_hi):
                 w = syn_word[q]
                 tgt = base + np.int64(w & np.uint32(0xFFFF))
                 rec = np.int64((w >> np.uint32(16)) & np.uint32(3))
                 d = np.int64(w >> np.uint32(18))
                 ring[(s + d) & slot_mask, rec, tgt] += syn_weight[q] * count
-            events += (row_ptr[r + 1] - row_ptr[r]) * count
+            events += (q_hi - np.int64(row_ptr[r])) * count
     return events, misses

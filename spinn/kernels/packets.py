@@ -97,43 +97,37 @@ def merge_runs(buf, bounds, tmp):
 
 
 @njit(cache=True, nogil=True)
-def route_packets(packets, n, t_keys, t_masks, t_routes, send, counts):
-    """Multicast routing: match each packet's key against the table, in entry order.
+def route_packets(packets, n, index_bits, slot, route_ptr, route_dst, send, counts):
+    """Multicast routing: each packet goes once to each destination of its source core.
 
-    packets: uint64[n] sorted; t_keys, t_masks: uint32[E]; t_routes: uint8[E, n_ranks]
-    (1 = send to that rank).  Fills send (uint64, grouped by destination rank, each group in
-    the input order, i.e. still sorted) and counts (int64[n_ranks]).  One packet per
-    destination rank, not one per synapse.  Returns (spikes in the packets, packets no entry
-    matched: their source has no targets anywhere).
+    packets: uint64[n] sorted; slot: int32[n_cores] known-core number of a core id;
+    route_ptr int64[n_known + 1], route_dst int64[...]: the destinations of known core k are
+    route_dst[route_ptr[k]:route_ptr[k + 1]], as numbers 0 (this rank) .. n_dest (the rank's
+    routing table, resolved once per core at build).  Fills send (uint64, grouped by
+    destination number, each group in the input order, i.e. still sorted) and counts
+    (int64[n_dest + 1]).  One packet per destination rank, not one per synapse; the cost per
+    packet is its number of destinations, whatever the number of ranks.  Returns (spikes in
+    the packets, packets without a destination: their source has no targets anywhere).
     """
-    n_ranks = counts.shape[0]
-    n_entries = t_keys.shape[0]
-    entry = np.empty(n, np.int64)
+    n_dest = counts.shape[0]
     counts[:] = 0
     dropped = 0
     spikes = 0
     for i in range(n):
         spikes += packet_count(packets[i])
-        key = packet_key(packets[i])
-        e = -1
-        for j in range(n_entries):
-            if (key & t_masks[j]) == t_keys[j]:
-                e = j
-                break
-        entry[i] = e
-        if e < 0:
+        k = slot[np.int64(packet_key(packets[i]) >> np.uint32(index_bits))]
+        lo, hi = route_ptr[k], route_ptr[k + 1]
+        if hi == lo:
             dropped += 1
-        else:
-            for r in range(n_ranks):
-                counts[r] += t_routes[e, r]
-    offsets = np.zeros(n_ranks, np.int64)
-    for r in range(1, n_ranks):
+        for q in range(lo, hi):
+            counts[route_dst[q]] += 1
+    offsets = np.zeros(n_dest, np.int64)
+    for r in range(1, n_dest):
         offsets[r] = offsets[r - 1] + counts[r - 1]
     for i in range(n):
-        e = entry[i]
-        if e >= 0:
-            for r in range(n_ranks):
-                if t_routes[e, r]:
-                    send[offsets[r]] = packets[i]
-                    offsets[r] += 1
+        k = slot[np.int64(packet_key(packets[i]) >> np.uint32(index_bits))]
+        for q in range(route_ptr[k], route_ptr[k + 1]):
+            d = route_dst[q]
+            send[offsets[d]] = packets[i]
+            offsets[d] += 1
     return spikes, dropped

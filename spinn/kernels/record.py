@@ -16,11 +16,13 @@ def record_state(S, rec_state, rec_lid, rec_buf, k):
 
 
 @njit(cache=True, nogil=True)
-def record_spikes(packets, lo, hi, index_bits, core_gid_lo, core_rec_base, rec_mask,
+def record_spikes(packets, lo, hi, index_bits, slot, known_gid_lo, known_base, rec_mask,
                   tick_step0, out_step, out_gid, n_out):
     """Append (step, gid) for packets[lo:hi] whose neuron is recorded; a count of c appends c.
 
-    core_rec_base[core]: offset of the core's neurons in rec_mask (bool, rank-local).
+    Local packets only.  slot[core]: the core's known-core number (spinn.runtime.build.
+    RankCores); known_gid_lo / known_base: its first neuron's gid and its offset in rec_mask
+    (bool, rank-local).
     Returns the new n_out; when it exceeds len(out_step) the caller grows the buffers and
     calls again (nothing past the end is written).
     """
@@ -28,12 +30,12 @@ def record_spikes(packets, lo, hi, index_bits, core_gid_lo, core_rec_base, rec_m
     for i in range(lo, hi):
         p = packets[i]
         key = packet_key(p)
-        core = np.int64(key >> np.uint32(index_bits))
+        k = slot[np.int64(key >> np.uint32(index_bits))]
         j = np.int64(key & idx_mask)
-        if rec_mask[core_rec_base[core] + j]:
+        if rec_mask[known_base[k] + j]:
             for _ in range(packet_count(p)):
                 if n_out < out_step.shape[0]:
                     out_step[n_out] = tick_step0 + packet_step(p)
-                    out_gid[n_out] = core_gid_lo[core] + j
+                    out_gid[n_out] = known_gid_lo[k] + j
                 n_out += 1
     return n_out

@@ -1,10 +1,11 @@
-"""Place cores on ranks, balancing the estimated cost per step.
+"""Place cores on ranks, balancing the estimated cost per step, in O(cores x fan-out).
 
 Neuron cores keep SpiNNaker's habit of keeping a population's cores together: they are split
 in core order into n_ranks contiguous runs of about equal estimated cost.  Spike-source cores
-go to the rank that holds most of their expected targets, so that e.g. one-to-one Poisson
-drive never crosses ranks; their cost is counted with those targets when the neuron cores are
-split, since that is where it will land.
+go to a rank that holds most of their expected targets (among the ranks within SOURCE_TOLERANCE
+of the best, the least loaded), so that one-to-one Poisson drive never crosses ranks and the
+sources of a dense block spread over the ranks of its targets; their cost is counted with
+those targets when the neuron cores are split, since that is where it will land.
 
 Cost of a core per time step, in nanoseconds measured on the development machine (AMD EPYC,
 one numba thread; ``benchmarks/bench.py microcircuit --scale 0.25 --ranks 2`` phase timers):
@@ -16,9 +17,13 @@ before the run, so every source is assumed to fire at NOMINAL_RATE_HZ; only the 
 """
 
 import numpy as np
+from numba import njit
+
+from spinn.mapping.graph import ranks_reached
 
 EVENT_NS = 3.0          # delivering one synaptic event (row lookup, ring-buffer add)
 NOMINAL_RATE_HZ = 5.0   # assumed mean rate of every presynaptic neuron
+SOURCE_TOLERANCE = 0.05  # a source may go to any rank within 5 % of its best rank's targets
 
 
 def estimate_load(n_neurons, step_ns, incoming_synapses, dt_ms):
@@ -27,31 +32,149 @@ def estimate_load(n_neurons, step_ns, incoming_synapses, dt_ms):
     return n_neurons * step_ns + events * EVENT_NS
 
 
-def place_cores(load, is_source, affinity, n_ranks):
-    """Rank of every core.
-
-    load: float64[n_cores]; is_source: bool[n_cores]; affinity: float64[n_cores, n_cores],
-    expected synapses from core i onto core j (only rows of source cores are read).
-    Returns int64[n_cores].
-    """
-    n = load.size
-    rank = np.zeros(n, np.int64)
-    neuron = np.flatnonzero(~is_source)
-    sources = np.flatnonzero(is_source)
-    # each source core's cost, shared among the neuron cores it reaches
-    reach = affinity[np.ix_(sources, neuron)]
-    out = reach.sum(axis=1)
-    share = np.divide(reach, out[:, None], out=np.zeros_like(reach), where=out[:, None] > 0)
-    effective = load[neuron] + load[sources] @ share
-    if neuron.size:
-        cum = np.cumsum(effective)
+def split_contiguous(cost, n_ranks):
+    """int32 rank of each item: n_ranks contiguous runs of about equal total cost."""
+    rank = np.zeros(cost.size, np.int32)
+    if cost.size:
+        cum = np.cumsum(cost)
         total = cum[-1] if cum[-1] > 0 else 1.0
-        mid = cum - effective / 2.0
-        rank[neuron] = np.minimum((mid / total * n_ranks).astype(np.int64), n_ranks - 1)
-    rank_load = np.bincount(rank[neuron], weights=load[neuron], minlength=n_ranks)
-    for c in sources:
-        to_rank = np.bincount(rank[neuron], weights=affinity[c, neuron], minlength=n_ranks)
-        r = int(np.argmax(to_rank)) if to_rank.max() > 0 else int(np.argmin(rank_load))
-        rank[c] = r
-        rank_load[r] += load[c]
+        mid = cum - cost / 2.0
+        rank[:] = np.minimum((mid / total * n_ranks).astype(np.int64), n_ranks - 1)
     return rank
+
+
+def place_cores(load, is_source, graph, first_core, n_ranks):
+    """Rank of every core: int32[n_cores].
+
+    load: float64[n_cores] estimated ns per step; is_source: bool[n_cores];
+    graph: list of spinn.mapping.graph.Edges; first_core: int64[n_pops + 1], the global id of
+    each population's first core."""
+    n = load.size
+    rank = np.zeros(n, np.int32)
+    neuron = np.flatnonzero(~is_source)
+    src_pops = {int(p) for p in range(first_core.size - 1)
+                if first_core[p + 1] > first_core[p] and is_source[first_core[p]]}
+    from_sources = [e for e in graph if e.pre_pop in src_pops]
+    out_total = np.zeros(n)
+    for e in from_sources:
+        lo, hi = first_core[e.pre_pop], first_core[e.pre_pop + 1]
+        out_total[lo:hi] += e.out_per_pre(hi - lo)
+    # each source core's cost lands with its targets, shared in proportion to its synapses
+    effective = load.copy()
+    for e in from_sources:
+        lo, hi = first_core[e.pre_pop], first_core[e.pre_pop + 1]
+        q = first_core[e.post_pop]
+        share = np.divide(load[lo:hi], out_total[lo:hi], out=np.zeros(hi - lo),
+                          where=out_total[lo:hi] > 0)
+        if e.dense:
+            b = e.b.sum()
+            if e.factor > 0 and b > 0:
+                effective[q:q + e.b.size] += np.sum(share * e.factor * e.a * b) * e.b / b
+        else:
+            np.add.at(effective, q + e.j, share[e.i] * e.w)
+    rank[neuron] = split_contiguous(effective[neuron], n_ranks)
+    rank_load = np.bincount(rank[neuron], weights=load[neuron], minlength=n_ranks)
+    args = source_candidates(graph, from_sources, first_core, rank, is_source)
+    assign_sources(*args, load, rank_load, rank, SOURCE_TOLERANCE)
+    return rank
+
+
+def source_candidates(graph, from_sources, first_core, rank, is_source):
+    """The ranks each source core's expected synapses go to, as CSR arrays for
+    assign_sources: dense blocks share one (rank, weight) vector each, scaled per core."""
+    src = np.flatnonzero(is_source)
+    pos = np.full(is_source.size, -1, np.int64)
+    pos[src] = np.arange(src.size)
+    dense = [e for e in from_sources if e.dense and e.factor > 0]
+    edge_rank, edge_val, edge_ptr = [], [], [0]
+    d_src, d_edge, d_coef = [], [], []
+    for k, e in enumerate(dense):
+        q = first_core[e.post_pop]
+        post_rank = rank[q:q + e.b.size]
+        ranks = ranks_reached(e, post_rank)
+        edge_rank.append(ranks)
+        edge_val.append(np.bincount(post_rank, weights=e.b, minlength=int(rank.max()) + 1)[ranks])
+        edge_ptr.append(edge_ptr[-1] + ranks.size)
+        cores = np.flatnonzero(e.a > 0)
+        d_src.append(pos[first_core[e.pre_pop] + cores])
+        d_edge.append(np.full(cores.size, k, np.int64))
+        d_coef.append(e.factor * e.a[cores])
+    s_src, s_rank, s_val = [], [], []
+    for e in from_sources:
+        if not e.dense:
+            q = first_core[e.post_pop]
+            s_src.append(pos[first_core[e.pre_pop] + e.i])
+            s_rank.append(rank[q + e.j].astype(np.int64))
+            s_val.append(e.w)
+    d_ptr, (d_edge, d_coef) = _csr(src.size, d_src, d_edge, d_coef)
+    s_ptr, (s_rank, s_val) = _csr(src.size, s_src, s_rank, s_val)
+    return (src, d_ptr, d_edge, d_coef, np.asarray(edge_ptr, np.int64), _cat(edge_rank),
+            _cat(edge_val, np.float64), s_ptr, s_rank, s_val)
+
+
+def _cat(parts, dtype=np.int64):
+    return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+
+
+def _csr(n_rows, rows, *columns):
+    """Row pointers int64[n_rows + 1] and the columns (int64, then float64) sorted by row
+    (stable)."""
+    row = _cat(rows)
+    order = np.argsort(row, kind="stable")
+    ptr = np.zeros(n_rows + 1, np.int64)
+    np.cumsum(np.bincount(row, minlength=n_rows), out=ptr[1:])
+    return ptr, [_cat(c, np.int64 if k == 0 else np.float64)[order]
+                 for k, c in enumerate(columns)]
+
+
+@njit(cache=True, nogil=True)
+def assign_sources(src, d_ptr, d_edge, d_coef, edge_ptr, edge_rank, edge_val, s_ptr, s_rank,
+                   s_val, load, rank_load, rank, tolerance):
+    """rank[src[s]] for every source core s, in order: among the ranks holding at least
+    (1 - tolerance) of its best rank's expected synapses, the least loaded so far (ties: the
+    lowest rank); a source without targets goes to the least loaded rank.  rank_load is
+    updated as it goes.  O(entries) per core, with a scratch array over the ranks."""
+    n_ranks = rank_load.shape[0]
+    score = np.zeros(n_ranks)
+    touched = np.empty(n_ranks, np.int64)
+    seen = np.zeros(n_ranks, np.bool_)
+    for s in range(src.shape[0]):
+        nt = 0
+        for q in range(d_ptr[s], d_ptr[s + 1]):
+            e = d_edge[q]
+            for t in range(edge_ptr[e], edge_ptr[e + 1]):
+                r = edge_rank[t]
+                if not seen[r]:
+                    seen[r] = True
+                    touched[nt] = r
+                    nt += 1
+                score[r] += d_coef[q] * edge_val[t]
+        for q in range(s_ptr[s], s_ptr[s + 1]):
+            r = s_rank[q]
+            if not seen[r]:
+                seen[r] = True
+                touched[nt] = r
+                nt += 1
+            score[r] += s_val[q]
+        best = -1
+        top = 0.0
+        for k in range(nt):
+            top = max(top, score[touched[k]])
+        if top > 0:
+            for k in range(nt):
+                r = touched[k]
+                if score[r] >= (1.0 - tolerance) * top and (
+                        best < 0 or rank_load[r] < rank_load[best]
+                        or (rank_load[r] == rank_load[best] and r < best)):
+                    best = r
+        else:
+            best = 0
+            for r in range(1, n_ranks):
+                if rank_load[r] < rank_load[best]:
+                    best = r
+        for k in range(nt):
+            score[touched[k]] = 0.0
+            seen[touched[k]] = False
+        c = src[s]
+        rank[c] = best
+        rank_load[best] += load[c]

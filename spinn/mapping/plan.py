@@ -1,19 +1,31 @@
-"""The MappingPlan: a frozen, printable, serialisable result of mapping a network on n ranks."""
+"""The MappingPlan: a frozen, printable, serialisable result of mapping a network on n ranks,
+seen from one rank.
 
+Every rank computes the same global part (cores, their ranks and loads, time and delay
+settings) from the same description, and its own part alone: its routing table, the ranks it
+sends to and receives from, and the cores whose packets it receives.  Arrays over all cores
+hold a few bytes per core (README "Scale"): ``core_rank`` (int32) and ``core_load``
+(float32); everything else about a core is derived from its population's first core.
+"""
+
+import hashlib
 from dataclasses import dataclass, field
 
 import msgpack
 import numpy as np
 
-from spinn.mapping.keys import allocate_keys
-from spinn.mapping.partition import partition_populations
+from spinn.mapping.graph import core_graph
+from spinn.mapping.keys import index_bits_for
 from spinn.mapping.place import estimate_load, place_cores
-from spinn.mapping.routing import build_table, compress_table
+from spinn.mapping.routing import build_table, compress_table, incoming_cores, rank_routes
+
+SUMMARY_RANKS = 8     # ranks listed one per line in summary(); the others are summarised
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MappingPlan:
     n_ranks: int
+    rank: int                  # the rank this plan was made for
     dt: float
     tick_steps: int            # steps per exchange: 1 ms, or the smallest delay when shorter
     max_delay_steps: int
@@ -23,25 +35,70 @@ class MappingPlan:
     index_bits: int
     pop_labels: tuple
     pop_sizes: tuple
-    core_pop: np.ndarray       # int64[n_cores]
-    core_lo: np.ndarray        # population-relative first neuron
-    core_hi: np.ndarray
-    core_gid_lo: np.ndarray
-    core_rank: np.ndarray
-    core_key: np.ndarray       # uint32
-    core_mask: np.ndarray      # uint32
-    core_load: np.ndarray      # estimated ns per step (mapping.place)
-    tables: tuple              # per rank: tuple of (key, mask, route tuple of ranks)
-    entries_before: tuple      # per rank: entries before compression
-    expected_synapses: float
+    pop_npc: tuple             # neurons per core of each population
+    pop_first_core: np.ndarray  # int64[n_pops + 1]: global id of each population's first core
+    core_rank: np.ndarray      # int32[n_cores]
+    core_load: np.ndarray      # float32[n_cores], estimated ns per step (mapping.place)
+    table: tuple               # this rank's routing table: (key, mask, route tuple of ranks)
+    entries_before: int        # this rank's entries before compression
+    dests: tuple               # ranks (other than this one) this rank sends packets to
+    sources: tuple             # ranks (other than this one) this rank receives packets from
+    incoming: np.ndarray       # int64[]: sorted ids of the cores whose packets arrive here
+    expected_synapses: float   # whole network
+    expected_local_synapses: float  # onto this rank's cores
     notes: tuple = field(default=())
 
+    # ---- cores ----------------------------------------------------------------------
     @property
     def n_cores(self):
-        return int(self.core_pop.size)
+        return int(self.core_rank.size)
 
-    def local_cores(self, rank):
+    def local_cores(self, rank=None):
+        rank = self.rank if rank is None else rank
+        if rank == self.rank:
+            if "_local" not in self.__dict__:
+                object.__setattr__(self, "_local", np.flatnonzero(self.core_rank == rank))
+            return self.__dict__["_local"]
         return np.flatnonzero(self.core_rank == rank)
+
+    def population_of(self, cores):
+        """int64 population index of each core id."""
+        return np.searchsorted(self.pop_first_core, cores, side="right") - 1
+
+    def core_bounds(self, cores):
+        """(lo, hi) int64: population-relative neuron range of each core id."""
+        cores = np.asarray(cores, np.int64)
+        pop = self.population_of(cores)
+        npc = np.asarray(self.pop_npc, np.int64)[pop]
+        lo = (cores - self.pop_first_core[pop]) * npc
+        return lo, np.minimum(lo + npc, np.asarray(self.pop_sizes, np.int64)[pop])
+
+    def core_gid_lo(self, cores):
+        """int64: global id of each core's first neuron."""
+        pop_gid = np.concatenate([[0], np.cumsum(self.pop_sizes)]).astype(np.int64)
+        return pop_gid[self.population_of(cores)] + self.core_bounds(cores)[0]
+
+    def core_key(self, cores):
+        return (np.asarray(cores, np.uint64) << np.uint64(self.index_bits)).astype(np.uint32)
+
+    @property
+    def core_mask(self):
+        """The mask every core's key shares: ones over the core bits."""
+        return np.uint32((0xFFFFFFFF << self.index_bits) & 0xFFFFFFFF)
+
+    def pop_cores(self, pop):
+        """int64 global ids of a population's cores."""
+        return np.arange(self.pop_first_core[pop], self.pop_first_core[pop + 1],
+                         dtype=np.int64)
+
+    # ---- printing, comparing, saving --------------------------------------------------
+    def rank_totals(self):
+        """(cores, neurons, load) int64/int64/float64 per rank, from the global part."""
+        lo, hi = self.core_bounds(np.arange(self.n_cores))
+        cores = np.bincount(self.core_rank, minlength=self.n_ranks)
+        neurons = np.bincount(self.core_rank, weights=hi - lo, minlength=self.n_ranks)
+        load = np.bincount(self.core_rank, weights=self.core_load, minlength=self.n_ranks)
+        return cores, neurons.astype(np.int64), load
 
     def summary(self):
         lines = [f"mapping: {len(self.pop_labels)} populations, {sum(self.pop_sizes)} neurons, "
@@ -50,74 +107,101 @@ class MappingPlan:
                  f"({self.tick_steps * self.dt:g} ms), ring buffer {self.n_slots} slots"
                  + (f", {self.n_stages - 1} delay-extension stage(s) of {self.stage_steps} steps"
                     if self.n_stages > 1 else "")]
-        for r in range(self.n_ranks):
-            cores = self.local_cores(r)
-            n = int(np.sum(self.core_hi[cores] - self.core_lo[cores]))
-            pops = sorted({self.pop_labels[p] for p in self.core_pop[cores]})
-            lines.append(f"  rank {r}: {cores.size} cores, {n} neurons "
-                         f"(load {self.core_load[cores].sum():,.0f}) [{', '.join(pops)}]; "
-                         f"routing entries {self.entries_before[r]} → {len(self.tables[r])}")
+        cores, neurons, load = self.rank_totals()
+        shown = range(min(self.n_ranks, SUMMARY_RANKS))
+        pop_of = self.population_of(np.arange(self.n_cores))
+        for r in shown:
+            mine = self.core_rank == r
+            pops = sorted({self.pop_labels[p] for p in np.unique(pop_of[mine])})
+            lines.append(f"  rank {r}: {cores[r]} cores, {neurons[r]} neurons "
+                         f"(load {load[r]:,.0f}) [{', '.join(pops)}]")
+        if self.n_ranks > SUMMARY_RANKS:
+            lines.append(f"  ... ranks {SUMMARY_RANKS}..{self.n_ranks - 1}: {cores.min()}–"
+                         f"{cores.max()} cores, {neurons.min()}–{neurons.max()} neurons, load "
+                         f"{load.min():,.0f}–{load.max():,.0f} per rank")
+        lines.append(f"  rank {self.rank}'s routing: entries {self.entries_before} → "
+                     f"{len(self.table)}; sends to {len(self.dests)} rank(s), receives from "
+                     f"{len(self.sources)}")
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
+
+    def global_part(self):
+        """What every rank must agree on, as plain data."""
+        return {k: getattr(self, k) for k in (
+            "n_ranks", "dt", "tick_steps", "max_delay_steps", "n_slots", "stage_steps",
+            "n_stages", "index_bits", "pop_labels", "pop_sizes", "pop_npc", "pop_first_core",
+            "core_rank", "core_load", "expected_synapses")}
+
+    def digest(self):
+        """sha1 hex of the global part: equal on every rank of a consistent job."""
+        h = hashlib.sha1()
+        for k, v in self.global_part().items():
+            h.update(k.encode())
+            h.update(np.ascontiguousarray(v).tobytes() if isinstance(v, np.ndarray)
+                     else repr(v).encode())
+        return h.hexdigest()
 
     def to_msgpack(self):
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         for k, v in d.items():
             if isinstance(v, np.ndarray):
                 d[k] = v.tolist()
-        d["tables"] = [[[k, m, list(route)] for k, m, route in t] for t in self.tables]
+        d["table"] = [[k, m, list(route)] for k, m, route in self.table]
         return msgpack.packb(d)
 
 
-def make_plan(network, n_ranks):
-    """Partition, place, allocate keys and build compressed routing tables."""
-    pops, projs = network.populations, network.projections
-    cores = partition_populations([p.size for p in pops], [p.neurons_per_core for p in pops])
-    n_cores = cores["pop"].size
-    by_pop = [np.flatnonzero(cores["pop"] == p.index) for p in pops]
+def make_plan(network, n_ranks, rank=0):
+    """Partition, place, allocate keys and build rank ``rank``'s compressed routing table."""
+    pops = network.populations
+    npc = np.array([p.neurons_per_core for p in pops], np.int64)
+    pop_sizes = np.array([p.size for p in pops], np.int64)
+    first_core = np.concatenate([[0], np.cumsum(-(-pop_sizes // npc))]).astype(np.int64)
+    n_cores = int(first_core[-1])
+    sizes = core_sizes(pop_sizes, npc, first_core)
+    graph = core_graph(network)
+    incoming_syn = np.zeros(n_cores)
+    for e in graph:
+        q = first_core[e.post_pop]
+        incoming_syn[q:first_core[e.post_pop + 1]] += e.in_per_post(
+            first_core[e.post_pop + 1] - q)
+    per_core = np.diff(first_core)
+    is_source = np.repeat([p.celltype.is_source for p in pops], per_core).astype(bool)
+    step_ns = np.repeat([float(p.celltype.step_ns) for p in pops], per_core)
+    load = estimate_load(sizes.astype(np.float64), step_ns, incoming_syn, network.dt)
+    core_rank = place_cores(load, is_source, graph, first_core, n_ranks)
+    index_bits = index_bits_for(n_cores, np.minimum(npc, pop_sizes).max() if n_cores else 1)
+    del sizes, step_ns, is_source
 
-    # expected synapses core → core, and which core pairs can connect at all
-    affinity = np.zeros((n_cores, n_cores))
-    reach = np.zeros((n_cores, n_cores), bool)
-    for proj in projs:
-        pre_members = members_by_core(proj.pre, cores["lo"][by_pop[proj.pre.parent.index]])
-        post_members = members_by_core(proj.post, cores["lo"][by_pop[proj.post.parent.index]])
-        conn = proj.connector
-        extra = {}
-        if getattr(conn, "uses_positions", False):  # distance-dependent: real estimates
-            extra["positions"] = lambda _p=proj: (_p.pre.positions, _p.post.positions)
-        for i, pre_ids in zip(by_pop[proj.pre.parent.index], pre_members):
-            for j, post_ids in zip(by_pop[proj.post.parent.index], post_members):
-                if pre_ids.size and post_ids.size and \
-                        conn.may_connect(pre_ids, post_ids, **extra):
-                    reach[i, j] = True
-                    affinity[i, j] += conn.expected(pre_ids, post_ids, proj.pre.size,
-                                                    proj.post.size, **extra)
-    sizes = cores["hi"] - cores["lo"]
-    is_source = np.array([pops[p].celltype.is_source for p in cores["pop"]], bool)
-    step_ns = np.array([pops[p].celltype.step_ns for p in cores["pop"]])
-    load = estimate_load(sizes.astype(np.float64), step_ns, affinity.sum(axis=0), network.dt)
-    rank = place_cores(load, is_source, affinity, n_ranks)
-    index_bits, keys, masks = allocate_keys(sizes)
-
-    dest = {c: tuple(sorted(set(rank[np.flatnonzero(reach[c])].tolist())))
-            for c in range(n_cores)}
-    tables, before = [], []
-    for r in range(n_ranks):
-        table = build_table(np.flatnonzero(rank == r), keys, masks, dest)
-        before.append(len(table))
-        tables.append(tuple(compress_table(table, keys)))
+    local = np.flatnonzero(core_rank == rank)
+    routes = rank_routes(local, graph, first_core, core_rank)
+    keys = (local.astype(np.uint64) << np.uint64(index_bits)).astype(np.uint32)
+    mask = np.uint32((0xFFFFFFFF << index_bits) & 0xFFFFFFFF)
+    table = build_table(local, keys, np.full(local.size, mask), routes)
+    compressed = tuple(compress_table(table, keys))
+    incoming = incoming_cores(local, graph, first_core)
+    dests = tuple(sorted({r for route in routes.values() for r in route} - {rank}))
+    sources = tuple(int(r) for r in np.unique(core_rank[incoming]) if r != rank)
 
     tick_steps, max_delay, notes = tick_and_delays(network)
     n_slots, stage_steps, n_stages = delay_stages(tick_steps, max_delay)
     return MappingPlan(
-        n_ranks=n_ranks, dt=network.dt, tick_steps=tick_steps, max_delay_steps=max_delay,
-        n_slots=n_slots, stage_steps=stage_steps, n_stages=n_stages, index_bits=index_bits,
-        pop_labels=tuple(p.label for p in pops), pop_sizes=tuple(p.size for p in pops),
-        core_pop=cores["pop"], core_lo=cores["lo"], core_hi=cores["hi"],
-        core_gid_lo=cores["gid_lo"], core_rank=rank, core_key=keys, core_mask=masks,
-        core_load=load, tables=tuple(tables), entries_before=tuple(before),
-        expected_synapses=float(affinity.sum()), notes=tuple(notes))
+        n_ranks=n_ranks, rank=rank, dt=network.dt, tick_steps=tick_steps,
+        max_delay_steps=max_delay, n_slots=n_slots, stage_steps=stage_steps, n_stages=n_stages,
+        index_bits=index_bits, pop_labels=tuple(p.label for p in pops),
+        pop_sizes=tuple(p.size for p in pops), pop_npc=tuple(p.neurons_per_core for p in pops),
+        pop_first_core=first_core, core_rank=core_rank, core_load=load.astype(np.float32),
+        table=compressed, entries_before=len(table), dests=dests, sources=sources,
+        incoming=incoming, expected_synapses=float(sum(e.total for e in graph)),
+        expected_local_synapses=float(incoming_syn[local].sum()), notes=tuple(notes))
+
+
+def core_sizes(pop_sizes, npc, first_core):
+    """int64[n_cores]: neurons in each core (every core full but a population's last)."""
+    sizes = np.repeat(npc, np.diff(first_core))
+    last = first_core[1:][pop_sizes > 0] - 1
+    sizes[last] = pop_sizes[pop_sizes > 0] - npc[pop_sizes > 0] * (np.diff(first_core)[
+        pop_sizes > 0] - 1)
+    return sizes
 
 
 def next_pow2(n):
@@ -138,14 +222,6 @@ def delay_stages(tick_steps, max_delay):
     stage_steps = max(tick_steps, (n_slots - tick_steps + 1) // tick_steps * tick_steps)
     extra = max(0, int(np.ceil((max_delay - n_slots) / stage_steps)))
     return n_slots, stage_steps, 1 + extra
-
-
-def members_by_core(endpoint, core_lows):
-    """For each core of the endpoint's parent population: the endpoint indices in it."""
-    core_of = np.searchsorted(core_lows, endpoint.parent_ids, side="right") - 1
-    order = np.argsort(core_of, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(core_of, minlength=core_lows.size))])
-    return [order[bounds[k]:bounds[k + 1]] for k in range(core_lows.size)]
 
 
 def tick_and_delays(network):

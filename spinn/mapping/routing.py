@@ -1,40 +1,88 @@
-"""Per-rank multicast routing tables: (key, mask) → destination ranks, then compressed.
+"""One rank's multicast routing table — (key, mask) → destination ranks, compressed — and what
+the rank must know of the others: whom it sends to and whom it receives from.
 
-A rank's table has one entry per local core whose spikes have targets somewhere; the route is
-the set of ranks that own a post core the source core may connect to.  Compression follows
-PACMAN's pair compressor: entries with the same route merge into one key/mask (don't-care
-bits where they differ) as long as the merged entry matches no key of a core outside the merged
-set, so the table's meaning is unchanged whatever the entry order.
+A rank derives its own table from the core graph, for its own cores only, without building
+any other rank's: the route of a local core is the set of ranks that own a post core it may
+connect to.  The cores a rank receives from are found the other way round, from the same
+graph, so that c ∈ incoming(r) exactly when r is on c's route.
+
+Compression follows PACMAN's pair compressor: entries with the same route merge into one
+key/mask (don't-care bits where they differ) as long as the merged entry matches no key of
+another core whose packets pass through this table.  A rank's router only sees the packets its
+own cores emit, so only the rank's other local cores can be captured by mistake; keys of cores
+elsewhere never reach it.  The table's meaning is unchanged whatever the entry order.
 """
 
 import numpy as np
+
+from spinn.mapping.graph import sources_into, targets_of
+
+
+def rank_routes(local_cores, graph, first_core, core_rank):
+    """{core id: sorted tuple of destination ranks} for the rank's local cores (sorted int64
+    global ids); cores without targets get an empty tuple."""
+    pop_of = np.searchsorted(first_core, local_cores, side="right") - 1
+    by_pre = {}
+    for e in graph:
+        by_pre.setdefault(e.pre_pop, []).append(e)
+    dense_cache = {}
+    routes = {}
+    for c, p in zip(local_cores.tolist(), pop_of.tolist()):
+        k = c - int(first_core[p])
+        parts = []
+        for e in by_pre.get(p, ()):
+            q = first_core[e.post_pop]
+            post_rank = core_rank[q:first_core[e.post_pop + 1]]
+            if e.dense:
+                if e.factor > 0 and e.a[k] > 0:
+                    if e.proj not in dense_cache:
+                        dense_cache[e.proj] = targets_of(e, k, post_rank)
+                    parts.append(dense_cache[e.proj])
+            else:
+                parts.append(targets_of(e, k, post_rank))
+        routes[c] = tuple(np.unique(np.concatenate(parts)).tolist()) if parts else ()
+    return routes
+
+
+def incoming_cores(local_cores, graph, first_core):
+    """Sorted int64 global ids of the cores that may connect to any local core (local ones
+    included): the cores whose packets this rank receives."""
+    pop_of = np.searchsorted(first_core, local_cores, side="right") - 1
+    parts = []
+    for e in graph:
+        mine = local_cores[pop_of == e.post_pop] - first_core[e.post_pop]
+        if mine.size:
+            parts.append(first_core[e.pre_pop] + sources_into(e, mine))
+    return np.unique(np.concatenate(parts)).astype(np.int64) if parts else \
+        np.empty(0, np.int64)
 
 
 def build_table(local_cores, keys, masks, dest_ranks):
     """Uncompressed table of one rank.
 
-    local_cores: int64[] core ids on the rank; keys, masks: uint32[n_cores] (all cores);
-    dest_ranks: dict core id → sorted tuple of destination ranks.
+    local_cores: int64[] core ids on the rank; keys, masks: uint32 of those cores (same
+    order); dest_ranks: dict core id → sorted tuple of destination ranks.
     Returns list of (key, mask, route) with route a tuple of ranks, sorted by key.
     """
-    return [(int(keys[c]), int(masks[c]), dest_ranks[c])
-            for c in local_cores if dest_ranks.get(c)]
+    return sorted((int(k), int(m), dest_ranks[int(c)])
+                  for c, k, m in zip(local_cores, keys, masks) if dest_ranks.get(int(c)))
 
 
-def compress_table(entries, all_keys):
-    """Merge entries with identical routes while no foreign core key is captured.
+def compress_table(entries, local_keys):
+    """Merge entries with identical routes while no other local core's key is captured.
 
-    entries: list of (key, mask, route); all_keys: uint32[n_cores], every core's key.
+    entries: list of (key, mask, route); local_keys: uint32[], the key of every core whose
+    packets this table routes (the rank's local cores, with or without an entry).
     Returns the compressed list, sorted by key.
     """
     by_route = {}
     for key, mask, route in entries:
         by_route.setdefault(route, []).append((key, mask))
-    all_keys = np.asarray(all_keys, np.uint32)
+    local_keys = np.asarray(local_keys, np.uint32)
     out = []
     for route, group in by_route.items():
         members = [k for k, _ in group]
-        foreign = np.setdiff1d(all_keys, np.asarray(members, np.uint32))
+        foreign = np.setdiff1d(local_keys, np.asarray(members, np.uint32))
         group = sorted(group)
         changed = True
         while changed and len(group) > 1:

@@ -13,52 +13,76 @@ import numpy as np
 
 from spinn.errors import ConfigurationError
 from spinn.kernels.sorting import sort_bounded
+from spinn.model.cores import CHUNK
 
 
 class ConnectContext:
     """What a connector sees when it generates the synapses of one post core.
 
-    post_ids       int64[k]: post indices (endpoint coordinates) whose neuron is in this core
-    self_pre       int64[post_size]: pre index of the same neuron as each post index, or -1
-                   (a "self-connection" joins a neuron to itself)
-    post_core_of   int64[post_size]: post core number (0 .. n_post_cores-1) of each post index
-    post_core      this core's number among the post population's cores
+    post_ids       int64[k]: post indices (endpoint coordinates) whose neuron is in this core,
+                   ascending
+    post_core      this core's number among the post parent population's cores
+    post_counts    int64[n_post_cores]: post indices in each core of the post parent
+    self_pre(idx)  int64 like idx: the pre index of the same neuron as each post index, or -1
+                   (a "self-connection" joins a neuron to itself); ``may_self``: can any?
+    post_core_of(idx)  core numbers of post indices
     rng            Generator keyed by (seed, projection, post core)
     stream(*key)   Generator keyed by (seed, projection, *key): the same on every rank
     positions()    (pre float64[3, pre_size], post float64[3, post_size]) in µm
     cache          dict shared by this projection's cores on this rank
+
+    Nothing here is sized by the post population unless a connector asks for it.
     """
 
-    def __init__(self, owner, pre_size, post_size, post_ids, self_pre, post_core_of,
-                 post_core, rng, stream, positions, cache):
+    def __init__(self, owner, pre_size, post_size, post_ids, post_core, post_counts, rng,
+                 stream, positions, cache, self_pre=None, post_core_of=None):
         self.owner = owner
         self.pre_size, self.post_size = pre_size, post_size
         self.post_ids = post_ids
-        self.self_pre = self_pre
-        self.post_core_of = post_core_of
         self.post_core = post_core
+        self.post_counts = np.asarray(post_counts, np.int64)
         self.rng, self.stream = rng, stream
         self.positions = positions
         self.cache = cache
+        self._self_pre = self_pre
+        self._post_core_of = post_core_of
 
     @property
     def n_post_cores(self):
-        return int(self.post_core_of.max()) + 1 if self.post_core_of.size else 0
+        return int(self.post_counts.size)
+
+    @property
+    def may_self(self):
+        return self._self_pre is not None and getattr(self._self_pre, "possible", True)
+
+    def self_pre(self, post_idx):
+        if self._self_pre is None:
+            return np.full(np.shape(post_idx), -1, np.int64)
+        return self._self_pre(post_idx)
+
+    def post_core_of(self, post_idx):
+        return self._post_core_of(post_idx)
 
 
 class Connector:
     allow_self_connections = True
-    uses_positions = False    # True: may_connect/expected accept positions=(pre, post) arrays
+    uses_positions = False    # True: core_pairs takes positions=(pre, post) arrays or a callable
 
     def check(self, owner, pre_size, post_size, same_population=False):
         """Raise ConfigurationError for impossible settings (before any communication)."""
 
-    def may_connect(self, pre_ids, post_ids):
-        """Can any member of pre_ids connect to any member of post_ids (index arrays)?"""
-        return pre_ids.size > 0 and post_ids.size > 0
+    def block_factor(self, pre_size, post_size):
+        """Expected synapses per (pre, post) pair when every pair has the same expectation:
+        the mapping then treats the projection as one dense block, expected synapses between
+        two cores = factor x their members (spinn/mapping/graph.py).  None for connectors
+        whose pairs differ; they answer core_pairs instead."""
+        return None
 
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        """Expected number of synapses from pre_ids onto post_ids."""
+    def core_pairs(self, pre, post):
+        """The sparse core graph of a projection: (i, j, expected) — core numbers of the pre
+        and post parent populations (int64) that may connect, and the expected synapses
+        between them (float64).  pre, post: spinn.model.cores.Members of the endpoints.
+        A pair that can connect must be listed (its spikes are routed along it)."""
         raise NotImplementedError
 
     def connect(self, ctx):
@@ -67,16 +91,33 @@ class Connector:
 
     def describe(self):
         return {"connector": type(self).__name__, **{
-            k: v for k, v in vars(self).items() if not isinstance(v, np.ndarray)}}
+            k: v for k, v in vars(self).items()
+            if not isinstance(v, np.ndarray) and not k.startswith("_")}}
 
     def _excludes_self(self, ctx):
-        return not self.allow_self_connections and bool(np.any(ctx.self_pre >= 0))
+        return not self.allow_self_connections and ctx.may_self
 
     def _drop_self(self, ctx, pre, post):
         if self._excludes_self(ctx):
-            keep = ctx.self_pre[post] != pre
+            keep = ctx.self_pre(post) != pre
             return pre[keep], post[keep]
         return pre, post
+
+
+def count_core_pairs(chunks, n_post_cores):
+    """(i, j, count) from an iterable of (pre core int64[], post core int64[]) chunks:
+    every distinct pair with the number of times it occurs, sorted by (i, j)."""
+    keys, counts = [], []
+    for i, j in chunks:
+        k, c = np.unique(i * n_post_cores + j, return_counts=True)
+        keys.append(k)
+        counts.append(c)
+    if not keys:
+        e = np.empty(0, np.int64)
+        return e, e, np.empty(0)
+    k, inv = np.unique(np.concatenate(keys), return_inverse=True)
+    c = np.bincount(inv, weights=np.concatenate(counts).astype(np.float64))
+    return k // n_post_cores, k % n_post_cores, c
 
 
 def _check_probability(owner, name, p):
@@ -90,8 +131,8 @@ class AllToAllConnector(Connector):
     def __init__(self, allow_self_connections=True):
         self.allow_self_connections = bool(allow_self_connections)
 
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return float(pre_ids.size * post_ids.size)
+    def block_factor(self, pre_size, post_size):
+        return 1.0
 
     def connect(self, ctx):
         post, pre = np.meshgrid(ctx.post_ids, np.arange(ctx.pre_size, dtype=np.int64),
@@ -108,11 +149,16 @@ class OneToOneConnector(Connector):
                 f"{pre_size} → {post_size}; use equal sizes or a population view"
             )
 
-    def may_connect(self, pre_ids, post_ids):
-        return self.expected(pre_ids, post_ids, 0, 0) > 0
-
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return float(np.intersect1d(pre_ids, post_ids, assume_unique=True).size)
+    def core_pairs(self, pre, post):
+        """Index k joins pre k and post k: the core pairs of every k, in O(cores) when both
+        endpoints are whole populations (the intervals of constant (pre core, post core))."""
+        if pre.whole and post.whole:
+            size = pre.size
+            starts = np.union1d(np.arange(0, size, pre.npc), np.arange(0, size, post.npc))
+            lengths = np.diff(np.append(starts, size)).astype(np.float64)
+            return starts // pre.npc, starts // post.npc, lengths
+        return count_core_pairs(((pre.core_of(k), c) for k, c in post.chunks()),
+                                post.n_cores)
 
     def connect(self, ctx):
         idx = ctx.post_ids.astype(np.int64)
@@ -129,11 +175,8 @@ class FixedProbabilityConnector(Connector):
     def check(self, owner, pre_size, post_size, same_population=False):
         _check_probability(owner, "FixedProbabilityConnector.p_connect", self.p_connect)
 
-    def may_connect(self, pre_ids, post_ids):
-        return self.p_connect > 0 and pre_ids.size > 0 and post_ids.size > 0
-
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return self.p_connect * pre_ids.size * post_ids.size
+    def block_factor(self, pre_size, post_size):
+        return self.p_connect
 
     def connect(self, ctx):
         n_pairs = ctx.pre_size * ctx.post_ids.size
@@ -169,8 +212,6 @@ class _FixedNumberConnector(Connector):
                 f"{self.side} neurons without replacement; lower n or set "
                 f"with_replacement=True")
 
-    def may_connect(self, pre_ids, post_ids):
-        return self.n > 0 and pre_ids.size > 0 and post_ids.size > 0
 
 
 class FixedNumberPreConnector(_FixedNumberConnector):
@@ -178,8 +219,8 @@ class FixedNumberPreConnector(_FixedNumberConnector):
 
     side = "pre"
 
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return self.n * post_ids.size * pre_ids.size / pre_size
+    def block_factor(self, pre_size, post_size):
+        return self.n / pre_size
 
     def connect(self, ctx):
         posts = ctx.post_ids.astype(np.int64)
@@ -188,7 +229,7 @@ class FixedNumberPreConnector(_FixedNumberConnector):
             # the same numbers as the general case below, drawn with a scalar bound (2x faster)
             return ctx.rng.integers(0, ctx.pre_size, size=post.size, dtype=np.int64), post, {}
         # a post neuron that is also a pre candidate draws from the others and skips itself
-        own = ctx.self_pre[posts] if self._excludes_self(ctx) else np.full(posts.size, -1)
+        own = ctx.self_pre(posts) if self._excludes_self(ctx) else np.full(posts.size, -1)
         n_choice = ctx.pre_size - (own >= 0)
         if self.with_replacement:
             pre = ctx.rng.integers(0, np.repeat(n_choice, self.n), dtype=np.int64)
@@ -205,51 +246,74 @@ class FixedNumberPostConnector(_FixedNumberConnector):
     """Each pre neuron makes exactly n connections onto random post neurons.
 
     Distributed generation: how many of a pre neuron's n targets fall in each post core is a
-    multinomial (with replacement) or multivariate hypergeometric (without) split, drawn from a
-    stream keyed by the projection alone — the same on every rank; which targets inside a
-    core is drawn from that core's own stream.
+    multinomial (with replacement) or multivariate hypergeometric (without) split, drawn down
+    a binary tree over the post cores — at each node a binomial (hypergeometric) draw divides
+    every pre neuron's targets between the node's halves, from a stream keyed by (projection,
+    node), the same on every rank — so a core's counts need only the log2(cores) nodes on
+    its path; which targets inside a core is drawn from that core's own stream.
     """
 
     side = "post"
 
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return self.n * pre_ids.size * post_ids.size / post_size
+    def block_factor(self, pre_size, post_size):
+        return self.n / post_size
 
-    def _own_post(self, ctx):
-        """int64[pre_size]: the post index of the same neuron as each pre index, or -1."""
-        own = np.full(ctx.pre_size, -1, np.int64)
-        if self._excludes_self(ctx):
-            posts = np.flatnonzero(ctx.self_pre >= 0)
-            own[ctx.self_pre[posts]] = posts
-        return own
+    def _own_core(self, ctx):
+        """(own post index, its core) int64[pre_size] of each pre neuron (-1: none), or None
+        when self-connections are allowed."""
+        if not self._excludes_self(ctx):
+            return None
+        if "own_post" not in ctx.cache:
+            own = np.full(ctx.pre_size, -1, np.int64)
+            for lo in range(0, ctx.post_size, CHUNK):
+                k = np.arange(lo, min(lo + CHUNK, ctx.post_size), dtype=np.int64)
+                sp = ctx.self_pre(k)
+                own[sp[sp >= 0]] = k[sp >= 0]
+            core = np.full(ctx.pre_size, -1, np.int64)
+            core[own >= 0] = ctx.post_core_of(own[own >= 0])
+            ctx.cache["own_post"] = (own, core)
+        return ctx.cache["own_post"]
 
-    def _splits(self, ctx):
-        """int64[pre_size, n_post_cores]: targets of each pre neuron in each post core."""
-        if "splits" in ctx.cache:
-            return ctx.cache["splits"]
-        sizes = np.bincount(ctx.post_core_of, minlength=ctx.n_post_cores)
-        own = self._own_post(ctx)
-        rng = ctx.stream()
-        out = np.empty((ctx.pre_size, sizes.size), np.int64)
-        for i in range(ctx.pre_size):
-            colors = sizes.copy()
-            if own[i] >= 0:
-                colors[ctx.post_core_of[own[i]]] -= 1
-            if self.with_replacement:
-                out[i] = rng.multinomial(self.n, colors / colors.sum())
-            else:
-                out[i] = rng.multivariate_hypergeometric(colors, self.n)
-        ctx.cache["splits"] = out
-        return out
+    def _core_counts(self, ctx):
+        """int64[pre_size]: how many of each pre neuron's n targets lie in ctx.post_core.
+        The node vectors of the last path walked are kept, so a rank's consecutive cores
+        share most of the walk."""
+        cum = np.concatenate([[0], np.cumsum(ctx.post_counts)])
+        own = self._own_core(ctx)
+        path = ctx.cache.setdefault("split_path", {})
+        if 1 not in path:
+            path[1] = np.full(ctx.pre_size, self.n, np.int64)
+        lo, hi, node = 0, ctx.post_counts.size, 1
+        keep = {1}
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if 2 * node not in path:
+                left = np.full(ctx.pre_size, cum[mid] - cum[lo], np.int64)
+                right = np.full(ctx.pre_size, cum[hi] - cum[mid], np.int64)
+                if own is not None:
+                    left -= (own[1] >= lo) & (own[1] < mid)
+                    right -= (own[1] >= mid) & (own[1] < hi)
+                rng, n = ctx.stream(node), path[node]
+                if self.with_replacement:
+                    k = rng.binomial(n, left / np.maximum(left + right, 1))
+                else:
+                    k = rng.hypergeometric(left, right, n) if n.size else n.copy()
+                path[2 * node], path[2 * node + 1] = k.astype(np.int64), n - k
+            keep |= {2 * node, 2 * node + 1}
+            node, lo, hi = (2 * node, lo, mid) if ctx.post_core < mid else \
+                (2 * node + 1, mid, hi)
+        for stale in set(path) - keep:
+            del path[stale]
+        return path[node]
 
     def connect(self, ctx):
-        counts = self._splits(ctx)[:, ctx.post_core]
-        members = np.sort(ctx.post_ids).astype(np.int64)
-        own = self._own_post(ctx)
+        counts = self._core_counts(ctx)
+        members = ctx.post_ids.astype(np.int64)
+        own = self._own_core(ctx)
         pres, posts = [], []
         for i in np.flatnonzero(counts):
-            skip = int(np.searchsorted(members, own[i])) if own[i] >= 0 and \
-                ctx.post_core_of[own[i]] == ctx.post_core else -1
+            skip = int(np.searchsorted(members, own[0][i])) if own is not None and \
+                own[1][i] == ctx.post_core else -1
             n_choice = members.size - (skip >= 0)
             if self.with_replacement:
                 pos = ctx.rng.integers(0, n_choice, size=counts[i])
@@ -301,14 +365,20 @@ class FromListConnector(Connector):
                     f"outside [0, {size}); fix the list or the population size"
                 )
 
-    def may_connect(self, pre_ids, post_ids):
-        return self.expected(pre_ids, post_ids, 0, 0) > 0
-
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return float(np.count_nonzero(np.isin(self.pre, pre_ids) & np.isin(self.post, post_ids)))
+    def core_pairs(self, pre, post):
+        rows = range(0, self.pre.size, CHUNK)
+        return count_core_pairs(((pre.core_of(self.pre[r:r + CHUNK]),
+                                  post.core_of(self.post[r:r + CHUNK])) for r in rows),
+                                post.n_cores)
 
     def connect(self, ctx):
-        sel = np.flatnonzero(np.isin(self.post, ctx.post_ids))
+        if "rows_by_core" not in ctx.cache:   # the list's rows by post core, in list order
+            core = ctx.post_core_of(self.post)
+            order = np.argsort(core, kind="stable")
+            bounds = np.searchsorted(core[order], np.arange(ctx.n_post_cores + 1))
+            ctx.cache["rows_by_core"] = (order, bounds)
+        order, bounds = ctx.cache["rows_by_core"]
+        sel = order[bounds[ctx.post_core]:bounds[ctx.post_core + 1]]
         return self.pre[sel], self.post[sel], {k: v[sel] for k, v in self.columns.items()}
 
     def describe(self):
@@ -379,20 +449,20 @@ class FixedTotalNumberConnector(Connector):
             f"available (pre, post) pairs without replacement; lower n or set "
             f"with_replacement=True")
 
-    def may_connect(self, pre_ids, post_ids):
-        return self.n > 0 and pre_ids.size > 0 and post_ids.size > 0
-
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return self.n * pre_ids.size * post_ids.size / (pre_size * post_size)
+    def block_factor(self, pre_size, post_size):
+        return self.n / (pre_size * post_size)
 
     def _candidates(self, ctx):
         """int64[n_post_cores]: candidate pairs whose post index lies in each post core."""
         if "total_candidates" in ctx.cache:
             return ctx.cache["total_candidates"]
         n_cores = ctx.n_post_cores
-        pairs = np.bincount(ctx.post_core_of, minlength=n_cores).astype(np.int64) * ctx.pre_size
+        pairs = ctx.post_counts * ctx.pre_size
         if self._excludes_self(ctx):
-            pairs -= np.bincount(ctx.post_core_of[ctx.self_pre >= 0], minlength=n_cores)
+            for lo in range(0, ctx.post_size, CHUNK):
+                k = np.arange(lo, min(lo + CHUNK, ctx.post_size), dtype=np.int64)
+                own = k[ctx.self_pre(k) >= 0]
+                pairs -= np.bincount(ctx.post_core_of(own), minlength=n_cores)
         ctx.cache["total_candidates"] = pairs
         return pairs
 
@@ -434,7 +504,7 @@ class FixedTotalNumberConnector(Connector):
             flat = _distinct_sample(ctx.rng, m, k)
         # candidates are the pairs (posts[q], i) numbered q·pre_size + i, minus self pairs
         if self._excludes_self(ctx):
-            own = ctx.self_pre[posts]
+            own = ctx.self_pre(posts)
             q = np.flatnonzero(own >= 0)
             flat = _skip_excluded(flat, q * ctx.pre_size + own[q])
         return flat % ctx.pre_size, posts[flat // ctx.pre_size], {}
@@ -467,11 +537,15 @@ class ArrayConnector(Connector):
                 f"projection connects {pre_size} → {post_size} neurons; give a boolean array "
                 f"of shape ({pre_size}, {post_size})")
 
-    def may_connect(self, pre_ids, post_ids):
-        return self.expected(pre_ids, post_ids, 0, 0) > 0
+    def core_pairs(self, pre, post):
+        step = max(1, CHUNK // max(self.array.shape[1], 1))
 
-    def expected(self, pre_ids, post_ids, pre_size, post_size):
-        return float(np.count_nonzero(self.array[np.ix_(pre_ids, post_ids)]))
+        def chunks():
+            for lo in range(0, self.array.shape[0], step):
+                i, j = np.nonzero(self.array[lo:lo + step])
+                yield pre.core_of(i + lo), post.core_of(j)
+
+        return count_core_pairs(chunks(), post.n_cores)
 
     def connect(self, ctx):
         posts = ctx.post_ids.astype(np.int64)

@@ -18,8 +18,8 @@ EXPRESSION_NAMES = {
     "exp": np.exp, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "abs": np.abs,
     "minimum": np.minimum, "maximum": np.maximum, "where": np.where, "pi": np.pi}
 PAIRS_PER_CHUNK = 1 << 20        # distances evaluated at once in connect(): 8 MiB per array
-EXACT_PAIRS = 1 << 16            # blocks up to this many pairs are evaluated exactly by the
-SAMPLE_PAIRS = 4096              # mapping; larger ones on SAMPLE_PAIRS pairs (fixed seed)
+EXACT_PAIRS = 1 << 16            # core pairs up to this many neuron pairs are evaluated exactly
+SAMPLE_PAIRS = 4096              # by the mapping; larger ones on SAMPLE_PAIRS pairs (fixed seed)
 PROBE_DISTANCES_UM = np.array([0.0, 0.5, 1.0, 10.0, 100.0, 1e3, 1e4, 1e6])
 
 
@@ -76,43 +76,65 @@ class DistanceDependentProbabilityConnector(Connector):
         self.probability(PROBE_DISTANCES_UM, owner, check_range=False)
         self.probability(PROBE_DISTANCES_UM[:1], owner)
 
-    def may_connect(self, pre_ids, post_ids, positions=None):
-        """positions: None, or (pre float64[3, pre_size], post float64[3, post_size]) or a
-        callable returning them; without positions every block may connect."""
-        if pre_ids.size == 0 or post_ids.size == 0:
-            return False
-        if positions is None or pre_ids.size * post_ids.size > EXACT_PAIRS:
-            return True
+    def core_pairs(self, pre, post, positions):
+        """Core pairs of pre/post (spinn.model.cores.Members) that may connect, with their
+        expected synapses.  positions: (pre float64[3, pre_size], post float64[3, post_size])
+        or a callable returning them.  A block of up to EXACT_PAIRS pairs is evaluated on
+        every pair (it may connect when any p > 0); a larger one on SAMPLE_PAIRS pairs from a
+        fixed-seed stream (the same on every rank), and is assumed to connect.  Vectorised
+        over post cores, at most PAIRS_PER_CHUNK distances at once."""
         pre_pos, post_pos = positions() if callable(positions) else positions
-        d = pair_distances(pre_pos[:, pre_ids], post_pos[:, post_ids])
-        return bool(np.any(self.probability(d, type(self).__name__) > 0))
-
-    def expected(self, pre_ids, post_ids, pre_size, post_size, positions=None):
-        """Mean p over the block's pairs (exact up to EXACT_PAIRS pairs, else on SAMPLE_PAIRS
-        pairs from a fixed-seed generator: the same on every rank) times the number of pairs.
-        Without positions: p(0) per pair, an upper bound for a decreasing p(d)."""
-        n_pairs = pre_ids.size * post_ids.size
-        if n_pairs == 0:
-            return 0.0
         owner = type(self).__name__
-        if positions is None:
-            return float(self.probability(np.zeros(1), owner)[0]) * n_pairs
-        pre_pos, post_pos = positions() if callable(positions) else positions
-        if n_pairs <= EXACT_PAIRS:
-            d = pair_distances(pre_pos[:, pre_ids], post_pos[:, post_ids])
-        else:
-            rng = np.random.default_rng(0)
-            i = pre_ids[rng.integers(0, pre_ids.size, SAMPLE_PAIRS)]
-            j = post_ids[rng.integers(0, post_ids.size, SAMPLE_PAIRS)]
-            d = np.sqrt(np.sum((pre_pos[:, i] - post_pos[:, j]) ** 2, axis=0))
-        return float(self.probability(d, owner).mean()) * n_pairs
+        order = np.concatenate([post.in_core(j) for j in range(post.n_cores)])
+        bounds = np.concatenate([[0], np.cumsum(post.counts)])
+        out_i, out_j, out_w = [], [], []
+        for i in np.flatnonzero(pre.counts):
+            ids = pre.in_core(i)
+            a = ids.size
+            exact = np.flatnonzero((post.counts > 0) & (post.counts * a <= EXACT_PAIRS))
+            step = max(1, PAIRS_PER_CHUNK // a)
+            at = 0
+            while at < exact.size:      # consecutive exact cores, ≤ step post neurons
+                first = exact[at]
+                stop = at + 1
+                while stop < exact.size and exact[stop] == exact[stop - 1] + 1 and \
+                        bounds[exact[stop] + 1] - bounds[first] <= step:
+                    stop += 1
+                cores = exact[at:stop]
+                lo, hi = bounds[cores[0]], bounds[cores[-1] + 1]
+                p = self.probability(pair_distances(pre_pos[:, ids], post_pos[:, order[lo:hi]]),
+                                     owner)
+                col = p.sum(axis=0)
+                hit = (p > 0).any(axis=0)
+                starts = bounds[cores] - lo
+                total = np.add.reduceat(col, starts)
+                may = np.maximum.reduceat(hit, starts)
+                out_i.append(np.full(int(may.sum()), i, np.int64))
+                out_j.append(cores[may])
+                out_w.append(total[may])
+                at = stop
+            for j in np.flatnonzero(post.counts * a > EXACT_PAIRS):
+                rng = np.random.default_rng([0, int(i), int(j)])
+                members = order[bounds[j]:bounds[j + 1]]
+                u = ids[rng.integers(0, a, SAMPLE_PAIRS)]
+                v = members[rng.integers(0, members.size, SAMPLE_PAIRS)]
+                d = np.sqrt(np.sum((pre_pos[:, u] - post_pos[:, v]) ** 2, axis=0))
+                out_i.append(np.array([i], np.int64))
+                out_j.append(np.array([j], np.int64))
+                out_w.append(np.array([self.probability(d, owner).mean() * a * members.size]))
+        if not out_i:
+            e = np.empty(0, np.int64)
+            return e, e, np.empty(0)
+        i, j, w = (np.concatenate(x) for x in (out_i, out_j, out_w))
+        order = np.lexsort((j, i))
+        return i[order], j[order], w[order].astype(np.float64)
 
     def connect(self, ctx):
         if "positions" not in ctx.cache:
             ctx.cache["positions"] = ctx.positions()
         pre_pos, post_pos = ctx.cache["positions"]
         posts = ctx.post_ids.astype(np.int64)
-        own = ctx.self_pre[posts] if self._excludes_self(ctx) else np.full(posts.size, -1)
+        own = ctx.self_pre(posts) if self._excludes_self(ctx) else np.full(posts.size, -1)
         step = max(1, PAIRS_PER_CHUNK // max(ctx.pre_size, 1))
         pres_out, posts_out = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
         for lo in range(0, posts.size, step):

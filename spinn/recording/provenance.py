@@ -21,7 +21,7 @@ def shared_mb():
 
 def rank_provenance(sim, recorder, wall_seconds, steps):
     """Plain dict of one rank's counters for the run that just ended (cumulative)."""
-    local = sim.plan.local_cores(sim.comm.rank)
+    local = sim.plan.local_cores()
     static = sim.static
     plastic = [m for pp in sim.plastic for m in pp.matrices]
     n_static = sum(x.n_synapses for x in static)
@@ -40,8 +40,8 @@ def rank_provenance(sim, recorder, wall_seconds, steps):
         "synapse_index_bytes": sum(x.index_nbytes for x in sim.matrices),
         "delayed_packets_in_flight": int(sim.delays.in_flight),
         "ring_buffer_bytes": int(sim.ring.nbytes),
-        "routing_entries_before": int(sim.plan.entries_before[sim.comm.rank]),
-        "routing_entries_after": len(sim.plan.tables[sim.comm.rank]),
+        "routing_entries_before": int(sim.plan.entries_before),
+        "routing_entries_after": len(sim.plan.table),
         **{k: int(v) for k, v in sim.counters.items()},
         "spikes_recorded": int(recorder.spikes_recorded),
         "worst_lateness_ms": float(sim.worst_lateness_ms),

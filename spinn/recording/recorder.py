@@ -42,7 +42,8 @@ class Recorder:
     def fill_spikes(self, sim, packets, n, t0, start=0):
         """Write the recorded spikes of packets[:n] (a tick starting at t0) into the buffers
         from ``start``, growing them when needed (keeping [:start]); returns the new fill."""
-        args = (packets, 0, n, sim.plan.index_bits, sim.plan.core_gid_lo, sim.core_base,
+        args = (packets, 0, n, sim.plan.index_bits, sim.cores.slot, sim.cores.gid_lo,
+                sim.cores.base,
                 self.rec_mask, t0)
         end = record_spikes(*args, self.steps_buf, self.gids_buf, start)
         if end > self.steps_buf.size:

@@ -20,17 +20,19 @@ class SynapseReader:
         sim, plan = self.net.sim, self.net.plan
         pp = next((p for p in sim.plastic if p.proj is proj), None)
         if pp is not None:
-            parts = [decode_matrix(m, plan, sim.lid_gid, stage * plan.stage_steps)
+            parts = [decode_matrix(m, sim.cores, sim.lid_gid, stage * plan.stage_steps)
                      for stage, m in enumerate(pp.matrices)]
             pre_gid, post_gid, w, d = (np.concatenate(x) for x in zip(*parts))
         else:
             parts = []
-            for core in plan.local_cores(sim.comm.rank):
-                if plan.core_pop[core] != proj.post.parent.index:
+            local = plan.local_cores()
+            caches = {}
+            for core, lo in zip(local, plan.core_bounds(local)[0]):
+                if plan.population_of(core) != proj.post.parent.index:
                     continue
                 (g, idx, w, d, _), _ = generate_core_synapses(
-                    self.net, plan, core, {}, [proj], signed=False)
-                post_gid = proj.post.parent.gid_lo + plan.core_lo[core] + idx
+                    self.net, plan, int(core), caches, [proj], signed=False)
+                post_gid = proj.post.parent.gid_lo + lo + idx
                 parts.append((g, post_gid, w.astype(np.float32).astype(np.float64), d))
             if parts:
                 pre_gid, post_gid, w, d = (np.concatenate(x) for x in zip(*parts))
@@ -65,17 +67,18 @@ class SynapseReader:
         raise ValueError(f"{proj}: format {format!r}: use 'list' or 'array'")
 
 
-def decode_matrix(mat, plan, lid_gid, stage_shift=0):
+def decode_matrix(mat, cores, lid_gid, stage_shift=0):
     """(pre gid, post gid, weight, full delay steps) of every synapse in a SynapticMatrix of
-    the delay stage whose residual delays are shifted by stage_shift."""
-    n_rows_blk = np.diff(np.append(mat.blk_row_base, mat.row_ptr.size)) - 1
-    blk_core = np.repeat(np.arange(plan.n_cores), mat.mpt_hi - mat.mpt_lo)
+    the delay stage whose residual delays are shifted by stage_shift.  cores: the rank's
+    known cores (spinn.runtime.build.RankCores)."""
+    n_rows_blk = np.diff(np.append(mat.blk_row_base, mat.row_ptr.size - 1))
+    blk_slot = np.repeat(np.arange(cores.n_known), mat.mpt_hi - mat.mpt_lo)
     pre, post, delay = [], [], []
     for b in range(mat.blk_row_base.size):
         ptr = mat.row_ptr[mat.blk_row_base[b]: mat.blk_row_base[b] + n_rows_blk[b] + 1]
         counts = np.diff(ptr)
         words = mat.syn_word[ptr[0]: ptr[-1]]
-        pre.append(plan.core_gid_lo[blk_core[b]] + np.repeat(np.arange(counts.size), counts))
+        pre.append(cores.gid_lo[blk_slot[b]] + np.repeat(np.arange(counts.size), counts))
         post.append(lid_gid[mat.blk_post_base[b] + (words & np.uint32(0xFFFF)).astype(np.int64)])
         delay.append((words >> np.uint32(18)).astype(np.int64) + stage_shift)
     if not pre:

@@ -8,11 +8,13 @@ so any rank count builds the same network.
 import numpy as np
 
 from spinn.distributions import RandomDistribution
-from spinn.kernels.assemble import place, row_pointers, tally
+from spinn.errors import ConfigurationError
+from spinn.kernels.assemble import compact_rows, place, prefix_sum, shift_back, tally
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
 from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
+from spinn.model.cores import Members, SelfMap
 
 PURPOSE_CONNECT, PURPOSE_PARAM, PURPOSE_INIT, PURPOSE_POISSON, PURPOSE_SPLIT = 1, 2, 3, 4, 5
 N_RECEPTORS = 2
@@ -55,7 +57,7 @@ def per_core_values(value, seed, purpose, pop_index, name_index, cores, core_lo,
 
 def build_group(network, plan, pop, cores, base, keys):
     dt, seed = network.dt, network.seed
-    g = Group(pop, cores, plan.core_lo[cores], plan.core_hi[cores], base)
+    g = Group(pop, cores, *plan.core_bounds(cores), base)
     g.keys = keys
     ct = pop.celltype
     args = (seed, PURPOSE_PARAM, pop.index)
@@ -99,15 +101,48 @@ def build_array_events(g, dt):
     g.cursor = np.zeros(1, np.int64)
 
 
+class RankCores:
+    """The cores a rank knows: its own and those whose packets it receives (plan.incoming).
+
+    slot     int32[n_cores]: position of a core id among the known cores, -1 for the others —
+             the one array over every core of the network a rank's build holds (4 B per core)
+    ids      int64[n_known] known core ids, ascending
+    size     int64[n_known] neurons of each known core
+    gid_lo   int64[n_known] global id of its first neuron
+    base     int64[n_known] rank-local index of its first neuron, -1 when not local
+    """
+
+    def __init__(self, plan):
+        local = plan.local_cores()
+        self.ids = np.union1d(local, plan.incoming).astype(np.int64)
+        self.slot = np.full(plan.n_cores, -1, np.int32)
+        self.slot[self.ids] = np.arange(self.ids.size, dtype=np.int32)
+        lo, hi = plan.core_bounds(self.ids)
+        self.size = (hi - lo).astype(np.int64)
+        self.gid_lo = plan.core_gid_lo(self.ids)
+        self.base = np.full(self.ids.size, -1, np.int64)
+        sizes = self.size[self.slot[local]]
+        self.base[self.slot[local]] = np.concatenate([[0], np.cumsum(sizes)[:-1]]) \
+            if local.size else np.empty(0, np.int64)
+        self.n_local = int(sizes.sum())
+
+    @property
+    def n_known(self):
+        return int(self.ids.size)
+
+    def local_base(self, cores):
+        return self.base[self.slot[cores]]
+
+
 class SynapticMatrix:
     """Rows of this rank's post cores, looked up by source core (see kernels/deliver.py)."""
 
-    def __init__(self, n_cores):
-        self.mpt_lo = np.zeros(n_cores, np.int64)
-        self.mpt_hi = np.zeros(n_cores, np.int64)
+    def __init__(self, n_known):
+        self.mpt_lo = np.zeros(n_known, np.int64)
+        self.mpt_hi = np.zeros(n_known, np.int64)
         self.blk_post_base = np.empty(0, np.int64)
         self.blk_row_base = np.empty(0, np.int64)
-        self.row_ptr = np.zeros(1, np.int64)
+        self.row_ptr = np.zeros(1, np.uint32)
         self.syn_word = np.empty(0, np.uint32)
         self.syn_weight = np.empty(0, np.float32)   # float64 in plastic matrices
         self.projection_counts = None
@@ -127,35 +162,32 @@ class SynapticMatrix:
         return int(self.row_ptr.nbytes + self.blk_post_base.nbytes + self.blk_row_base.nbytes
                    + self.mpt_lo.nbytes + self.mpt_hi.nbytes)
 
-
-def endpoint_cores(endpoint, plan):
-    """Core number (0.. within the parent population) of each index of a projection endpoint,
-    and for each core the endpoint indices in it: (core_of int64[size], members list)."""
-    pop = endpoint.parent
-    lows = plan.core_lo[plan.core_pop == pop.index]
-    core_of = np.searchsorted(lows, endpoint.parent_ids, side="right") - 1
-    order = np.argsort(core_of, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(core_of, minlength=lows.size))])
-    return core_of, [order[bounds[k]:bounds[k + 1]] for k in range(lows.size)]
+    def arrays(self):
+        return (self.mpt_lo, self.mpt_hi, self.blk_post_base, self.blk_row_base, self.row_ptr,
+                self.syn_word, self.syn_weight)
 
 
-def self_pre_index(pre, post):
-    """int64[post.size]: pre index of the same neuron as each post index, or -1."""
-    if pre.parent is not post.parent:
-        return np.full(post.size, -1, np.int64)
-    inverse = np.full(pre.parent.size, -1, np.int64)
-    inverse[pre.parent_ids] = np.arange(pre.size)
-    return inverse[post.parent_ids]
+class Endpoints:
+    """What the build needs of one projection's endpoints, per rank, without arrays over the
+    post population: its members per core, and which pre index is the same neuron as a post
+    index."""
+
+    def __init__(self, proj):
+        self.pre = Members(proj.pre)
+        self.post = Members(proj.post)
+        self.self_map = SelfMap(proj.pre, proj.post)
 
 
 class Part:
     """The synapses of one projection onto one post core, as the connector and the synapse
-    parameters gave them — the per-synapse arithmetic (source gid, packed word, sign) is left
+    parameters gave them — the per-synapse arithmetic (source row, packed word, sign) is left
     to the kernels (spinn/kernels/assemble.py), so no temporaries are made for it.
 
+    proj        the projection's index
     pre, post   int64[n]: endpoint indices
     pre_map     int64[pre size]: parent index of each pre index (empty: the whole population)
     post_map    the same for post
+    pre_pop     the pre parent population's index;  pre_npc its neurons per core
     src_base    gid of the pre parent's first neuron
     index_base  what is subtracted from a post parent index to give the target's index
     receptor    receptor number
@@ -163,13 +195,16 @@ class Part:
     weight      float or float64[n], multiplied by sign (-1 for stored inhibitory currents)
     """
 
-    __slots__ = ("pre", "post", "pre_map", "post_map", "src_base", "index_base",
-                 "receptor", "delay", "weight", "sign")
+    __slots__ = ("proj", "pre", "post", "pre_map", "post_map", "pre_pop", "pre_npc",
+                 "src_base", "index_base", "receptor", "delay", "weight", "sign")
 
     def __init__(self, proj, pre, post, index_base, delay, weight, sign):
+        self.proj = int(proj.index)
         self.pre, self.post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
         self.pre_map = _EMPTY if proj.pre is proj.pre.parent else proj.pre.parent_ids
         self.post_map = _EMPTY if proj.post is proj.post.parent else proj.post.parent_ids
+        self.pre_pop = int(proj.pre.parent.index)
+        self.pre_npc = int(proj.pre.parent.neurons_per_core)
         self.src_base = int(proj.pre.parent.gid_lo)
         self.index_base = int(index_base)
         self.receptor = int(proj.receptor)
@@ -179,8 +214,8 @@ class Part:
     def size(self):
         return self.pre.size
 
-    def source_args(self):
-        return self.pre, self.pre_map, self.src_base, self.delay
+    def source_args(self, row_base):
+        return self.pre, self.pre_map, self.pre_npc, self.src_base, row_base, self.delay
 
     def target_args(self):
         return (self.post, self.post_map, self.index_base, self.receptor, self.weight,
@@ -217,28 +252,29 @@ def generate_core_synapses(network, plan, core, caches, projections=None, signed
 def core_synapse_parts(network, plan, core, caches, projections, signed):
     """The synapses onto one post core, one Part per projection with synapses, in projection
     order; and {projection index: synapse count}.  Target indices are relative to the core."""
-    pop = network.populations[plan.core_pop[core]]
-    lo = int(plan.core_lo[core])
-    core_number = int(core - np.flatnonzero(plan.core_pop == pop.index)[0])
+    pop_index = int(plan.population_of(core))
+    pop = network.populations[pop_index]
+    lo = int(plan.core_bounds([core])[0][0])
+    core_number = int(core - plan.pop_first_core[pop_index])
     parts = []
     counts = {}
     for proj in network.projections if projections is None else projections:
         if proj.post.parent is not pop:
             continue
         cache = caches.setdefault(proj.index, {})
-        if "post_cores" not in cache:
-            cache["post_cores"] = endpoint_cores(proj.post, plan)
-            cache["self_pre"] = self_pre_index(proj.pre, proj.post)
-        post_core_of, members = cache["post_cores"]
-        post_ids = members[core_number]
+        if "endpoints" not in cache:
+            cache["endpoints"] = Endpoints(proj)
+        ends = cache["endpoints"]
+        post_ids = ends.post.in_core(core_number)
         if post_ids.size == 0:
             continue
         rng = stream(network.seed, PURPOSE_CONNECT, proj.index, int(core))
         ctx = ConnectContext(
-            str(proj), proj.pre.size, proj.post.size, post_ids, cache["self_pre"],
-            post_core_of, core_number, rng,
-            lambda *key, _p=proj: stream(network.seed, PURPOSE_SPLIT, _p.index, *key),
-            lambda _p=proj: (_p.pre.positions, _p.post.positions), cache)
+            str(proj), proj.pre.size, proj.post.size, post_ids, core_number, ends.post.counts,
+            rng, lambda *key, _p=proj: stream(network.seed, PURPOSE_SPLIT, _p.index, *key),
+            lambda _p=proj: (_p.pre.positions, _p.post.positions), cache,
+            self_pre=ends.self_map if ends.self_map.possible else None,
+            post_core_of=ends.post.core_of)
         pre, post, columns = proj.connector.connect(ctx)
         counts[proj.index] = pre.size
         if pre.size == 0:
@@ -267,15 +303,15 @@ def synapse_values(proj, name, columns, rng, pre, post, default, scalar=False):
 
 def core_groups(local_cores, plan, limit=MAX_CORE_SIZE):
     """Consecutive local cores grouped while a group holds at most ``limit`` neurons (the
-    16-bit target index of a synapse word).  Returns int64[n_cores] group of each core (-1
-    when not local) and the group count."""
-    group = np.full(plan.n_cores, -1, np.int64)
+    16-bit target index of a synapse word).  Returns int64[n_local] group of each local core
+    and the group count."""
+    group = np.empty(local_cores.size, np.int64)
+    lo, hi = plan.core_bounds(local_cores)
     g, filled = -1, limit
-    for core in local_cores:
-        size = int(plan.core_hi[core] - plan.core_lo[core])
+    for k, size in enumerate((hi - lo).tolist()):
         if filled + size > limit:
             g, filled = g + 1, 0
-        group[core] = g
+        group[k] = g
         filled += size
     return group, g + 1
 
@@ -285,7 +321,54 @@ def _regenerated(cores):
             "time — a connector drawing from a random source not keyed by (projection, core)?")
 
 
-def build_synapses(network, plan, local_cores, core_base, projections, plastic=False):
+def _stage_of(d, plan):
+    over = d - plan.n_slots
+    return -(-over // plan.stage_steps) if over > 0 else 0
+
+
+def candidate_blocks(plan, cores, local_cores, group, n_groups, projections):
+    """The blocks a rank may need, in (stage, source core, group) order: every incoming core
+    whose population projects into a group's populations, at every stage the delays of those
+    projections can reach.  Returns (stage, slot, group) int64 arrays."""
+    pop_of_local = plan.population_of(local_cores)
+    known_pop = plan.population_of(cores.ids)
+    incoming = np.isin(cores.ids, plan.incoming)
+    blk = []
+    for g in range(n_groups):
+        post_pops = set(pop_of_local[group == g].tolist())
+        stages = {}
+        for proj in projections:
+            if proj.post.parent.index in post_pops:
+                lo, hi = proj.delay_steps_range
+                s = stages.setdefault(proj.pre.parent.index, np.zeros(plan.n_stages, bool))
+                s[_stage_of(lo, plan):_stage_of(hi, plan) + 1] = True
+        for pre_pop, mask in stages.items():
+            slots = np.flatnonzero(incoming & (known_pop == pre_pop))
+            for st in np.flatnonzero(mask):
+                blk.append(np.stack([np.full(slots.size, st), slots, np.full(slots.size, g)]))
+    if not blk:
+        e = np.empty(0, np.int64)
+        return e, e, e
+    st, slot, g = np.concatenate(blk, axis=1).astype(np.int64)
+    order = np.lexsort((g, slot, st))
+    return st[order], slot[order], g[order]
+
+
+def row_bases(plan, cores, blk_stage, blk_slot, blk_group, blk_row_base, g, pre_pop):
+    """int64[n_stages, n_cores of pre_pop]: first row of each (stage, source core)'s block in
+    group g, -1 where there is none."""
+    first = int(plan.pop_first_core[pre_pop])
+    n = int(plan.pop_first_core[pre_pop + 1]) - first
+    out = np.full((plan.n_stages, n), -1, np.int64)
+    mine = (blk_group == g) & (cores.ids[blk_slot] >= first) & (cores.ids[blk_slot] < first + n)
+    out[blk_stage[mine], cores.ids[blk_slot[mine]] - first] = blk_row_base[mine]
+    return out
+
+
+MAX_ROW_SYNAPSES = (1 << 32) - 1   # row_ptr is uint32
+
+
+def build_synapses(network, plan, cores, projections, plastic=False):
     """The synaptic matrices of these projections on this rank, one per delay stage (see
     mapping.plan.delay_stages): one row per (source neuron, local core group).  Static:
     float32 signed weights; plastic: float64 unsigned weights.  Delays in the words are the
@@ -298,100 +381,114 @@ def build_synapses(network, plan, local_cores, core_base, projections, plastic=F
     counting sort (spinn/kernels/assemble.py) over two generations of every post core's
     synapses from the same streams: the first counts the rows, the second places each
     synapse.  Nothing is held between them, so the peak is the final rows plus one core's
-    synapses — generating again costs less than holding them (fresh memory is slow to
-    touch on the machines measured, README "Benchmarks") and halves the build's peak.
+    synapses.  The row index covers the blocks of the source cores that reach this rank only
+    (plan.incoming): 4 bytes per row of a source neuron, the only part of a rank's storage
+    that grows with the network when its sources are spread over it.
     """
-    group, n_groups = core_groups(local_cores, plan)
-    group_base = {int(group[c]): int(core_base[c]) for c in local_cores[::-1]}
+    local = plan.local_cores()
+    group, n_groups = core_groups(local, plan)
+    local_base = cores.local_base(local)
+    group_base = {int(g): int(b) for g, b in zip(group[::-1], local_base[::-1])}
     caches = {}
     proj_counts = np.zeros(len(network.projections), np.int64)
-    gid_lo = plan.core_gid_lo
-    gid_core = np.repeat(np.arange(plan.n_cores, dtype=np.int32),
-                         (plan.core_hi - plan.core_lo).astype(np.int64))
     n_slots, stage_steps = int(plan.n_slots), int(plan.stage_steps)
     dt = float(network.dt)
     wdtype = np.float64 if plastic else np.float32
 
-    def synapses(core):
-        """The core's synapses, generated afresh, target indices in the group; and their
+    def synapses(k):
+        """Local core k's synapses, generated afresh, target indices in its group; and their
         counts per projection."""
-        parts, counts = core_synapse_parts(network, plan, core, caches, projections,
+        parts, counts = core_synapse_parts(network, plan, int(local[k]), caches, projections,
                                            not plastic)
         for part in parts:
-            part.index_base -= core_base[core] - group_base[int(group[core])]
+            part.index_base -= local_base[k] - group_base[int(group[k])]
         return parts, counts
 
-    # pass 1, group by group: the synapses of each (stage, source) row, and the blocks
-    exists = np.zeros((plan.n_stages, plan.n_cores, max(n_groups, 1)), bool)
-    tallied = np.zeros((plan.n_stages, gid_core.size), np.int32)
-    row_counts = {}                      # (stage, source core, group): int32 per source
-    blk_sizes = (plan.core_hi - plan.core_lo).astype(np.int64)
+    # candidate blocks, then pass 1: every row's synapses counted into rows[r + 1]
+    blk_stage, blk_slot, blk_group = candidate_blocks(plan, cores, local, group, n_groups,
+                                                      projections)
+    blk_size = cores.size[blk_slot]
+    blk_row_base = np.concatenate([[0], np.cumsum(blk_size)[:-1]]).astype(np.int64) \
+        if blk_size.size else np.empty(0, np.int64)
+    n_cand = int(blk_size.sum())
+    rows = np.zeros(n_cand + 1, np.uint32)
+    hashes = [0, 0]               # sums mod 2^64 of the rows each pass met
+    placed_total = 0
     for g in range(n_groups):
-        tallied.fill(0)
-        for core in local_cores[group[local_cores] == g]:
-            parts, counts = synapses(core)
+        bases = {}
+        for k in np.flatnonzero(group == g):
+            parts, counts = synapses(k)
             for part in parts:
-                tally(*part.source_args(), dt, g, gid_core, n_slots, stage_steps, tallied,
-                      exists)
-            for k, v in counts.items():
-                proj_counts[k] += v
-        for st, c in zip(*np.nonzero(exists[:, :, g])):
-            row_counts[st, c, g] = tallied[st, gid_lo[c]:gid_lo[c] + blk_sizes[c]].copy()
-    del tallied
-    # blocks in (stage, source core, group) order; a block has one row per source neuron
-    blocks = np.flatnonzero(exists.ravel())
-    blk_stage, blk_core, blk_group = np.unravel_index(blocks, exists.shape)
-    blk_size = blk_sizes[blk_core]
-    blk_row_base = np.zeros(blocks.size, np.int64)
-    blk_row_base[1:] = np.cumsum(blk_size + 1)[:-1]
-    n_rows = int((blk_size + 1).sum())
-    counts = np.zeros(n_rows, np.int64)
-    for b, key in enumerate(zip(blk_stage, blk_core, blk_group)):
-        counts[blk_row_base[b]:blk_row_base[b] + blk_size[b]] = row_counts.pop(key)
-    row_ptr = np.zeros(n_rows, np.int64)
-    row_pointers(counts, blk_row_base, blk_size, row_ptr)
-    del counts
+                if part.pre_pop not in bases:
+                    bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
+                                                    blk_group, blk_row_base, g, part.pre_pop)
+                h, missing = tally(*part.source_args(bases[part.pre_pop]), dt, n_slots,
+                                   stage_steps, rows)
+                if missing:
+                    raise RuntimeError(
+                        f"{network.projections[part.proj]}: {missing} synapse(s) "
+                        f"from a core the mapping did not route to rank {plan.rank} (a "
+                        f"connector generating pairs its core_pairs/block_factor excluded)")
+                hashes[0] = (hashes[0] + int(h)) % (1 << 64)
+            for j, v in counts.items():
+                proj_counts[j] += v
+    # drop empty blocks, then the row pointers
+    totals = np.add.reduceat(rows[1:].astype(np.int64), blk_row_base) if blk_size.size \
+        else np.empty(0, np.int64)
+    totals[blk_size == 0] = 0
+    keep = totals > 0
+    n_syn = int(totals.sum())
+    if n_syn > MAX_ROW_SYNAPSES:
+        raise ConfigurationError(
+            f"rank {plan.rank} would hold {n_syn:,} synapses, more than the 2^32 - 1 one rank "
+            f"can index; run on more ranks")
+    n_rows = compact_rows(rows, blk_row_base, blk_size, keep)
+    blk_stage, blk_slot, blk_group, blk_size = (x[keep] for x in (blk_stage, blk_slot,
+                                                                  blk_group, blk_size))
+    blk_row_base = np.concatenate([[0], np.cumsum(blk_size)[:-1]]).astype(np.int64) \
+        if blk_size.size else np.empty(0, np.int64)
+    row_ptr = rows[:n_rows + 1].copy()
+    del rows
+    prefix_sum(row_ptr, n_rows)
     # pass 2, group by group: the same synapses again, each placed at its row's cursor
-    n_syn = int(row_ptr[-1]) if n_rows else 0
     syn_word = np.empty(n_syn, np.uint32)
     syn_weight = np.empty(n_syn, wdtype)
-    span = np.zeros((plan.n_stages, gid_core.size, 2), np.int64)   # [cursor, end) per row
-    placed = 0
     for g in range(n_groups):
-        span[:, :, 1] = 0        # rows of other groups are empty here
-        for b in np.flatnonzero(blk_group == g):
-            lo, base, size = gid_lo[blk_core[b]], blk_row_base[b], blk_size[b]
-            span[blk_stage[b], lo:lo + size, 0] = row_ptr[base:base + size]
-            span[blk_stage[b], lo:lo + size, 1] = row_ptr[base + 1:base + size + 1]
-        for core in local_cores[group[local_cores] == g]:
-            for part in synapses(core)[0]:
-                placed += part.size
-                # no row past its end, and as many synapses as counted: every row full
-                if not place(*part.source_args(), *part.target_args(), dt, n_slots,
-                             stage_steps, span, syn_word, syn_weight):
-                    raise RuntimeError(_regenerated(core))
-    if placed != n_syn:
-        raise RuntimeError(_regenerated(local_cores))
-    del span
-    blk_post_base = np.array([group_base[g] for g in blk_group], np.int64)
+        bases = {}
+        for k in np.flatnonzero(group == g):
+            for part in synapses(k)[0]:
+                if part.pre_pop not in bases:
+                    bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
+                                                    blk_group, blk_row_base, g, part.pre_pop)
+                placed_total += part.size
+                h, ok = place(*part.source_args(bases[part.pre_pop]), *part.target_args(), dt,
+                              n_slots, stage_steps, row_ptr, syn_word, syn_weight)
+                if not ok:
+                    raise RuntimeError(_regenerated(int(local[k])))
+                hashes[1] = (hashes[1] + int(h)) % (1 << 64)
+    if placed_total != n_syn or hashes[0] != hashes[1]:
+        raise RuntimeError(_regenerated(local.tolist()))
+    shift_back(row_ptr, n_rows)
+    blk_post_base = np.array([group_base[int(g)] for g in blk_group], np.int64)
     matrices = []
     for st in range(plan.n_stages):
-        mat = SynapticMatrix(plan.n_cores)
+        mat = SynapticMatrix(cores.n_known)
         mat.syn_weight = np.empty(0, wdtype)
         b_lo, b_hi = np.searchsorted(blk_stage, [st, st + 1])
         if b_hi > b_lo:
             r_lo = blk_row_base[b_lo]
-            r_hi = blk_row_base[b_hi - 1] + blk_size[b_hi - 1] + 1
-            s_lo, s_hi = row_ptr[r_lo], row_ptr[r_hi - 1]
-            mat.row_ptr = row_ptr[r_lo:r_hi] - s_lo
+            r_hi = blk_row_base[b_hi - 1] + blk_size[b_hi - 1]
+            s_lo, s_hi = int(row_ptr[r_lo]), int(row_ptr[r_hi])
+            mat.row_ptr = (row_ptr[r_lo:r_hi + 1] - np.uint32(s_lo)).astype(np.uint32)
             mat.syn_word = syn_word[s_lo:s_hi]
             mat.syn_weight = syn_weight[s_lo:s_hi]
             mat.blk_row_base = blk_row_base[b_lo:b_hi] - r_lo
             mat.blk_post_base = blk_post_base[b_lo:b_hi]
-            src = blk_core[b_lo:b_hi]
-            cores = np.arange(plan.n_cores)
-            mat.mpt_lo = np.searchsorted(src, cores, side="left").astype(np.int64)
-            mat.mpt_hi = np.searchsorted(src, cores, side="right").astype(np.int64)
+            src = blk_slot[b_lo:b_hi]
+            slots = np.arange(cores.n_known)
+            mat.mpt_lo = np.searchsorted(src, slots, side="left").astype(np.int64)
+            mat.mpt_hi = np.searchsorted(src, slots, side="right").astype(np.int64)
         matrices.append(mat)
     matrices[0].projection_counts = proj_counts
     return matrices
+

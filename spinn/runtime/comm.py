@@ -1,17 +1,22 @@
 """Communicators: the only module that imports mpi4py.
 
-Three implementations of one small interface, so the tick loop has a single code path:
+Four implementations of one small interface, so the tick loop has a single code path:
 
 - ``MPIComm``: MPI through mpi4py's buffer (capitalised) methods on numpy arrays;
 - ``LocalComm``: one process, no MPI (mpi4py or its library missing, or a 1-rank run);
-- ``ThreadComm``: several ranks as threads of one process, for unit tests (``run_threads``).
+- ``ThreadComm``: several ranks as threads of one process, for unit tests (``run_threads``);
+- ``RehearsalComm``: rank R of an N-rank job played alone (``spinn rehearse``): the other ranks
+  are taken to be identical to this one on the control plane, and nothing travels.
 
-Interface: ``rank``, ``size``, ``alltoallv(send uint64[], counts int64[size]) -> (recv, counts)``
-(recv grouped by source rank, in rank order), ``exchange(send, counts, dests, sources)`` (the
-same result, told which ranks can send to and receive from this one: the spike exchange of the
-tick loop), ``allgather(obj)`` (control plane, small
-objects), ``allgatherv(array)``, ``allreduce(x, op)`` with op in {"sum", "max", "min"},
-``barrier()``, ``abort(message)``.
+Interface: ``rank``, ``size``, ``kind``;
+control plane (small objects): ``bcast(obj, root)``, ``allgather(obj)``, ``gather(obj, root)``,
+``allreduce(x, op)`` with op in {"sum", "max", "min"}, ``barrier()``, ``abort(message)``;
+data: ``allgatherv(array)``, ``gatherv(array, root)``, ``alltoallv(send uint64[], counts
+int64[size]) -> (recv, counts)`` (recv grouped by source rank, in rank order), and
+``neighbourhood(sources, dests)`` → an object whose ``exchange(send, counts)`` sends the
+consecutive runs send[...] of counts[i] packets to dests[i] and returns (recv, rcounts): the
+runs received from sources[j], in that order — the spike exchange of the tick loop, between
+the ranks the routing tables connect (no array over all ranks).
 """
 
 import os
@@ -23,7 +28,15 @@ import traceback
 import numpy as np
 
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
-EXCHANGE_CAPACITY = 4096  # words per neighbour and tick in the first message (32 KiB)
+
+
+class _NoNeighbours:
+    """The neighbourhood of a single rank: nothing to send or receive."""
+
+    sources, dests = (), ()
+
+    def exchange(self, send, counts):
+        return send[:0], np.zeros(0, np.int64)
 
 
 class LocalComm:
@@ -32,13 +45,24 @@ class LocalComm:
     def alltoallv(self, send, counts):
         return send[: int(counts.sum())], counts.copy()
 
-    def exchange(self, send, counts, dests, sources):
-        return self.alltoallv(send, counts)
+    def neighbourhood(self, sources, dests):
+        if sources or dests:
+            raise ValueError(f"a single rank has no neighbours (got {sources}, {dests})")
+        return _NoNeighbours()
+
+    def bcast(self, obj, root=0):
+        return obj
 
     def allgather(self, obj):
         return [obj]
 
+    def gather(self, obj, root=0):
+        return [obj]
+
     def allgatherv(self, arr):
+        return np.array(arr, copy=True)
+
+    def gatherv(self, arr, root=0):
         return np.array(arr, copy=True)
 
     def allreduce(self, x, op="sum"):
@@ -51,6 +75,41 @@ class LocalComm:
         """Nothing to abort in one process: the caller re-raises."""
 
 
+class MPINeighbourhood:
+    """The spike exchange over MPI's neighbourhood collectives on a distributed-graph
+    topology built from the routing tables (Create_dist_graph_adjacent): each tick one
+    Neighbor_alltoall of the counts, then one Neighbor_alltoallv of the packets, with
+    buffers allocated once (the receive buffer grows when a tick needs more)."""
+
+    def __init__(self, MPI, comm, sources, dests):
+        self._MPI = MPI
+        self.sources, self.dests = tuple(sources), tuple(dests)
+        self.graph = comm.Create_dist_graph_adjacent(list(sources), list(dests),
+                                                     reorder=False)
+        self.rcounts = np.zeros(len(sources), np.int64)
+        self.sdispl = np.zeros(len(dests), np.int64)
+        self.rdispl = np.zeros(len(sources), np.int64)
+        self.recv = np.empty(1024, np.uint64)
+
+    def exchange(self, send, counts):
+        MPI = self._MPI
+        counts = np.ascontiguousarray(counts, np.int64)
+        self.graph.Neighbor_alltoall([counts, MPI.INT64_T], [self.rcounts, MPI.INT64_T])
+        total = int(self.rcounts.sum())
+        if total > self.recv.size:
+            self.recv = np.empty(max(total, 2 * self.recv.size), np.uint64)
+        if counts.size > 1:
+            np.cumsum(counts[:-1], out=self.sdispl[1:])
+        if self.rcounts.size > 1:
+            np.cumsum(self.rcounts[:-1], out=self.rdispl[1:])
+        self.graph.Neighbor_alltoallv([send, counts, self.sdispl, MPI.UINT64_T],
+                                      [self.recv, self.rcounts, self.rdispl, MPI.UINT64_T])
+        return self.recv[:total], self.rcounts.copy()
+
+    def free(self):
+        self.graph.Free()
+
+
 class MPIComm:
     kind = "mpi"
 
@@ -61,79 +120,40 @@ class MPIComm:
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self._recv = np.empty(1024, np.uint64)
-        self._rcounts = np.empty(self.size, np.int64)
-        self._xbuf = None
+
+    @property
+    def is_world(self):
+        return self._MPI.Comm.Compare(self.comm, self._MPI.COMM_WORLD) == self._MPI.IDENT
 
     def alltoallv(self, send, counts):
+        """Dense exchange with every rank (O(ranks) counts; the tick loop uses
+        neighbourhood())."""
         MPI = self._MPI
         counts = np.ascontiguousarray(counts, np.int64)
-        self.comm.Alltoall([counts, MPI.INT64_T], [self._rcounts, MPI.INT64_T])
-        total = int(self._rcounts.sum())
+        rcounts = np.empty(self.size, np.int64)
+        self.comm.Alltoall([counts, MPI.INT64_T], [rcounts, MPI.INT64_T])
+        total = int(rcounts.sum())
         if total > self._recv.size:
             self._recv = np.empty(max(total, 2 * self._recv.size), np.uint64)
         sdispl = np.zeros(self.size, np.int64)
         rdispl = np.zeros(self.size, np.int64)
         np.cumsum(counts[:-1], out=sdispl[1:])
-        np.cumsum(self._rcounts[:-1], out=rdispl[1:])
+        np.cumsum(rcounts[:-1], out=rdispl[1:])
         self.comm.Alltoallv([send, counts, sdispl, MPI.UINT64_T],
-                            [self._recv, self._rcounts, rdispl, MPI.UINT64_T])
-        return self._recv[:total], self._rcounts.copy()
-
-    def exchange(self, send, counts, dests, sources):
-        """Point-to-point spike exchange with the routing neighbours only (PLATFORM.md: the
-        cheapest pattern measured here).  Every tick each rank sends each destination one
-        message of at most EXCHANGE_CAPACITY words — a count, then packets — and the rest, if
-        any, as a second message that the receiver expects from the count.  dests/sources:
-        sorted ranks (without this one) this rank may send to / receive from; every rank
-        derives them from the same plan, so they match pairwise."""
-        MPI = self._MPI
-        cap = EXCHANGE_CAPACITY
-        if self._xbuf is None or self._xbuf[0].shape[0] != len(dests) \
-                or self._xbuf[1].shape[0] != len(sources):
-            self._xbuf = (np.empty((len(dests), cap), np.uint64),
-                          np.empty((len(sources), cap), np.uint64))
-        sbuf, rbuf = self._xbuf
-        offsets = np.zeros(self.size + 1, np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        reqs = [self.comm.Irecv([rbuf[j], MPI.UINT64_T], source=src, tag=11)
-                for j, src in enumerate(sources)]
-        overflow = []
-        for j, dst in enumerate(dests):
-            n, lo = int(counts[dst]), int(offsets[dst])
-            m = min(n, cap - 1)
-            sbuf[j, 0] = n
-            sbuf[j, 1:1 + m] = send[lo:lo + m]
-            reqs.append(self.comm.Isend([sbuf[j, :1 + m], MPI.UINT64_T], dest=dst, tag=11))
-            if n > m:
-                overflow.append(self.comm.Isend([send[lo + m:lo + n], MPI.UINT64_T],
-                                                dest=dst, tag=12))
-        MPI.Request.Waitall(reqs)
-        rcounts = np.zeros(self.size, np.int64)
-        parts = {self.rank: send[offsets[self.rank]:offsets[self.rank + 1]]}
-        rcounts[self.rank] = counts[self.rank]
-        for j, src in enumerate(sources):
-            n = int(rbuf[j, 0])
-            m = min(n, cap - 1)
-            rcounts[src] = n
-            if n > m:
-                extra = np.empty(n - m, np.uint64)
-                self.comm.Recv([extra, MPI.UINT64_T], source=src, tag=12)
-                parts[src] = np.concatenate([rbuf[j, 1:1 + m], extra])
-            else:
-                parts[src] = rbuf[j, 1:1 + m]
-        MPI.Request.Waitall(overflow)
-        total = int(rcounts.sum())
-        if total > self._recv.size:
-            self._recv = np.empty(max(total, 2 * self._recv.size), np.uint64)
-        at = 0
-        for src in sorted(parts):
-            seg = parts[src]
-            self._recv[at:at + seg.size] = seg
-            at += seg.size
+                            [self._recv, rcounts, rdispl, MPI.UINT64_T])
         return self._recv[:total], rcounts
+
+    def neighbourhood(self, sources, dests):
+        return MPINeighbourhood(self._MPI, self.comm, sources, dests)
+
+    def bcast(self, obj, root=0):
+        return self.comm.bcast(obj, root=root)
 
     def allgather(self, obj):
         return self.comm.allgather(obj)
+
+    def gather(self, obj, root=0):
+        return self.comm.gather(obj, root=root)
 
     def allgatherv(self, arr):
         arr = np.ascontiguousarray(arr)
@@ -143,6 +163,21 @@ class MPIComm:
         mpi_type = self._MPI._typedict[arr.dtype.char]
         self.comm.Allgatherv([arr, mpi_type], [out, counts, displ, mpi_type])
         return out
+
+    def gatherv(self, arr, root=0):
+        """The ranks' arrays concatenated in rank order on root (None elsewhere); the counts
+        array on root is the only thing sized by the rank count."""
+        arr = np.ascontiguousarray(arr)
+        counts = self.comm.gather(arr.size, root=root)
+        mpi_type = self._MPI._typedict[arr.dtype.char]
+        if self.rank == root:
+            counts = np.array(counts, np.int64)
+            out = np.empty(int(counts.sum()), arr.dtype)
+            displ = np.concatenate([[0], np.cumsum(counts[:-1])]).astype(np.int64)
+            self.comm.Gatherv([arr, mpi_type], [out, counts, displ, mpi_type], root=root)
+            return out
+        self.comm.Gatherv([arr, mpi_type], None, root=root)
+        return None
 
     def allreduce(self, x, op="sum"):
         ops = {"sum": self._MPI.SUM, "max": self._MPI.MAX, "min": self._MPI.MIN}
@@ -177,6 +212,24 @@ class ThreadGroup:
         self.slots = [None] * size
 
 
+class _ThreadNeighbourhood:
+    def __init__(self, comm, sources, dests):
+        self.comm, self.sources, self.dests = comm, tuple(sources), tuple(dests)
+
+    def exchange(self, send, counts):
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        mine = {d: np.array(send[offsets[i]:offsets[i + 1]]) for i, d in enumerate(self.dests)}
+        parts = self.comm._swap(mine)
+        runs = []
+        for src in self.sources:
+            if self.comm.rank not in parts[src]:
+                raise RuntimeError(f"rank {src} does not send to rank {self.comm.rank}")
+            runs.append(parts[src][self.comm.rank])
+        rcounts = np.array([r.size for r in runs], np.int64)
+        recv = np.concatenate(runs) if runs else np.empty(0, np.uint64)
+        return recv.astype(np.uint64), rcounts
+
+
 class ThreadComm:
     kind = "threads"
 
@@ -199,14 +252,25 @@ class ThreadComm:
             rcounts[src] = cnt[self.rank]
         return np.concatenate(pieces), rcounts
 
+    def neighbourhood(self, sources, dests):
+        return _ThreadNeighbourhood(self, sources, dests)
+
+    def bcast(self, obj, root=0):
+        return self._swap(obj)[root]
+
     def allgather(self, obj):
         return self._swap(obj)
 
-    def exchange(self, send, counts, dests, sources):
-        return self.alltoallv(send, counts)
+    def gather(self, obj, root=0):
+        everything = self._swap(obj)
+        return everything if self.rank == root else None
 
     def allgatherv(self, arr):
         return np.concatenate(self._swap(np.array(arr)))
+
+    def gatherv(self, arr, root=0):
+        everything = self._swap(np.array(arr))
+        return np.concatenate(everything) if self.rank == root else None
 
     def allreduce(self, x, op="sum"):
         values = self._swap(x)
@@ -217,6 +281,68 @@ class ThreadComm:
 
     def abort(self, message):
         self.group.barrier.abort()
+
+
+class RehearsalError(RuntimeError):
+    """Something tried to move data between ranks in a rehearsal (where no other rank runs)."""
+
+
+class RehearsalComm:
+    """Rank ``rank`` of a ``size``-rank job, played alone in this process (Arbor's dry-run
+    context): every other rank is taken to be an identical copy of this one on the control
+    plane (bcast returns this rank's object, allreduce "min"/"max" its value and "sum" size
+    times it, allgather size copies), and the data plane is refused — a rehearsal maps and
+    builds, it never runs."""
+
+    kind = "rehearsal"
+
+    def __init__(self, size, rank):
+        if not (isinstance(size, int) and size >= 1 and 0 <= rank < size):
+            raise ValueError(f"rehearsal: rank {rank} of {size} ranks; need 0 ≤ rank < size")
+        self.size, self.rank = size, rank
+
+    def _refuse(self, what):
+        raise RehearsalError(f"{what} moves data between ranks: not available in a rehearsal "
+                             f"of rank {self.rank} of {self.size} (only mapping and build are "
+                             f"rehearsed)")
+
+    def alltoallv(self, send, counts):
+        self._refuse("alltoallv")
+
+    def neighbourhood(self, sources, dests):
+        return _RehearsalNeighbourhood(self, sources, dests)
+
+    def bcast(self, obj, root=0):
+        return obj
+
+    def allgather(self, obj):
+        return [obj] * self.size
+
+    def gather(self, obj, root=0):
+        return [obj] * self.size if self.rank == root else None
+
+    def allgatherv(self, arr):
+        self._refuse("allgatherv")
+
+    def gatherv(self, arr, root=0):
+        self._refuse("gatherv")
+
+    def allreduce(self, x, op="sum"):
+        return x * self.size if op == "sum" else x
+
+    def barrier(self):
+        pass
+
+    def abort(self, message):
+        """Nothing to abort: the caller re-raises."""
+
+
+class _RehearsalNeighbourhood:
+    def __init__(self, comm, sources, dests):
+        self.comm, self.sources, self.dests = comm, tuple(sources), tuple(dests)
+
+    def exchange(self, send, counts):
+        self.comm._refuse("the spike exchange")
 
 
 def run_threads(n_ranks, fn):

@@ -17,13 +17,15 @@ INITIAL_CAPACITY = 1024
 
 
 class DelayExtension:
-    def __init__(self, plan, matrices, stage_has_rows):
-        """matrices: the rank's static matrices, one per stage; stage_has_rows: list over
-        every stage of bool[n_cores] (static or plastic rows in that stage here)."""
+    def __init__(self, plan, slot, matrices, stage_has_rows):
+        """slot: int32[n_cores] known-core number of each core id (build.RankCores);
+        matrices: the rank's static matrices, one per stage; stage_has_rows: list over every
+        stage of bool[n_known] (static or plastic rows in that stage here)."""
         self.plan = plan
+        self.slot = slot
         n_queues = len(stage_has_rows) - 1
         # keep[q]: rows in a stage after q, so that queue q may hold the core's packets
-        later = np.zeros((n_queues + 1, plan.n_cores), bool)
+        later = np.zeros((n_queues + 1, stage_has_rows[0].size), bool)
         for s in range(n_queues, 0, -1):
             later[s - 1] = later[s] | stage_has_rows[s]
         self.keep = later[:n_queues].copy()
@@ -48,7 +50,8 @@ class DelayExtension:
         each later stage delivered are then ``stage_packets(s)``."""
         plan = self.plan
         events, misses, self.q_step, self.q_word, self.released = deliver_stages(
-            packets, packets.size, t0, k, plan.stage_steps, plan.index_bits, self.matrices,
+            packets, packets.size, t0, k, plan.stage_steps, plan.index_bits, self.slot,
+            self.matrices,
             self.keep, self.q_step, self.q_word, self.q_ptr, self.released, self.bounds, ring,
             slot_mask, core_has_rows)
         return int(events), int(misses)

@@ -46,15 +46,16 @@ def attach_direct_inputs(sim, network, plan, direct):
         tgt = np.full(g.n, -1, np.int64)
         w = np.zeros(g.n, np.float32)
         delay = np.ones(g.n, np.int64)
-        post_cores = np.flatnonzero(plan.core_pop == proj.post.index)
         for k, core in enumerate(g.cores):
             # the target core of source core `core`: same position in the post population
-            t_core = post_cores[core - np.flatnonzero(plan.core_pop == g.pop.index)[0]]
-            assert sim.core_base[t_core] >= 0, "a direct source core must sit with its target"
+            t_core = int(plan.pop_first_core[proj.post.index] + core
+                         - plan.pop_first_core[g.pop.index])
+            base = sim.cores.base[sim.cores.slot[t_core]] if sim.cores.slot[t_core] >= 0 else -1
+            assert base >= 0, "a direct source core must sit with its target"
             (pre_gid, idx, wt, d, _), _ = generate_core_synapses(
                 network, plan, t_core, {}, [proj], signed=True)
             lid = pre_gid - g.pop.gid_lo - g.core_lo[k] + g.core_bounds[k]
-            tgt[lid] = sim.core_base[t_core] + idx
+            tgt[lid] = base + idx
             w[lid] = wt.astype(np.float32)
             delay[lid] = d
         g.direct = (tgt, w, np.int64(proj.receptor), delay)

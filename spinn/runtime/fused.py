@@ -60,9 +60,9 @@ def update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds):
 
 @njit(cache=True, nogil=True)
 def run_local(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, out, tmp, bounds,
-              t_keys, t_masks, t_routes, send, send_counts, index_bits, stage_steps, matrices,
+              slot, route_ptr, route_dst, send, send_counts, index_bits, stage_steps, matrices,
               keep, q_step, q_word, q_ptr, released, stage_bounds, core_has_rows,
-              record, core_gid_lo, core_base, rec_mask, rec_steps, rec_gids, totals):
+              record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals):
     """Single rank: every packet routed to this rank is delivered here.  totals (int64):
     0 ticks, 1 spikes, 2 unrouted, 3 packets sent, 4 synaptic events, 5 table misses,
     6 recorded spikes, 7 recorded spikes before the last tick.  Stops after a tick whose
@@ -78,12 +78,12 @@ def run_local(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
         k = min(tick_steps, end - step)
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds)
         local = merge_runs(out, bounds, tmp)
-        spikes, unrouted = route_packets(local, n_out, t_keys, t_masks, t_routes, send,
-                                         send_counts)
+        spikes, unrouted = route_packets(local, n_out, index_bits, slot, route_ptr, route_dst,
+                                         send, send_counts)
         n_recv = send_counts[0]
         events, misses, q_step, q_word, released = deliver_stages(
-            send, n_recv, step, k, stage_steps, index_bits, matrices, keep, q_step, q_word,
-            q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+            send, n_recv, step, k, stage_steps, index_bits, slot, matrices, keep, q_step,
+            q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
         totals[0] += 1
         totals[1] += spikes
         totals[2] += unrouted
@@ -92,8 +92,9 @@ def run_local(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
         totals[5] += misses
         if record:
             totals[7] = totals[6]
-            totals[6] = record_spikes(local, 0, n_out, index_bits, core_gid_lo, core_base,
-                                      rec_mask, step, rec_steps, rec_gids, totals[6])
+            totals[6] = record_spikes(local, 0, n_out, index_bits, slot, known_gid_lo,
+                                      known_base, rec_mask, step, rec_steps, rec_gids,
+                                      totals[6])
         step += k
         ticks += 1
         if totals[6] > rec_steps.shape[0]:

@@ -6,8 +6,10 @@ Invariants of ``run`` (every rank, every tick of k ≤ tick_steps steps starting
    slots T0 .. T0+k-1, and appends its spikes as packets sorted by (step, key);
 2. the groups' runs are merged into one (step, key)-sorted list; recorded spikes are copied;
 3. route: each packet matches the rank's table → one copy per destination rank;
-4. exchange: one MPI Alltoallv per tick, every rank takes part (even with nothing to send);
-5. deliver: the per-source-rank runs are merged into canonical (step, key) order and each
+4. exchange: with the routing neighbours only (MPI's neighbourhood collectives on the graph
+   the routing tables define), every rank takes part (even with nothing to send);
+5. deliver: the run routed to itself and the runs received are merged into canonical
+   (step, key) order and each
    synapse adds into slot (T0 + step + delay) & mask.  Since delay ≥ tick_steps ≥ k, nothing
    lands in a slot that was already read, and the canonical order makes every floating-point
    sum identical for any rank count.
@@ -20,7 +22,8 @@ import numpy as np
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
-from spinn.runtime.build import N_RECEPTORS, build_group, build_synapses
+from spinn.mapping.routing import lookup
+from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
 from spinn.runtime.fused import compiled
@@ -34,27 +37,24 @@ class RankSimulator:
     def __init__(self, network, plan, comm):
         self.network, self.plan, self.comm = network, plan, comm
         t0 = time.perf_counter()
-        rank = comm.rank
-        local = plan.local_cores(rank)
-        sizes = plan.core_hi[local] - plan.core_lo[local]
-        self.core_base = np.full(plan.n_cores, -1, np.int64)
-        self.core_base[local] = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if local.size \
-            else np.empty(0, np.int64)
-        self.n_local = int(sizes.sum())
+        local = plan.local_cores()
+        self.cores = RankCores(plan)
+        self.n_local = self.cores.n_local
         self.groups = []
+        pop_of = plan.population_of(local)
         for pop in network.populations:
-            cores = local[plan.core_pop[local] == pop.index]
+            cores = local[pop_of == pop.index]
             if cores.size == 0:
                 continue
-            keys = np.concatenate([
-                plan.core_key[c] + np.arange(plan.core_hi[c] - plan.core_lo[c], dtype=np.uint32)
-                for c in cores]).astype(np.uint32)
+            lo, hi = plan.core_bounds(cores)
+            keys = np.concatenate([plan.core_key([c])[0] + np.arange(h - l, dtype=np.uint32)
+                                   for c, l, h in zip(cores, lo, hi)]).astype(np.uint32)
             self.groups.append(build_group(network, plan, pop, cores,
-                                           self.core_base[cores[0]], keys))
+                                           self.cores.local_base(cores[:1])[0], keys))
         direct = direct_projections(network, plan)
         served = {p.index for p in direct.values()}
         static = [p for p in network.projections if not p.plastic and p.index not in served]
-        self.static = build_synapses(network, plan, local, self.core_base, static)
+        self.static = build_synapses(network, plan, self.cores, static)
         attach_direct_inputs(self, network, plan, direct)
         # direct sources write slot t + delay during the update: they must run after every
         # neuron group has read (and cleared) this tick's slots, so that a delay up to
@@ -68,7 +68,7 @@ class RankSimulator:
         self.lid_gid = np.concatenate([g.pop.gid_lo + g.index for g in self.groups]) \
             if self.groups else np.empty(0, np.int64)
         self.plastic = [PlasticProjection(p, build_synapses(
-            network, plan, local, self.core_base, [p], plastic=True))
+            network, plan, self.cores, [p], plastic=True))
             for p in network.projections if p.plastic]
         self._setup_history()
         stage_rows = [m.mpt_hi > m.mpt_lo for m in self.static]
@@ -76,7 +76,7 @@ class RankSimulator:
             for st, m in enumerate(pp.matrices):
                 stage_rows[st] |= m.mpt_hi > m.mpt_lo
         self.core_has_rows = np.logical_or.reduce(stage_rows)
-        self.delays = DelayExtension(plan, self.static, stage_rows)
+        self.delays = DelayExtension(plan, self.cores.slot, self.static, stage_rows)
         self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
@@ -119,19 +119,22 @@ class RankSimulator:
         return counts
 
     def _setup_routing(self):
-        table = self.plan.tables[self.comm.rank]
-        n = len(table)
-        self.t_keys = np.array([e[0] for e in table], np.uint32)
-        self.t_masks = np.array([e[1] for e in table], np.uint32)
-        self.t_routes = np.zeros((n, self.comm.size), np.uint8)
-        for i, (_, _, route) in enumerate(table):
-            self.t_routes[i, list(route)] = 1
-        self.max_fanout = int(self.t_routes.sum(axis=1).max()) if n else 0
-        # routing neighbours, from every rank's table (the same plan everywhere)
-        rank = self.comm.rank
-        self.dests = sorted({r for _, _, route in table for r in route} - {rank})
-        self.sources = sorted(r for r, t in enumerate(self.plan.tables)
-                              if r != rank and any(rank in route for _, _, route in t))
+        """Each local core's destinations, resolved once through the rank's compressed
+        routing table (first matching entry), as numbers 0 (this rank), 1.. (plan.dests):
+        routing a packet then costs its number of destinations, whatever the rank count."""
+        plan, cores = self.plan, self.cores
+        self.dests, self.sources = list(plan.dests), list(plan.sources)
+        number = {plan.rank: 0, **{r: i + 1 for i, r in enumerate(self.dests)}}
+        local = plan.local_cores()
+        routes = [lookup(plan.table, int(k)) or () for k in plan.core_key(local)]
+        counts = np.zeros(cores.n_known, np.int64)
+        counts[cores.slot[local]] = [len(r) for r in routes]
+        self.route_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.route_dst = np.zeros(int(counts.sum()), np.int64)
+        for k, route in zip(cores.slot[local], routes):
+            self.route_dst[self.route_ptr[k]:self.route_ptr[k + 1]] = [number[r] for r in route]
+        self.max_fanout = int(counts.max()) if counts.size else 0
+        self.neighbours = self.comm.neighbourhood(self.sources, self.dests)
 
     def _setup_buffers(self):
         tick = self.plan.tick_steps
@@ -139,9 +142,11 @@ class RankSimulator:
         self.out = np.empty(cap, np.uint64)
         self.tmp = np.empty(cap, np.uint64)
         self.send = np.empty(cap * max(self.max_fanout, 1), np.uint64)
-        self.send_counts = np.zeros(self.comm.size, np.int64)
+        self.send_counts = np.zeros(1 + len(self.dests), np.int64)
         self.run_bounds = np.zeros(len(self.groups) + 1, np.int64)
-        self.recv_tmp = np.empty(1024, np.uint64)
+        self.inbox = np.empty(1024, np.uint64)
+        self.inbox_tmp = np.empty(1024, np.uint64)
+        self.inbox_bounds = np.zeros(2 + len(self.sources), np.int64)
 
     def _reset_counters(self):
         """Provenance counters and phase timers cover one run() each."""
@@ -163,8 +168,7 @@ class RankSimulator:
         wall0 = clock()
         end = self.step + n_steps
         spikes_total = unrouted_total = sent = sent_remote = received = ticks = misses = 0
-        rank, single = comm.rank, comm.size == 1
-        recv_bounds = np.zeros(comm.size + 1, np.int64)
+        single = comm.size == 1
         collect = self.recorder.collect if self.recorder is not None and \
             self.recorder.active else None
         G = tuple(g.celltype.kernel_args(g) for g in self.groups)   # alive while D is used
@@ -180,30 +184,25 @@ class RankSimulator:
             a = clock()
             n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds)
             if self.plastic:
-                record_post_spikes(self.out, n_out, t0, plan.index_bits, self.core_base,
-                                   self.hist_row, self.tau_minus, plan.dt, self.hist_t,
-                                   self.hist_k, self.hist_n)
+                record_post_spikes(self.out, n_out, t0, plan.index_bits, self.cores.slot,
+                                   self.cores.base, self.hist_row, self.tau_minus, plan.dt,
+                                   self.hist_t, self.hist_k, self.hist_n)
             b = clock()
             if collect is not None:
                 collect(self, t0, k, n_out)
             b2 = clock()
             local = merge_runs(self.out, self.run_bounds, self.tmp)
-            spikes, unrouted = route_packets(local, n_out, self.t_keys, self.t_masks,
-                                             self.t_routes, self.send, self.send_counts)
+            spikes, unrouted = route_packets(local, n_out, plan.index_bits, self.cores.slot,
+                                             self.route_ptr, self.route_dst, self.send,
+                                             self.send_counts)
             spikes_total += spikes
             unrouted_total += unrouted
             d = clock()
-            recv, rcounts = comm.exchange(self.send, self.send_counts, self.dests,
-                                          self.sources)
+            n_self = int(self.send_counts[0])
+            recv, rcounts = self.neighbours.exchange(self.send[n_self:], self.send_counts[1:])
             e = clock()
-            np.cumsum(rcounts, out=recv_bounds[1:])
-            n_recv = int(recv_bounds[-1])
-            if single:
-                merged = recv
-            else:
-                if n_recv > self.recv_tmp.size:
-                    self.recv_tmp = np.empty(2 * n_recv, np.uint64)
-                merged = merge_runs(recv, recv_bounds, self.recv_tmp)[:n_recv]
+            merged = self._inbox(n_self, recv, rcounts)
+            n_recv = merged.size
             events, miss = self.delays.deliver(merged, t0, k, ring, self.slot_mask,
                                                self.core_has_rows)
             c["synaptic_events"] += events
@@ -220,7 +219,7 @@ class RankSimulator:
             timers["deliver"] += f - e
             n_sent = int(self.send_counts.sum())
             sent += n_sent
-            sent_remote += n_sent - int(self.send_counts[rank])
+            sent_remote += n_sent - int(self.send_counts[0])
             received += n_recv
             ticks += 1
             self.step += k
@@ -246,6 +245,23 @@ class RankSimulator:
         c["ticks"] += ticks
         return clock() - wall0
 
+    def _inbox(self, n_self, recv, rcounts):
+        """This tick's packets for this rank in canonical (step, key) order: the run it
+        routed to itself and the runs received from its sources, merged."""
+        n = n_self + recv.size
+        if n > self.inbox.size:
+            self.inbox = np.empty(2 * n, np.uint64)
+            self.inbox_tmp = np.empty(2 * n, np.uint64)
+        self.inbox[:n_self] = self.send[:n_self]
+        self.inbox[n_self:n] = recv
+        if not rcounts.size:
+            return self.inbox[:n]
+        b = self.inbox_bounds
+        b[1] = n_self
+        np.cumsum(rcounts, out=b[2:])
+        b[2:] += n_self
+        return merge_runs(self.inbox, b, self.inbox_tmp)[:n]
+
     def _run_local(self, fused, D, end, progress):
         """Single rank, nothing to do in Python between ticks: up to LOCAL_TICKS ticks per
         compiled call (spinn.runtime.fused.run_local); spikes are recorded inside it."""
@@ -260,11 +276,11 @@ class RankSimulator:
             self.step, local, n_out, t0, d.q_step, d.q_word, d.released = \
                 fused.run_local(
                     *D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
-                    self.slot_mask, self.out, self.tmp, self.run_bounds, self.t_keys,
-                    self.t_masks, self.t_routes, self.send, self.send_counts, plan.index_bits,
-                    plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word, d.q_ptr,
-                    d.released, d.bounds, self.core_has_rows, rec is not None,
-                    plan.core_gid_lo, self.core_base, mask,
+                    self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
+                    self.route_ptr, self.route_dst, self.send, self.send_counts,
+                    plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,
+                    d.q_ptr, d.released, d.bounds, self.core_has_rows, rec is not None,
+                    self.cores.gid_lo, self.cores.base, mask,
                     rec.steps_buf if rec is not None else none,
                     rec.gids_buf if rec is not None else none, totals)
             self.timers["local"] += clock() - a
@@ -319,7 +335,8 @@ class PlasticProjection:
         m, syn = self.matrices[stage], self.proj.synapse
         t, w = syn.timing, syn.weights
         return deliver_plastic(
-            packets, packets.size, t0, stage * plan.stage_steps, plan.index_bits, m.mpt_lo,
+            packets, packets.size, t0, stage * plan.stage_steps, plan.index_bits,
+            sim.cores.slot, m.mpt_lo,
             m.mpt_hi, m.blk_post_base, m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight,
             self.kplus[stage], self.tlast[stage],
             self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,

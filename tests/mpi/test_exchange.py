@@ -1,4 +1,5 @@
-"""The MPI communicator's collectives: alltoallv, allgatherv, allgather, allreduce.
+"""The MPI communicator's collectives: alltoallv, the neighbourhood exchange, allgatherv,
+allgather, allreduce.
 
 Every check is computed locally, agreed across ranks with assert_all_ranks, then asserted.
 """
@@ -154,31 +155,71 @@ def test_barrier_waits_for_the_slowest_rank():
     assert_all_ranks(ok, f"rank {comm.rank} left the barrier after {waited:.3f} s")
 
 
-@pytest.mark.parametrize("scale", [1, 900, 5000])  # 5000 > EXCHANGE_CAPACITY: overflow path
-def test_neighbour_exchange_equals_alltoallv(scale):
-    """exchange() with every other rank as neighbour returns exactly what alltoallv returns,
-    also when a neighbour gets more than one message's capacity (the overflow message)."""
+def _neighbour_runs(rank, size, scale, dests):
+    """The send buffer and counts for ``dests`` (runs in dests order), from _count/_value."""
+    counts = np.array([_count(rank, d, size, scale) for d in dests], np.int64)
+    values = [_value(rank, d, i) for d, c in zip(dests, counts) for i in range(c)]
+    return np.array(values, np.uint64), counts
+
+
+@pytest.mark.parametrize("scale", [1, 900, 5000])  # 5000: the receive buffer grows
+def test_neighbourhood_exchange_equals_alltoallv(scale):
+    """With every other rank as neighbour, the neighbourhood exchange (MPI neighbourhood
+    collectives on a distributed graph) returns exactly what alltoallv returns for the other
+    ranks — same runs, same order — over repeated ticks that reuse the buffers."""
     comm = world()
-    send, counts = _send(comm.rank, comm.size, scale, spare=3)
     others = [r for r in range(comm.size) if r != comm.rank]
-    for _ in range(3):   # repeated ticks reuse the buffers
-        recv, rcounts = comm.exchange(send, counts, others, others)
-        recv = recv.copy()
-    want, want_counts = _expected(comm.rank, comm.size, scale)
-    ok = np.array_equal(rcounts, want_counts) and np.array_equal(recv, want)
-    assert_all_ranks(ok, f"exchange scale {scale}: rank {comm.rank} got counts "
+    hood = comm.neighbourhood(others, others)
+    send, counts = _send(comm.rank, comm.size, scale)
+    want, want_counts = comm.alltoallv(send, counts)
+    keep = np.ones(want.size, bool)
+    lo = int(want_counts[:comm.rank].sum())
+    keep[lo:lo + int(want_counts[comm.rank])] = False
+    want, want_counts = want[keep], np.delete(want_counts, comm.rank)
+    ok = True
+    for _ in range(3):
+        s, c = _neighbour_runs(comm.rank, comm.size, scale, others)
+        recv, rcounts = hood.exchange(s, c)
+        ok &= np.array_equal(recv, want) and np.array_equal(rcounts, want_counts)
+    assert_all_ranks(ok, f"neighbourhood exchange scale {scale}: rank {comm.rank} got counts "
                          f"{rcounts.tolist()} (want {want_counts.tolist()})")
 
 
-def test_neighbour_exchange_only_talks_to_neighbours():
-    """With a ring of neighbours (send to rank+1, receive from rank-1) exchange delivers the
-    packets addressed along the ring and nothing else is needed from other ranks."""
+def test_neighbourhood_exchange_along_a_ring_with_changing_counts():
+    """A ring of neighbours (send to rank+1, receive from rank-1): each rank receives exactly
+    its predecessor's packets, tick after tick, while the counts change (zero included)."""
     comm = world()
     nxt, prv = (comm.rank + 1) % comm.size, (comm.rank - 1) % comm.size
-    counts = np.zeros(comm.size, np.int64)
-    counts[nxt] = 3 + comm.rank
-    send = np.array([_value(comm.rank, nxt, i) for i in range(counts[nxt])], np.uint64)
-    recv, rcounts = comm.exchange(send, counts, [nxt], [prv])
-    want = np.array([_value(prv, comm.rank, i) for i in range(3 + prv)], np.uint64)
-    ok = np.array_equal(recv, want) and rcounts[prv] == 3 + prv and rcounts.sum() == 3 + prv
-    assert_all_ranks(ok, f"ring exchange: rank {comm.rank} got {rcounts.tolist()}")
+    hood = comm.neighbourhood([prv], [nxt])
+    ok, kept = True, []
+    for tick, n in enumerate([3, 0, 2000, 1, 0, 7]):
+        mine = np.array([_value(comm.rank, nxt, tick * 10000 + i) for i in range(n + comm.rank)],
+                        np.uint64)
+        recv, rcounts = hood.exchange(mine, np.array([mine.size], np.int64))
+        want = np.array([_value(prv, comm.rank, tick * 10000 + i) for i in range(n + prv)],
+                        np.uint64)
+        ok &= np.array_equal(recv, want) and rcounts.tolist() == [n + prv]
+        kept.append((recv.copy(), want))
+    ok &= all(np.array_equal(a, b) for a, b in kept)
+    assert_all_ranks(ok, f"ring exchange went wrong on rank {comm.rank}")
+
+
+def test_neighbourhood_exchange_with_ranks_that_have_no_neighbours():
+    """The last rank talks to nobody (no sources, no dests) yet takes part in every tick;
+    the others exchange along a chain 0 → 1 → … → size-2.  Nothing arrives from or goes to
+    the silent rank, and the chain's packets arrive."""
+    comm = world()
+    last = comm.size - 1
+    if comm.rank == last:
+        sources, dests = [], []
+    else:
+        sources = [comm.rank - 1] if comm.rank > 0 else []
+        dests = [comm.rank + 1] if comm.rank + 1 < last else []
+    hood = comm.neighbourhood(sources, dests)
+    ok = True
+    for tick in range(4):
+        s = np.array([_value(comm.rank, d, tick) for d in dests], np.uint64)
+        recv, rcounts = hood.exchange(s, np.ones(len(dests), np.int64))
+        want = np.array([_value(src, comm.rank, tick) for src in sources], np.uint64)
+        ok &= np.array_equal(recv, want) and rcounts.tolist() == [1] * len(sources)
+    assert_all_ranks(ok, f"rank {comm.rank} (sources {sources}, dests {dests}) got {recv}")

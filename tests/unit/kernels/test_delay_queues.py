@@ -27,7 +27,8 @@ def test_queue_grows_and_releases_in_order_with_new_offsets():
         offs = np.sort(rng.integers(0, 10, n))
         cores = rng.choice([0, 1, 2], n)
         p = packets(offs, cores, rng.integers(0, 16, n))
-        q_step, q_word = push(q_step, q_word, q_ptr, 1, p, 0, n, t0, 30, INDEX_BITS, keep)
+        q_step, q_word = push(q_step, q_word, q_ptr, 1, p, 0, n, t0, 30, INDEX_BITS,
+                              np.arange(3, dtype=np.int32), keep)
         pushed += [(t0 + packet_step(x) + 30, packet_key(x), packet_count(x)) for x in p
                    if keep[packet_key(x) >> INDEX_BITS]]
     assert q_step.shape[1] >= len(pushed) > 4          # grew past the first capacity

@@ -57,15 +57,27 @@ def test_partition_cores_cover_each_population_within_limit():
         gid += size
 
 
+def core_table(plan):
+    """(population, lo, hi, gid_lo, key) of every core, derived from the plan."""
+    cores = np.arange(plan.n_cores)
+    return (plan.population_of(cores), *plan.core_bounds(cores), plan.core_gid_lo(cores),
+            plan.core_key(cores))
+
+
 def test_partition_independent_of_rank_count():
-    """The plan's cores (population, bounds, keys) are the same for 1, 2, 3 and 7 ranks."""
+    """The plan's cores (population, bounds, keys) are the same for 1, 2, 3 and 7 ranks, and
+    agree with partition_populations."""
     net, _ = small_network()
     plans = [make_plan(net, n) for n in (1, 2, 3, 7)]
+    ref = core_table(plans[0])
     for plan in plans[1:]:
-        for field in ("core_pop", "core_lo", "core_hi", "core_gid_lo", "core_key", "core_mask"):
-            np.testing.assert_array_equal(getattr(plan, field), getattr(plans[0], field))
-    sizes = plans[0].core_hi - plans[0].core_lo
-    assert sizes.max() <= 32
+        for a, b in zip(core_table(plan), ref):
+            np.testing.assert_array_equal(a, b)
+    cores = partition_populations([p.size for p in net.populations],
+                                  [p.neurons_per_core for p in net.populations])
+    for name, got in zip(("pop", "lo", "hi", "gid_lo"), ref):
+        np.testing.assert_array_equal(got, cores[name])
+    assert (ref[2] - ref[1]).max() <= 32
 
 
 # ---- keys -----------------------------------------------------------------------------
@@ -100,9 +112,10 @@ def test_every_core_placed_and_neuron_cores_contiguous(n_ranks):
     decrease (each rank holds one contiguous run of neuron cores)."""
     net, _ = small_network()
     plan = make_plan(net, n_ranks)
-    assert plan.core_rank.shape == plan.core_pop.shape
+    pop = plan.population_of(np.arange(plan.n_cores))
+    assert plan.core_rank.shape == (plan.n_cores,) and plan.core_rank.dtype == np.int32
     assert plan.core_rank.min() >= 0 and plan.core_rank.max() < n_ranks
-    is_source = np.array([net.populations[p].celltype.is_source for p in plan.core_pop])
+    is_source = np.array([net.populations[p].celltype.is_source for p in pop])
     assert np.all(np.diff(plan.core_rank[~is_source]) >= 0)
     for r in range(n_ranks):
         assert set(plan.local_cores(r)) == set(np.flatnonzero(plan.core_rank == r))
@@ -113,7 +126,7 @@ def test_placement_balances_load(n_ranks):
     """With many equal cores, no rank carries more than the mean load plus one core."""
     n = 97
     load = np.full(n, 10.0)
-    rank = place_cores(load, np.zeros(n, bool), np.zeros((n, n)), n_ranks)
+    rank = place_cores(load, np.zeros(n, bool), [], np.array([0, n]), n_ranks)
     per_rank = np.bincount(rank, weights=load, minlength=n_ranks)
     assert per_rank.max() <= load.sum() / n_ranks + load.max()
     assert per_rank.min() >= load.sum() / n_ranks - load.max()
@@ -124,7 +137,7 @@ def test_placement_balances_unequal_loads():
     rng = np.random.default_rng(5)
     for n_ranks in (2, 3, 6):
         load = rng.uniform(1.0, 20.0, 200)
-        rank = place_cores(load, np.zeros(200, bool), np.zeros((200, 200)), n_ranks)
+        rank = place_cores(load, np.zeros(200, bool), [], np.array([0, 200]), n_ranks)
         per_rank = np.bincount(rank, weights=load, minlength=n_ranks)
         assert per_rank.max() - load.sum() / n_ranks <= load.max()
 
@@ -134,7 +147,8 @@ def test_real_plan_balances_load():
     with them) is within one neuron core and one source core of the mean."""
     net, _ = small_network(npc=16)
     plan = make_plan(net, 3)
-    is_source = np.array([net.populations[p].celltype.is_source for p in plan.core_pop])
+    is_source = np.array([net.populations[p].celltype.is_source
+                          for p in plan.population_of(np.arange(plan.n_cores))])
     per_rank = np.bincount(plan.core_rank, weights=plan.core_load, minlength=3)
     slack = plan.core_load[~is_source].max() + plan.core_load[is_source].max()
     assert per_rank.max() - per_rank.mean() <= slack
@@ -143,13 +157,14 @@ def test_real_plan_balances_load():
 def test_source_cost_counts_where_the_source_lands():
     """Two equal neuron populations, only the first driven one-to-one by costly sources: the
     split gives the driven one fewer neurons per rank, not half of each."""
+    from spinn.mapping.graph import Edges
+
     n = 20
     load = np.array([1.0] * n + [1.0] * n + [9.0] * n)    # A cores, B cores, A's sources
     is_source = np.array([False] * 2 * n + [True] * n)
-    affinity = np.zeros((3 * n, 3 * n))
-    for i in range(n):
-        affinity[2 * n + i, i] = 1.0
-    rank = place_cores(load, is_source, affinity, 2)
+    one_to_one = Edges(0, pre_pop=2, post_pop=0, i=np.arange(n), j=np.arange(n),
+                       w=np.ones(n))
+    rank = place_cores(load, is_source, [one_to_one], np.array([0, n, 2 * n, 3 * n]), 2)
     assert np.all(rank[2 * n:] == rank[:n])                # sources sit with their targets
     per_rank = np.bincount(rank, weights=load, minlength=2)
     assert abs(per_rank[0] - per_rank[1]) <= 10.0          # one A core with its source
@@ -161,11 +176,25 @@ def test_spike_sources_colocated_with_one_to_one_targets(n_ranks):
     """Each Poisson core driving a population one-to-one sits on the rank of its target core."""
     net, (exc, inh, out, drive, noise) = small_network()
     plan = make_plan(net, n_ranks)
+    pop, lo, *_ = core_table(plan)
     for src, tgt in ((drive, exc), (noise, inh)):
-        for c in np.flatnonzero(plan.core_pop == src.index):
-            t = np.flatnonzero((plan.core_pop == tgt.index) & (plan.core_lo == plan.core_lo[c]))
+        for c in np.flatnonzero(pop == src.index):
+            t = np.flatnonzero((pop == tgt.index) & (lo == lo[c]))
             assert t.size == 1 and plan.core_rank[c] == plan.core_rank[t[0]]
-    assert len(set(plan.core_rank[plan.core_pop == exc.index])) > 1  # genuinely spread
+    assert len(set(plan.core_rank[pop == exc.index])) > 1  # genuinely spread
+
+
+def test_sources_of_a_dense_block_spread_over_their_targets_ranks():
+    """Poisson sources projecting all-to-all onto a population spread over 4 ranks are not
+    all put on one rank: among ranks with (nearly) as many of their targets, each goes to
+    the least loaded."""
+    net = sim.setup(timestep=0.1, seed=1, verbose=False, neurons_per_core=16)
+    a = sim.Population(256, sim.IF_curr_exp(), label="a")
+    s = sim.Population(128, sim.SpikeSourcePoisson(rate=5.0), label="s")
+    sim.Projection(s, a, sim.FixedProbabilityConnector(0.1), sim.StaticSynapse(0.1, 1.0))
+    plan = make_plan(net, 4)
+    src_ranks = plan.core_rank[plan.pop_cores(s.index)]
+    assert np.bincount(src_ranks, minlength=4).tolist() == [2, 2, 2, 2]
 
 
 def test_more_ranks_than_cores_leaves_ranks_empty():
@@ -179,7 +208,9 @@ def test_more_ranks_than_cores_leaves_ranks_empty():
     used = set(plan.core_rank.tolist())
     assert len(used) == 2
     for r in set(range(6)) - used:
-        assert plan.local_cores(r).size == 0 and plan.tables[r] == ()
+        spare = make_plan(net, 6, r)
+        assert spare.local_cores().size == 0 and spare.table == ()
+        assert spare.dests == () and spare.sources == () and spare.incoming.size == 0
     summary = plan.summary()
     for r in range(6):
         assert f"rank {r}:" in summary
@@ -201,17 +232,19 @@ def random_routing_case(rng):
 
 
 def test_compression_preserves_every_lookup():
-    """Randomised: for every key of every core (its first, a random and its last neuron) the
-    compressed table routes exactly as the uncompressed one, including 'no route'."""
+    """Randomised: for every key of every local core (its first, a random and its last
+    neuron) the compressed table routes exactly as the uncompressed one, including 'no
+    route' — the keys a rank's router sees are its own cores' only."""
     rng = np.random.default_rng(2024)
     shrunk = 0
     for _ in range(300):
         sizes, keys, masks, dest, local = random_routing_case(rng)
-        table = build_table(local, keys, masks, dest)
-        compressed = compress_table(table, keys)
+        table = build_table(local, keys[local], masks[local], dest)
+        compressed = compress_table(table, keys[local])
         assert len(compressed) <= len(table)
         shrunk += len(compressed) < len(table)
-        for c, key in enumerate(keys.tolist()):
+        for c in local.tolist():
+            key = int(keys[c])
             for i in {0, int(rng.integers(sizes[c])), int(sizes[c]) - 1}:
                 assert lookup(compressed, key + i) == lookup(table, key + i), (c, i)
     assert shrunk > 30  # the property was exercised on tables that actually compressed
@@ -224,7 +257,7 @@ def test_compression_merges_population_with_one_route():
     _, keys, masks = allocate_keys(sizes)
     dest = {c: (1, 2) for c in range(8)}
     dest.update({c: (0,) for c in range(8, 12)})
-    table = build_table(np.arange(8), keys, masks, dest)
+    table = build_table(np.arange(8), keys[:8], masks[:8], dest)
     compressed = compress_table(table, keys)
     assert len(table) == 8 and len(compressed) == 1
     for c in range(12):
@@ -250,15 +283,38 @@ def test_plan_routing_tables_compress_and_route_correctly():
     a = sim.Population(256, sim.IF_curr_exp(), label="a")
     b = sim.Population(256, sim.IF_curr_exp(), label="b")
     sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(0.01, 1.0))
-    plan = make_plan(net, 2)
-    b_ranks = tuple(sorted(set(plan.core_rank[plan.core_pop == b.index].tolist())))
-    a_on_0 = np.count_nonzero((plan.core_pop == a.index) & (plan.core_rank == 0))
+    plans = [make_plan(net, 2, r) for r in range(2)]
+    plan = plans[0]
+    pop = plan.population_of(np.arange(plan.n_cores))
+    b_ranks = tuple(sorted(set(plan.core_rank[pop == b.index].tolist())))
+    a_on_0 = np.count_nonzero((pop == a.index) & (plan.core_rank == 0))
     assert a_on_0 >= 2
-    assert plan.entries_before[0] == a_on_0 and len(plan.tables[0]) < a_on_0
+    assert plan.entries_before == a_on_0 and len(plan.table) < a_on_0
     for c in range(plan.n_cores):
-        table = plan.tables[int(plan.core_rank[c])]
-        want = b_ranks if plan.core_pop[c] == a.index else None
-        assert lookup(table, int(plan.core_key[c]) + 3) == want
+        table = plans[int(plan.core_rank[c])].table
+        want = b_ranks if pop[c] == a.index else None
+        assert lookup(table, int(plan.core_key([c])[0]) + 3) == want
+
+
+@pytest.mark.parametrize("n_ranks", [1, 2, 3, 5])
+def test_each_ranks_view_is_consistent_with_the_others(n_ranks):
+    """Every rank's plan has the same global part (digest); a rank receives from a core
+    exactly when that core's route, in its owner's table, includes the rank; dests and
+    sources match pairwise — each rank derived them without the others' tables."""
+    net, _ = small_network(npc=16)
+    sim.Projection(net.populations[2], net.populations[1][10:40],
+                   sim.FromListConnector([(1, 3), (50, 29)]), sim.StaticSynapse(0.1, 1.0))
+    plans = [make_plan(net, n_ranks, r) for r in range(n_ranks)]
+    assert len({p.digest() for p in plans}) == 1
+    for r, plan in enumerate(plans):
+        for c in range(plan.n_cores):
+            owner = plans[int(plan.core_rank[c])]
+            route = lookup(owner.table, int(plan.core_key([c])[0])) or ()
+            assert (r in route) == (c in set(plan.incoming.tolist())), (r, c, route)
+        for d in plan.dests:
+            assert r in plans[d].sources
+        for s_ in plan.sources:
+            assert r in plans[s_].dests
 
 
 # ---- the plan as data -----------------------------------------------------------------
@@ -268,15 +324,15 @@ def test_plan_msgpack_round_trip():
     """plan.to_msgpack() unpacks with plain msgpack to the plan's fields: arrays as lists and
     routing tables as [key, mask, route] rows."""
     net, _ = small_network()
-    plan = make_plan(net, 3)
+    plan = make_plan(net, 3, 1)
     d = msgpack.unpackb(plan.to_msgpack())
     assert set(d) == set(plan.__dataclass_fields__)
     for name in plan.__dataclass_fields__:
         value = getattr(plan, name)
         if isinstance(value, np.ndarray):
             assert d[name] == value.tolist(), name
-        elif name == "tables":
-            assert d[name] == [[[k, m, list(r)] for k, m, r in t] for t in value]
+        elif name == "table":
+            assert d[name] == [[k, m, list(r)] for k, m, r in value]
         elif isinstance(value, tuple):
             assert d[name] == list(value), name
         else:
@@ -305,8 +361,10 @@ def test_keys_match_over_all_plan_cores():
     """In a real plan no two cores share a key and each core's neurons fit under its mask."""
     net, _ = small_network()
     plan = make_plan(net, 2)
-    assert np.unique(plan.core_key).size == plan.n_cores
-    span = (~plan.core_mask.astype(np.int64)) & 0xFFFFFFFF
-    assert np.all(plan.core_hi - plan.core_lo - 1 <= span)
+    _, lo, hi, _, keys = core_table(plan)
+    mask = int(plan.core_mask)
+    assert np.unique(keys).size == plan.n_cores
+    span = (~mask) & 0xFFFFFFFF
+    assert np.all(hi - lo - 1 <= span)
     for a, b in itertools.combinations(range(plan.n_cores), 2):
-        assert (int(plan.core_key[a]) & int(plan.core_mask[b])) != int(plan.core_key[b])
+        assert (int(keys[a]) & mask) != int(keys[b])

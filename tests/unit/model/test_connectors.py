@@ -24,14 +24,14 @@ def generate(conn, pre_size, post_size, npc=256, same=False, seed=1, cores=None)
     cache = {}
     pres, posts, cols, per_core = [], [], [], []
     chosen = range(bounds.size - 1) if cores is None else cores
-    post_core_of = np.searchsorted(bounds, np.arange(post_size), side="right") - 1
-    self_pre = np.arange(post_size) if same else np.full(post_size, -1)
     for c in chosen:
         lo, hi = int(bounds[c]), int(bounds[c + 1])
         ctx = ConnectContext("Projection 'test'", pre_size, post_size,
-                             np.arange(lo, hi, dtype=np.int64), self_pre, post_core_of, c,
+                             np.arange(lo, hi, dtype=np.int64), c, np.diff(bounds),
                              stream(seed, PURPOSE_CONNECT, 0, c),
-                             lambda *key: stream(seed, PURPOSE_SPLIT, 0, *key), None, cache)
+                             lambda *key: stream(seed, PURPOSE_SPLIT, 0, *key), None, cache,
+                             self_pre=(lambda k: np.asarray(k, np.int64).copy()) if same
+                             else None, post_core_of=lambda k: np.asarray(k) // npc)
         pre, post, columns = conn.connect(ctx)
         assert pre.dtype == np.int64 and post.dtype == np.int64 and pre.shape == post.shape
         pres.append(pre)
@@ -101,14 +101,25 @@ def test_one_to_one_connects_i_to_i():
     assert_targets_inside_cores(per_core)
 
 
-def test_one_to_one_may_connect_only_overlapping_slices():
-    """OneToOne tells the mapping that only overlapping index sets connect, with the overlap
-    size."""
+def test_one_to_one_core_pairs_are_the_overlapping_slices():
+    """OneToOne tells the mapping that exactly the cores whose index ranges overlap connect,
+    with the overlap size — in closed form for whole populations and through the indices for
+    a view, the same pairs either way."""
+    from spinn.model.cores import Members
+
+    sim.setup(timestep=0.1, seed=1, verbose=False)
+    a = sim.Population(20, sim.IF_curr_exp(), neurons_per_core=10, label="a")
+    b = sim.Population(20, sim.IF_curr_exp(), neurons_per_core=6, label="b")
     c = sim.OneToOneConnector()
-    r = np.arange
-    assert c.may_connect(r(0, 10), r(5, 15)) and c.expected(r(0, 10), r(5, 15), 20, 20) == 5
-    assert not c.may_connect(r(0, 10), r(10, 20))
-    assert c.expected(r(0, 10), r(10, 20), 20, 20) == 0
+    i, j, w = c.core_pairs(Members(a), Members(b))
+    # a's cores [0,10) [10,20); b's [0,6) [6,12) [12,18) [18,20)
+    assert list(zip(i.tolist(), j.tolist(), w.tolist())) == [
+        (0, 0, 6.0), (0, 1, 4.0), (1, 1, 2.0), (1, 2, 6.0), (1, 3, 2.0)]
+    vi, vj, vw = c.core_pairs(Members(a[0:20]), Members(b[0:20]))
+    assert np.array_equal(vi, i) and np.array_equal(vj, j) and np.array_equal(vw, w)
+    i, j, w = c.core_pairs(Members(a[12:18]), Members(b[0:6]))
+    assert list(zip(i.tolist(), j.tolist(), w.tolist())) == [(1, 0, 6.0)]
+    sim.end()
 
 
 # ---- FixedProbability -------------------------------------------------------------------
@@ -291,9 +302,9 @@ def test_from_list_weights_and_delays_reach_the_synapses():
     sim.Projection(a, b, sim.FromListConnector(rows), receptor_type="inhibitory")
     plan = make_plan(net, 1)
     got = []
-    for core in np.flatnonzero(plan.core_pop == b.index):
+    for core in plan.pop_cores(b.index):
         (pre_gid, idx, w, d, rec), counts = generate_core_synapses(net, plan, core, {})
-        post = idx + plan.core_lo[core]
+        post = idx + plan.core_bounds([core])[0][0]
         got += [(int(p - a.gid_lo), int(q), float(x), int(s), int(r))
                 for p, q, x, s, r in zip(pre_gid, post, w, d, rec, strict=True)]
     expected = [(p, q, -np.float32(wt), round(dl / 0.1), 1) for p, q, wt, dl in rows]

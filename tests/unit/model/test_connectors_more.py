@@ -20,16 +20,16 @@ def generate(conn, pre_size, post_size, npc=64, same=False, seed=1, cores=None,
     Returns pre int64[n], post int64[n] and the per-core post arrays.
     """
     bounds = np.append(np.arange(0, post_size, npc), post_size).astype(np.int64)
-    post_core_of = np.searchsorted(bounds, np.arange(post_size), side="right") - 1
-    self_pre = np.arange(post_size) if same else np.full(post_size, -1)
     cache = {} if cache is None else cache
     pres, posts = [], []
     for c in (range(bounds.size - 1) if cores is None else cores):
         ctx = ConnectContext("Projection 'test'", pre_size, post_size,
-                             np.arange(bounds[c], bounds[c + 1], dtype=np.int64), self_pre,
-                             post_core_of, c, stream(seed, PURPOSE_CONNECT, 0, c),
+                             np.arange(bounds[c], bounds[c + 1], dtype=np.int64), c,
+                             np.diff(bounds), stream(seed, PURPOSE_CONNECT, 0, c),
                              lambda *key: stream(seed, PURPOSE_SPLIT, 0, *key),
-                             lambda: positions, cache)
+                             lambda: positions, cache,
+                             self_pre=(lambda k: np.asarray(k, np.int64).copy()) if same
+                             else None, post_core_of=lambda k: np.asarray(k) // npc)
         pre, post, columns = conn.connect(ctx)
         assert pre.dtype == np.int64 and post.dtype == np.int64 and pre.shape == post.shape
         assert columns == {}
@@ -157,26 +157,38 @@ def test_bad_distance_expressions_are_refused(expr, fragment):
         sim.DistanceDependentProbabilityConnector(expr)
 
 
-def test_distance_dependent_mapping_estimates():
-    """expected() with positions estimates the synapse count of a block (within 10 % for a
-    large block, exactly the mean p for a small one, identical on repeated calls);
-    may_connect() is False for blocks out of range of a step expression and True otherwise."""
+def _members(size, npc, view=None):
+    """Members of a population of ``size`` neurons (npc per core), or of a view of it."""
+    from spinn.model.cores import Members
+
+    pop = sim.Population(size, sim.IF_curr_exp(), neurons_per_core=npc)
+    return Members(pop if view is None else pop[view])
+
+
+def test_distance_dependent_core_pairs():
+    """core_pairs with positions gives each core pair's expected synapses — exactly the sum
+    of p over its neuron pairs for blocks up to EXACT_PAIRS pairs, within 10 % of it for a
+    larger block (sampled, and then always listed) — identical on repeated calls; a step
+    expression lists exactly the core pairs within range."""
+    sim.setup(timestep=0.1, seed=1, verbose=False)
     pos = grid(900)
-    c = sim.DistanceDependentProbabilityConnector("exp(-d/5)")
     p = np.exp(-distances(pos, pos) / 5.0)
-    every = np.arange(900)
-    big = c.expected(every, every, 900, 900, positions=(pos, pos))
-    assert abs(big - p.sum()) < 0.1 * p.sum()
-    assert big == c.expected(every, every, 900, 900, positions=lambda: (pos, pos))
-    small = np.arange(40)
-    assert np.isclose(c.expected(small, small + 100, 900, 900, positions=(pos, pos)),
-                      p[np.ix_(small, small + 100)].sum())
+    c = sim.DistanceDependentProbabilityConnector("exp(-d/5)")
+    small = _members(900, 60)
+    i, j, w = c.core_pairs(small, small, positions=(pos, pos))
+    assert i.size == 15 * 15                        # exp(...) > 0 for every pair
+    want = p.reshape(15, 60, 15, 60).sum(axis=(1, 3))
+    assert np.allclose(w, want[i, j], rtol=1e-12)
+    big = _members(900, 300)                        # 300 x 300 pairs: sampled
+    i, j, w = c.core_pairs(big, big, positions=lambda: (pos, pos))
+    want = p.reshape(3, 300, 3, 300).sum(axis=(1, 3))
+    assert i.size == 9 and np.all(np.abs(w - want[i, j]) < 0.1 * want[i, j])
+    assert np.array_equal(w, c.core_pairs(big, big, positions=(pos, pos))[2])
     step = sim.DistanceDependentProbabilityConnector("1.0*(d < 3)")
-    first_rows, last_rows = np.arange(60), np.arange(840, 900)   # x = 0, 1 vs x = 28, 29
-    assert not step.may_connect(first_rows, last_rows, positions=(pos, pos))
-    assert step.may_connect(first_rows, first_rows + 60, positions=(pos, pos))
-    assert step.may_connect(first_rows, last_rows)                 # no positions: maybe
-    assert not step.may_connect(first_rows, np.empty(0, np.int64))
+    i, j, w = step.core_pairs(small, small, positions=(pos, pos))   # rows of 30: x = k // 30
+    close = (distances(pos, pos) < 3).reshape(15, 60, 15, 60).any(axis=(1, 3))
+    assert np.array_equal(np.sort(i * 15 + j), np.flatnonzero(close.ravel()))
+    sim.end()
 
 
 # ---- FixedTotalNumber --------------------------------------------------------------------
@@ -301,14 +313,20 @@ def test_fixed_total_number_errors():
                                                with_replacement=False), 5, 5, same=True)
 
 
-def test_fixed_total_number_mapping_estimates():
-    """expected() shares n over blocks in proportion to their pairs; may_connect() is False
-    only for n = 0 or an empty block."""
-    c = sim.FixedTotalNumberConnector(1000)
-    r = np.arange
-    assert c.expected(r(10), r(20), 100, 200) == pytest.approx(1000 * 200 / 20000)
-    assert c.may_connect(r(1), r(1))
-    assert not sim.FixedTotalNumberConnector(0).may_connect(r(5), r(5))
+def test_block_connectors_give_the_expected_synapses_per_pair():
+    """The connectors whose pairs are alike answer block_factor — the expected synapses per
+    (pre, post) pair — instead of listing core pairs: n shared over all pairs, p, or n per
+    neuron of one side."""
+    assert sim.FixedTotalNumberConnector(1000).block_factor(100, 200) == \
+        pytest.approx(1000 / 20000)
+    assert sim.FixedTotalNumberConnector(0).block_factor(5, 5) == 0
+    assert sim.FixedProbabilityConnector(0.3).block_factor(7, 9) == 0.3
+    assert sim.AllToAllConnector().block_factor(7, 9) == 1.0
+    assert sim.FixedNumberPreConnector(5).block_factor(50, 9) == pytest.approx(0.1)
+    assert sim.FixedNumberPostConnector(3).block_factor(7, 30) == pytest.approx(0.1)
+    for c in (sim.OneToOneConnector(), sim.FromListConnector([(0, 1)]),
+              sim.ArrayConnector(np.eye(2, dtype=bool))):
+        assert c.block_factor(2, 2) is None
 
 
 # ---- Array -------------------------------------------------------------------------------
@@ -325,11 +343,17 @@ def test_array_connector_generates_exactly_the_true_entries():
         got[pre, post] = True
         assert pre.size == np.count_nonzero(array)
         np.testing.assert_array_equal(got, array)
+    sim.setup(timestep=0.1, seed=1, verbose=False)
     c = sim.ArrayConnector(array)
-    assert c.expected(np.arange(5), np.arange(8, 16), 23, 41) == \
-        np.count_nonzero(array[:5, 8:16])
-    assert not sim.ArrayConnector(np.zeros((3, 3), bool)).may_connect(np.arange(3),
-                                                                       np.arange(3))
+    i, j, w = c.core_pairs(_members(23, 5), _members(41, 8))
+    want = np.add.reduceat(np.add.reduceat(array.astype(int), np.arange(0, 23, 5), axis=0),
+                           np.arange(0, 41, 8), axis=1)
+    assert np.array_equal(np.sort(i * want.shape[1] + j), np.flatnonzero(want.ravel()))
+    assert np.array_equal(w, want[i, j])
+    i, j, w = sim.ArrayConnector(np.zeros((3, 3), bool)).core_pairs(_members(3, 2),
+                                                                     _members(3, 2))
+    assert i.size == 0
+    sim.end()
 
 
 def test_array_connector_shape_errors():

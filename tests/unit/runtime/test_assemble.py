@@ -1,127 +1,112 @@
 """The counting-sort assembly of synaptic rows (spinn/kernels/assemble.py) against a
-reference made in numpy by a stable lexsort: same blocks, same rows, same order inside every
-row; and a second generation that differs from the counted one is refused, not written."""
+reference made in numpy by a stable sort: same rows, same order inside every row; and a
+second generation that differs from the counted one is refused, not written."""
 
 import numpy as np
 import pytest
 
-from spinn.kernels.assemble import place, row_pointers, tally
+from spinn.kernels.assemble import place, prefix_sum, shift_back, tally
 from spinn.kernels.deliver import pack_words, unpack_words
 
 DT = 0.1
+N_SRC, NPC = 19, 5                      # one source population: cores of 5, 5, 5 and 4
 
 
-def _parts(rng, gid_lo, core_size):
-    """Per post core (in order, each in a group): raw parts as Part.arrays would see them."""
+def _parts(rng, n=6):
+    """Raw parts as Part would give them: one source population, endpoint indices through
+    an optional view map, scalar or per-synapse delays and weights."""
     parts = []
-    n_gid = int(core_size.sum())
-    for post_core in range(5):
-        for _ in range(2):                    # two projections onto the core
-            n = int(rng.integers(0, 60))
-            pre_size = int(rng.integers(1, 9))
-            pre_map = (np.sort(rng.choice(n_gid, pre_size, replace=False))
-                       if rng.random() < 0.5 else np.empty(0, np.int64))
-            src_base = 0 if pre_map.size else int(rng.integers(0, n_gid - pre_size + 1))
-            post_map = (rng.permutation(300).astype(np.int64) if rng.random() < 0.5
-                        else np.empty(0, np.int64))
-            delay = (rng.integers(1, 16 + 2 * 8 + 1, n) * DT if rng.random() < 0.5
-                     else float(rng.integers(1, 33)) * DT)
-            weight = rng.random(n) if rng.random() < 0.5 else float(rng.random())
-            parts.append(dict(pre=rng.integers(0, pre_size, n), pre_map=pre_map,
-                              src_base=src_base, delay=delay, post=rng.integers(0, 300, n),
-                              post_map=post_map, index_base=int(rng.integers(-5, 1)),
-                              receptor=int(rng.integers(0, 2)), weight=weight,
-                              sign=float(rng.choice([-1.0, 1.0])), g=post_core // 3))
+    for _ in range(n):
+        k = int(rng.integers(0, 60))
+        pre_map = (np.sort(rng.choice(N_SRC, 7, replace=False)) if rng.random() < 0.5
+                   else np.empty(0, np.int64))
+        pre_size = pre_map.size or N_SRC
+        post_map = (rng.permutation(300).astype(np.int64) if rng.random() < 0.5
+                    else np.empty(0, np.int64))
+        delay = (rng.integers(1, 16 + 2 * 8 + 1, k) * DT if rng.random() < 0.5
+                 else float(rng.integers(1, 33)) * DT)
+        weight = rng.random(k) if rng.random() < 0.5 else float(rng.random())
+        parts.append(dict(pre=rng.integers(0, pre_size, k), pre_map=pre_map, delay=delay,
+                          post=rng.integers(0, 300, k), post_map=post_map,
+                          index_base=int(rng.integers(-5, 1)), receptor=int(rng.integers(0, 2)),
+                          weight=weight, sign=float(rng.choice([-1.0, 1.0]))))
     return parts
 
 
-def _arrays(p):
-    src = p["src_base"] + (p["pre_map"][p["pre"]] if p["pre_map"].size else p["pre"])
-    index = (p["post_map"][p["post"]] if p["post_map"].size else p["post"]) - p["index_base"]
-    d = np.maximum(np.rint(np.broadcast_to(p["delay"], p["pre"].shape) / DT), 1)
-    w = p["sign"] * np.broadcast_to(p["weight"], p["pre"].shape)
-    return src, pack_words(index, p["receptor"], d.astype(np.uint32)), w
+def _row_base(n_stages):
+    """Every (stage, source core) a block, rows numbered stage-major: row = st·N + parent."""
+    k = np.arange(-(-N_SRC // NPC))
+    return np.stack([st * N_SRC + k * NPC for st in range(n_stages)]).astype(np.int64)
 
 
-def _assemble(parts, gid_lo, core_size, n_slots, stage_steps, n_stages, n_groups,
-              second=None):
-    gid_core = np.repeat(np.arange(core_size.size, dtype=np.int32), core_size)
-    exists = np.zeros((n_stages, core_size.size, n_groups), bool)
-    counts = np.zeros((n_groups, n_stages, gid_core.size), np.int32)
+def _assemble(parts, n_slots, stage_steps, n_stages, second=None):
+    row_base = _row_base(n_stages)
+    n_rows = n_stages * N_SRC
+    row_ptr = np.zeros(n_rows + 1, np.uint32)
+    h1 = 0
     for p in parts:
-        tally(p["pre"], p["pre_map"], p["src_base"], p["delay"], DT, p["g"], gid_core,
-              n_slots, stage_steps, counts[p["g"]], exists)
-    blocks = np.flatnonzero(exists.ravel())
-    blk_stage, blk_core, blk_group = np.unravel_index(blocks, exists.shape)
-    blk_size = core_size[blk_core].astype(np.int64)
-    blk_row_base = np.r_[0, np.cumsum(blk_size + 1)[:-1]].astype(np.int64)
-    row_counts = np.zeros(int((blk_size + 1).sum()), np.int64)
-    for b in range(blocks.size):
-        lo = gid_lo[blk_core[b]]
-        row_counts[blk_row_base[b]:blk_row_base[b] + blk_size[b]] = \
-            counts[blk_group[b], blk_stage[b], lo:lo + blk_size[b]]
-    row_ptr = np.zeros(row_counts.size, np.int64)
-    row_pointers(row_counts, blk_row_base, blk_size, row_ptr)
-    syn_word = np.zeros(int(row_ptr[-1]), np.uint32)
-    syn_weight = np.zeros(syn_word.size, np.float32)
-    ok = True
-    for g in range(n_groups):
-        span = np.zeros((n_stages, gid_core.size, 2), np.int64)
-        for b in np.flatnonzero(blk_group == g):
-            lo, base, size = gid_lo[blk_core[b]], blk_row_base[b], blk_size[b]
-            span[blk_stage[b], lo:lo + size, 0] = row_ptr[base:base + size]
-            span[blk_stage[b], lo:lo + size, 1] = row_ptr[base + 1:base + size + 1]
-        for p in (second or parts):
-            if p["g"] == g:
-                ok &= place(p["pre"], p["pre_map"], p["src_base"], p["delay"], p["post"],
-                            p["post_map"], p["index_base"], p["receptor"], p["weight"],
-                            p["sign"], DT, n_slots, stage_steps, span, syn_word, syn_weight)
-    return ok, blocks, exists.shape, blk_row_base, row_ptr, syn_word, syn_weight, gid_core
+        h, missing = tally(p["pre"], p["pre_map"], NPC, 0, row_base, p["delay"], DT, n_slots,
+                           stage_steps, row_ptr)
+        assert missing == 0
+        h1 += int(h)
+    n_syn = prefix_sum(row_ptr, n_rows)
+    syn_word = np.zeros(n_syn, np.uint32)
+    syn_weight = np.zeros(n_syn, np.float32)
+    ok, h2 = True, 0
+    for p in (second or parts):
+        h, good = place(p["pre"], p["pre_map"], NPC, 0, row_base, p["delay"], p["post"],
+                        p["post_map"], p["index_base"], p["receptor"], p["weight"], p["sign"],
+                        DT, n_slots, stage_steps, row_ptr, syn_word, syn_weight)
+        ok &= bool(good)
+        h2 += int(h)
+    shift_back(row_ptr, n_rows)
+    return ok and h1 % (1 << 64) == h2 % (1 << 64), row_ptr, syn_word, syn_weight
+
+
+def _reference(parts, n_slots, stage_steps):
+    """Every synapse keyed by its row (stage, source neuron), stable-sorted."""
+    src, words, w = [], [], []
+    for p in parts:
+        s = p["pre_map"][p["pre"]] if p["pre_map"].size else p["pre"]
+        index = (p["post_map"][p["post"]] if p["post_map"].size else p["post"]) \
+            - p["index_base"]
+        d = np.maximum(np.rint(np.broadcast_to(p["delay"], p["pre"].shape) / DT), 1)
+        src.append(s)
+        words.append(pack_words(index, p["receptor"], d.astype(np.uint32)))
+        w.append(p["sign"] * np.broadcast_to(p["weight"], p["pre"].shape))
+    src, words = np.concatenate(src).astype(np.int64), np.concatenate(words)
+    w = np.concatenate(w).astype(np.float32)
+    idx, rec, d = unpack_words(words)
+    stage = -(-np.maximum(d - n_slots, 0) // stage_steps)
+    row = stage * N_SRC + src
+    order = np.argsort(row, kind="stable")
+    return row[order], pack_words(idx, rec, d - stage * stage_steps)[order], w[order]
 
 
 def test_rows_match_a_stable_sort_reference():
+    """tally + prefix_sum + place + shift_back give each row exactly its synapses, in
+    generation order, with the residual delay of its stage — as a stable sort by row."""
     rng = np.random.default_rng(3)
-    core_size = np.array([5, 3, 7, 4])
-    gid_lo = np.r_[0, np.cumsum(core_size)[:-1]]
-    n_slots, stage_steps, n_stages, n_groups = 16, 8, 3, 2
-    parts = _parts(rng, gid_lo, core_size)
-    ok, blocks, shape, blk_row_base, row_ptr, syn_word, syn_weight, gid_core = _assemble(
-        parts, gid_lo, core_size, n_slots, stage_steps, n_stages, n_groups)
+    n_slots, stage_steps, n_stages = 16, 8, 3
+    parts = _parts(rng)
+    ok, row_ptr, syn_word, syn_weight = _assemble(parts, n_slots, stage_steps, n_stages)
     assert ok
-
-    # reference: every synapse keyed (stage, source core, group, source index), stable
-    arrays = [_arrays(p) for p in parts]
-    pre = np.concatenate([a[0] for a in arrays]).astype(np.int64)
-    words = np.concatenate([a[1] for a in arrays])
-    w = np.concatenate([a[2] for a in arrays]).astype(np.float32)
-    g = np.concatenate([np.full(p["pre"].size, p["g"]) for p in parts])
-    idx, rec, d = unpack_words(words)
-    stage = -(-np.maximum(d - n_slots, 0) // stage_steps)
-    core = gid_core[pre]
-    order = np.lexsort((pre - gid_lo[core], g, core, stage))
-    ref_words = pack_words(idx, rec, d - stage * stage_steps)[order]
-    assert syn_word.size == pre.size
+    row, ref_words, ref_w = _reference(parts, n_slots, stage_steps)
     assert np.array_equal(syn_word, ref_words)
-    assert np.array_equal(syn_weight, w[order])
-    # each row holds exactly its synapses
-    for b, key in enumerate(blocks):
-        st, c, grp = np.unravel_index(key, shape)
-        for j in range(core_size[c]):
-            r = blk_row_base[b] + j
-            mine = (stage == st) & (core == c) & (g == grp) & (pre - gid_lo[c] == j)
-            assert row_ptr[r + 1] - row_ptr[r] == np.count_nonzero(mine)
+    assert np.array_equal(syn_weight, ref_w)
+    assert np.array_equal(np.diff(row_ptr.astype(np.int64)),
+                          np.bincount(row, minlength=n_stages * N_SRC))
 
 
 @pytest.mark.parametrize("change", ["extra synapse", "other source"])
-def test_a_different_second_generation_is_refused_without_writing_past_a_row(change):
+def test_a_different_second_generation_is_refused_without_writing_past_the_arrays(change):
     """The rows are counted on a first generation and filled on a second: if the second
-    differs, place reports it before a row overflows (the build raises)."""
+    differs (one synapse more, or the same number from other sources), the hashes or the
+    bounds check say so — and nothing is written outside the synapse arrays."""
     rng = np.random.default_rng(5)
-    core_size = np.array([4, 4])
-    gid_lo = np.array([0, 4])
-    parts = [dict(pre=rng.integers(0, 8, 40), pre_map=np.empty(0, np.int64), src_base=0,
-                  delay=0.1, post=rng.integers(0, 10, 40), post_map=np.empty(0, np.int64),
-                  index_base=0, receptor=0, weight=1.0, sign=1.0, g=0)]
+    parts = [dict(pre=rng.integers(0, N_SRC, 40), pre_map=np.empty(0, np.int64), delay=0.1,
+                  post=rng.integers(0, 10, 40), post_map=np.empty(0, np.int64), index_base=0,
+                  receptor=0, weight=1.0, sign=1.0)]
     other = dict(parts[0])
     if change == "extra synapse":
         other["pre"] = np.r_[parts[0]["pre"], parts[0]["pre"][0]]
@@ -129,8 +114,19 @@ def test_a_different_second_generation_is_refused_without_writing_past_a_row(cha
     else:
         other["pre"] = parts[0]["pre"].copy()
         other["pre"][np.flatnonzero(other["pre"] != 7)[:3]] = 7
-    ok, *_, syn_word, _, _ = _assemble(parts, gid_lo, core_size, 16, 8, 1, 1, second=[other])
+    ok, *_ = _assemble(parts, 16, 8, 1, second=[other])
     assert not ok
+
+
+def test_a_synapse_from_a_source_without_a_block_is_counted_as_missing():
+    """A synapse whose (stage, source core) has no block on the rank (row_base -1) is not
+    counted into any row but reported, so the build can say the mapping missed a route."""
+    row_base = _row_base(1)
+    row_base[0, 2] = -1
+    row_ptr = np.zeros(N_SRC + 1, np.uint32)
+    pre = np.array([0, 10, 11, 18], np.int64)         # 10 and 11 lie in core 2
+    _, missing = tally(pre, np.empty(0, np.int64), NPC, 0, row_base, 0.1, DT, 16, 8, row_ptr)
+    assert missing == 2 and row_ptr.sum() == 2
 
 
 def test_build_refuses_a_connector_whose_second_generation_differs():
