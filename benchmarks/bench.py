@@ -83,18 +83,19 @@ def worker(args):
     t0 = time.perf_counter()
     drive = build_model(args)
     sim.build(net)
-    build_s = net.comm.allreduce(time.perf_counter() - t0, "max")
+    comm = sim.simulation().comm
+    build_s = comm.allreduce(time.perf_counter() - t0, "max")
     if args.warmup > 0:
         sim.run(args.warmup, progress=False)
     sim.run(args.duration, progress=False)
-    per_rank = net.runs[-1]
+    per_rank = sim.simulation().runs[-1]
     tot = sim.provenance()
     wall = tot["wall_seconds"]
     phases = {k: max(p["seconds"][k] for p in per_rank) for k in per_rank[0]["seconds"]}
     busy = sum(phases.values()) or 1.0
     rec = {
         "simulator": "spinn", "version": sim.__version__, "model": args.model,
-        "scale": args.scale, "k_scale": args.k_scale, "ranks": net.comm.size, "dt": net.dt,
+        "scale": args.scale, "k_scale": args.k_scale, "ranks": comm.size, "dt": net.dt,
         "drive": drive, "build_s": build_s, "simulated_ms": args.duration, "sim_s": wall,
         "rtf": tot["real_time_factor"], "spikes": tot["spikes_emitted"],
         "synaptic_events": tot["synaptic_events"], "events_per_s": tot["events_per_second"],
@@ -107,7 +108,7 @@ def worker(args):
         "overruns": tot["overruns"],
     }
     sim.end()
-    if net.comm.rank == 0:
+    if comm.rank == 0:
         line = json.dumps(rec)
         print("RESULT " + line, flush=True)
         if args.json_out:

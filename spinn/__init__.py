@@ -26,6 +26,7 @@ from spinn.api import (  # noqa: E402
     rank,
     run,
     setup,
+    simulation,
     write_results,
 )
 from spinn.distributions import RandomDistribution  # noqa: E402
@@ -68,7 +69,7 @@ __all__ = [
     "IF_curr_delta", "IF_curr_exp", "OneToOneConnector", "Population", "Projection",
     "RandomDistribution", "SimulationError", "SpikeSourceArray", "SpikeSourcePoisson",
     "SpinnError", "StaticSynapse", "build", "current", "end", "get_current_time",
-    "num_processes", "provenance", "rank", "run", "setup", "write_results",
+    "num_processes", "provenance", "rank", "run", "setup", "simulation", "write_results",
 ]
 __all__ += [
     "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",

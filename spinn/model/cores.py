@@ -67,7 +67,7 @@ class SelfMap:
     """Which pre index is the same neuron as a post index (self-connections)."""
 
     def __init__(self, pre, post):
-        self.possible = pre.parent is post.parent and _overlap(pre, post)
+        self.possible = pre.parent is post.parent and overlap(pre, post)
         self.identity = self.possible and pre is pre.parent and post is post.parent
         self._pre = pre
         self._post = post
@@ -93,7 +93,9 @@ class SelfMap:
         return np.where(ids[at] == parent, order[at], -1)
 
 
-def _overlap(pre, post):
+def overlap(pre, post):
+    """Do two endpoints of the same parent population share a neuron?  (No index arrays
+    are made unless both are views.)"""
     if pre is pre.parent or post is post.parent:
         return True
     return bool(np.intersect1d(pre.parent_ids, post.parent_ids).size)

@@ -1,10 +1,14 @@
 """Network, Population, Projection: the description a model script builds.
 
 Plain validated data.  Every check here runs identically on every rank before any
-communication, so bad input fails everywhere at once with the same message.
+communication, so bad input fails everywhere at once with the same message.  The description
+holds no run state: what a rank made of it (communicator, plan, built state, recordings)
+lives in a spinn.simulation.Simulation, registered beside the Network (``run_state``) —
+the Network stays comparable (``description()``) and serialisable.
 """
 
 import math
+import weakref
 
 import numpy as np
 
@@ -13,6 +17,8 @@ from spinn.dynamics import REGISTRY
 from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
 from spinn.model.connectors import Connector
+from spinn.model.cores import overlap
+from spinn.model.describe import endpoint_text, value_text
 from spinn.model.space import Line
 from spinn.model.synapses import StaticSynapse, STDPMechanism
 
@@ -20,9 +26,24 @@ MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deli
 MAX_NEURONS_PER_CORE = 1 << 16    # synapse word: 16 bits of target index
 PURPOSE_POSITIONS = 6             # random stream of a population's structure
 
+_RUN_STATES = weakref.WeakKeyDictionary()    # Network → its Simulation (spinn.simulation)
+
+
+def attach_run_state(network, state):
+    """Register the run state (a spinn.simulation.Simulation) of a network."""
+    _RUN_STATES[network] = state
+
+
+def run_state(network, who):
+    """The run state of a network; ``who`` names the caller in the error."""
+    state = _RUN_STATES.get(network)
+    if state is None or state.engine is None:
+        raise ConfigurationError(f"{who}: no results yet; call run() first")
+    return state
+
 
 class Network:
-    """Everything a script declares, plus the results the runtime attaches after a run."""
+    """Everything a script declares: settings, populations, projections, recording requests."""
 
     def __init__(self, dt=0.1, seed=None, neurons_per_core=256, time_scale_factor=1.0):
         if not (isinstance(dt, (int, float)) and dt > 0 and math.isfinite(dt)):
@@ -42,7 +63,6 @@ class Network:
         self.populations = []
         self.projections = []
         self.frozen = False       # set once the network is built: no more populations
-        self.results = None       # spinn.recording.results.Results, attached by the runtime
 
     # ---- bookkeeping ----------------------------------------------------------------
     def _add(self, kind, obj):
@@ -55,6 +75,18 @@ class Network:
     @property
     def n_neurons(self):
         return sum(p.size for p in self.populations)
+
+    def description(self):
+        """[(where, what, value)] strings: every declared setting, in declaration order
+        (spinn/model/describe.py); equal lists mean the same network."""
+        items = [("setup", "timestep", f"{self.dt!r} ms"), ("setup", "seed", str(self.seed)),
+                 ("setup", "neurons_per_core", str(self.neurons_per_core)),
+                 ("setup", "time_scale_factor", repr(self.time_scale_factor))]
+        for pop in self.populations:
+            items.extend(pop.description())
+        for proj in self.projections:
+            items.extend(proj.description())
+        return items
 
     def steps(self, ms, what):
         """ms → integer steps, insisting on a multiple of dt."""
@@ -193,24 +225,41 @@ class Population:
             self.recording[var] = (indices, every)
 
     # ---- results (local reads; every rank holds the complete recordings after run()) -----
-    def get_spikes(self):
+    def get_spikes(self, gather=True):
         """SpikeData(times_ms float64[n], ids int64[n]) sorted by time then id; ids are
-        population indices.  Available on every rank after run() returns."""
-        return self._results().spikes(self)
+        population indices.  gather=True (default) is COLLECTIVE — call it on every rank:
+        every rank gets all the population's spikes; gather=False returns this rank's
+        neurons' spikes, without communication (may be called on one rank alone)."""
+        return self._results("get_spikes", gather).spikes(self, gather)
 
-    def get_data(self, variable):
+    def get_data(self, variable, gather=True):
         """StateData(times_ms float64[T], ids int64[k], values float64[T, k]) for a recorded
-        state variable.  Available on every rank after run() returns."""
-        return self._results().state(self, variable)
+        state variable.  gather=True (default) is COLLECTIVE, as get_spikes; gather=False
+        gives this rank's recorded neurons only."""
+        return self._results("get_data", gather, variable=variable).state(self, variable,
+                                                                           gather)
 
     def mean_rate(self, t_start=0.0, t_stop=None):
-        """Mean firing rate (Hz) of the recorded neurons over [t_start, t_stop) ms."""
-        return self._results().mean_rate(self, t_start, t_stop)
+        """Mean firing rate (Hz) of the recorded neurons over (t_start, t_stop] ms.
+        COLLECTIVE (call it on every rank)."""
+        return self._results("mean_rate", True).mean_rate(self, t_start, t_stop)
 
-    def _results(self):
-        if self.network.results is None:
-            raise ConfigurationError(f"{self}: no results yet; call run() first")
-        return self.network.results
+    def _results(self, call, gather, **args):
+        state = run_state(self.network, f"{self}: {call}()")
+        if gather:
+            state.agree(call, population=repr(self.label), **args)
+        return state.results
+
+    def description(self):
+        where = f"population '{self.label}'"
+        items = [("size", self.size), ("cell type", self.celltype.name),
+                 *((f"parameter {k}", value_text(v)) for k, v in self.celltype.values.items()),
+                 ("neurons_per_core", self.neurons_per_core),
+                 ("structure", value_text(self.structure)),
+                 *((f"initial {k}", value_text(v)) for k, v in self.initial_values.items()),
+                 *((f"record {var}", f"{value_text(idx)} every {every} steps")
+                   for var, (idx, every) in self.recording.items())]
+        return [(where, what, str(value)) for what, value in items]
 
     def describe(self):
         return {"label": self.label, "size": self.size, "gid_lo": self.gid_lo,
@@ -288,9 +337,10 @@ class PopulationView:
             indices = None if old is None else np.union1d(old, self._ids)
             self._parent.record(var, indices=indices, sampling_interval=sampling_interval)
 
-    def get_spikes(self):
-        """SpikeData with ids in view coordinates (0 .. size-1), sorted by time then id."""
-        s = self._parent.get_spikes()
+    def get_spikes(self, gather=True):
+        """SpikeData with ids in view coordinates (0 .. size-1), sorted by time then id;
+        collective unless gather=False (as Population.get_spikes)."""
+        s = self._parent.get_spikes(gather)
         local = np.full(self._parent.size, -1, np.int64)
         local[self._ids] = np.arange(self.size)
         view_ids = local[s.ids]
@@ -299,8 +349,8 @@ class PopulationView:
         order = np.lexsort((ids, times))
         return type(s)(times[order], ids[order])
 
-    def get_data(self, variable):
-        d = self._parent.get_data(variable)
+    def get_data(self, variable, gather=True):
+        d = self._parent.get_data(variable, gather)
         cols = np.searchsorted(d.ids, self._ids)
         ok = (cols < d.ids.size) & (d.ids[np.minimum(cols, d.ids.size - 1)] == self._ids)
         if not ok.all():
@@ -308,8 +358,9 @@ class PopulationView:
         return type(d)(d.times_ms, np.arange(self.size), d.values[:, cols])
 
     def mean_rate(self, t_start=0.0, t_stop=None):
-        """Mean firing rate (Hz) of the view's recorded neurons over (t_start, t_stop] ms."""
-        res = self._parent._results()
+        """Mean firing rate (Hz) of the view's recorded neurons over (t_start, t_stop] ms.
+        COLLECTIVE (call it on every rank)."""
+        res = self._parent._results("mean_rate", True)
         rec = self._parent.recording.get("spikes")
         if rec is None:
             raise KeyError(f"{self}: spikes were not recorded; call record('spikes') first")
@@ -365,8 +416,7 @@ class Projection:
         self.receptor_type = receptor_type
         self.receptor = receptors.index(receptor_type)
         connector.check(str(self), self.pre.size, self.post.size,
-                        self.pre.parent is self.post.parent and bool(np.intersect1d(
-                            self.pre.parent_ids, self.post.parent_ids).size))
+                        self.pre.parent is self.post.parent and overlap(self.pre, self.post))
         self.delay_steps_range = self._check_delays()
         self._check_weights()
         if self.plastic:
@@ -463,15 +513,15 @@ class Projection:
         [n_pre, n_post] with NaN where there is no synapse (multapse weights summed).
         gather=True is COLLECTIVE — call it on every rank, as run(); gather=False returns this
         rank's synapses only, without communication.  Indices are endpoint (view) indices."""
-        if self.network.results is None:
-            raise ConfigurationError(f"{self}: get() needs a built network; call run() first")
-        return self.network.synapse_reader.get(self, attribute, format, gather,
-                                               multiple_synapses)
+        state = run_state(self.network, f"{self}: get()")
+        if gather:
+            state.agree("Projection.get", projection=repr(self.label), attribute=attribute)
+        return state.synapse_reader.get(self, attribute, format, gather, multiple_synapses)
 
     def save(self, attribute, path, gather=True):
         """Write "pre post value" lines (text) on rank 0; collective like get()."""
         rows = self.get(attribute, "list", gather)
-        if self.network.comm.rank == 0:
+        if run_state(self.network, f"{self}: save()").comm.rank == 0:
             with open(path, "w") as f:
                 f.write(f"# {self}: pre post {attribute}\n")
                 for i, j, v in rows:
@@ -479,9 +529,15 @@ class Projection:
 
     def size(self):
         """Total number of synapses (known after the network is built; no communication)."""
-        if self.network.results is None:
-            raise ConfigurationError(f"{self}: size() is known after the first run()")
-        return self.network.results.projection_sizes[self.index]
+        state = run_state(self.network, f"{self}: size() is known after the first run();")
+        return state.results.projection_sizes[self.index]
+
+    def description(self):
+        where = f"projection '{self.label}'"
+        items = [("pre", endpoint_text(self.pre)), ("post", endpoint_text(self.post)),
+                 ("connector", value_text(self.connector)),
+                 ("synapse", value_text(self.synapse)), ("receptor_type", self.receptor_type)]
+        return [(where, what, str(value)) for what, value in items]
 
     def describe(self):
         return {"label": self.label, "pre": self.pre.label, "post": self.post.label,

@@ -38,7 +38,7 @@ class Results:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return self._steps[0], self._gids[0]
 
-    def spikes(self, pop):
+    def spikes(self, pop, gather=True):
         steps, gids = self._all_spikes()
         mine = (gids >= pop.gid_lo) & (gids < pop.gid_lo + pop.size)
         steps, ids = steps[mine], gids[mine] - pop.gid_lo
@@ -49,7 +49,7 @@ class Results:
     def n_spikes(self, pop):
         return self.spikes(pop).ids.size
 
-    def state(self, pop, var):
+    def state(self, pop, var, gather=True):
         parts = self._state.get((pop.index, var))
         if not parts:
             raise KeyError(f"{pop}: {var!r} was not recorded; call record({var!r}) before run()")

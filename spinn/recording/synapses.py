@@ -12,12 +12,13 @@ from spinn.runtime.build import generate_core_synapses
 
 
 class SynapseReader:
-    def __init__(self, net):
-        self.net = net
+    def __init__(self, state):
+        self.net = state.network
+        self.state = state
 
     def local(self, proj):
         """(pre int64[n], post int64[n], weight float64[n], delay_ms float64[n]) on this rank."""
-        sim, plan = self.net.sim, self.net.plan
+        sim, plan = self.state.engine, self.state.plan
         pp = next((p for p in sim.plastic if p.proj is proj), None)
         if pp is not None:
             parts = [decode_matrix(m, sim.cores, sim.lid_gid, stage * plan.stage_steps)
@@ -49,7 +50,7 @@ class SynapseReader:
         pre, post, w, d = self.local(proj)
         value = w if attribute == "weight" else d
         if gather:
-            comm = self.net.comm
+            comm = self.state.comm
             pre, post, value = comm.allgatherv(pre), comm.allgatherv(post), \
                 comm.allgatherv(value)
         order = np.lexsort((post, pre))

@@ -148,3 +148,38 @@ def test_validation_error_exits_nonzero_with_its_message():
           and seconds < PROMPT_S)
     assert_all_ranks(ok, "a validation error did not end the job promptly with its message:\n"
                      + _explain(rc, out, err, seconds))
+
+
+def test_collective_getter_on_one_rank_while_the_other_ends_its_script():
+    """Rank 0 asks for the gathered spikes (collective) while rank 1's script simply ends:
+    instead of rank 0 waiting forever, the job ends nonzero within seconds and says that
+    rank 0 was at get_spikes and rank 1 at the end of the script."""
+    rc, out, err, seconds = launch_from_rank0(NETWORK + textwrap.dedent("""
+        sim.run(10.0)
+        if sim.rank() == 0:
+            pop.get_spikes()
+            print("rank 0: got spikes", flush=True)
+    """))
+    ok = (rc not in (None, 0) and "get_spikes" in err and "the end of the script" in err
+          and "got spikes" not in out and seconds < PROMPT_S)
+    assert_all_ranks(ok, "a one-rank collective call did not end the job with a message:\n"
+                     + _explain(rc, out, err, seconds))
+
+
+def test_population_size_depending_on_the_rank_fails_cleanly_not_with_a_segfault():
+    """A population whose size depends on the rank (it once segfaulted in the delay
+    extension): the job exits nonzero promptly with the ConfigurationError naming it."""
+    rc, out, err, seconds = launch_from_rank0("""
+        import spinn as sim
+
+        sim.setup(timestep=0.1, seed=3, verbose=False)
+        a = sim.Population(100 + 10 * sim.rank(), sim.IF_curr_exp(), label="a")
+        sim.Projection(a, a, sim.FixedProbabilityConnector(0.1),
+                       sim.StaticSynapse(weight=0.1, delay=200.0))
+        sim.run(50.0)
+        print("completed", flush=True)
+    """)
+    ok = (rc not in (None, 0) and "population 'a': size 110 on rank 1, 100 on rank 0" in err
+          and "Segmentation" not in err and "completed" not in out and seconds < PROMPT_S)
+    assert_all_ranks(ok, "a rank-dependent size did not fail cleanly:\n"
+                     + _explain(rc, out, err, seconds))

@@ -332,7 +332,7 @@ def test_run_duration_not_multiple_of_dt(duration):
     sim.Population(2, sim.IF_curr_exp(), label="exc")
     expect_error(lambda: sim.run(duration), "run: duration", f"{duration:g} ms",
                  "dt = 0.1 ms", "use a multiple such as")
-    assert net.sim is None
+    assert sim.simulation().engine is None
 
 
 def test_configuration_error_is_a_value_error():

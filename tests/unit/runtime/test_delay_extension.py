@@ -38,7 +38,7 @@ def long_delay_network(comm, dt=0.1):
     sim.run(400.0)
     net = sim.current()
     out = ({p.label: p.get_spikes() for p in (a, b)},
-           np.array(net.projections[1].get("weight")), net.runs[-1], net.plan)
+           np.array(net.projections[1].get("weight")), sim.simulation().runs[-1], sim.simulation().plan)
     sim.end()
     return out
 

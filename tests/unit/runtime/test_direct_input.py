@@ -21,7 +21,7 @@ def drive(record_source, n=40, npc=16, ranks_comm=None):
     sim.run(200.0)
     net = sim.current()
     out = (post.get_data("v").values, sim.provenance(), proj.size(),
-           any(g.direct is not None for g in net.sim.groups), np.array(proj.get("weight")))
+           any(g.direct is not None for g in sim.simulation().engine.groups), np.array(proj.get("weight")))
     sim.end()
     return out
 
@@ -57,5 +57,5 @@ def test_direct_input_only_where_it_applies(change):
     if change == "two_projections":
         sim.Projection(src, post, sim.OneToOneConnector(), syn, receptor_type="inhibitory")
     sim.run(10.0)
-    assert all(g.direct is None for g in sim.current().sim.groups)
+    assert all(g.direct is None for g in sim.simulation().engine.groups)
     sim.end()

@@ -29,8 +29,8 @@ def network(per_tick):
         p.record("spikes")
     # a callback needs Python after every tick, so it keeps the per-tick path
     sim.run(300.0, callbacks=[lambda t: t + 0.1] if per_tick else None)
-    s = sim.current().sim
-    assert sim.current().plan.n_stages > 2
+    s = sim.simulation().engine
+    assert sim.simulation().plan.n_stages > 2
     out = ([p.get_spikes() for p in (exc, inh, src)], sim.provenance(), dict(s.timers))
     sim.end()
     return out

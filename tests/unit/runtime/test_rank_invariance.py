@@ -110,7 +110,7 @@ def test_every_rank_simulates_neurons():
         network_with_every_connector(comm)
         net = sim.current()
         sim.run(1.0)
-        n = net.sim.n_local
+        n = sim.simulation().engine.n_local
         sim.end()
         return n
 
