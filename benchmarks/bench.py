@@ -88,8 +88,11 @@ def worker(args):
     if args.warmup > 0:
         sim.run(args.warmup, progress=False)
     sim.run(args.duration, progress=False)
-    per_rank = sim.simulation().runs[-1]
+    per_rank = sim.simulation().runs[-1]["per_rank"]     # every rank's, on rank 0
     tot = sim.provenance()
+    sim.end()
+    if comm.rank != 0:
+        return
     wall = tot["wall_seconds"]
     phases = {k: max(p["seconds"][k] for p in per_rank) for k in per_rank[0]["seconds"]}
     busy = sum(phases.values()) or 1.0
@@ -107,14 +110,12 @@ def worker(args):
         "phase_share": {k: v / busy for k, v in phases.items()},
         "overruns": tot["overruns"],
     }
-    sim.end()
-    if comm.rank == 0:
-        line = json.dumps(rec)
-        print("RESULT " + line, flush=True)
-        if args.json_out:
-            os.makedirs(os.path.dirname(args.json_out) or ".", exist_ok=True)
-            with open(args.json_out, "a") as f:
-                f.write(line + "\n")
+    line = json.dumps(rec)
+    print("RESULT " + line, flush=True)
+    if args.json_out:
+        os.makedirs(os.path.dirname(args.json_out) or ".", exist_ok=True)
+        with open(args.json_out, "a") as f:
+            f.write(line + "\n")
 
 
 def launch(args, argv):

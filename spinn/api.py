@@ -17,6 +17,7 @@ from spinn.errors import ConfigurationError, SimulationError
 from spinn.model import network as model
 from spinn.recording import provenance as prov
 from spinn.recording.raster import plot_raster
+from spinn.recording.recorder import DEFAULT_BUFFER_MB
 from spinn.recording.sonata import write_spikes
 from spinn.runtime.comm import world
 from spinn.simulation import Simulation
@@ -25,11 +26,14 @@ _current = contextvars.ContextVar("spinn_simulation", default=None)
 
 
 def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_core=256,
-          time_scale_factor=1.0, comm=None, verbose=True):
+          time_scale_factor=1.0, comm=None, verbose=True, spool_dir=None,
+          record_buffer_mb=DEFAULT_BUFFER_MB):
     """Start a new network.  timestep: dt in ms.  min_delay/max_delay are accepted for PyNN
     compatibility: spinn derives the tick and the ring-buffer length from the projections.
     seed=None: rank 0 draws a seed and every rank uses it.  comm: a communicator (default:
-    MPI's world when launched on several ranks, else local).  Returns the Network."""
+    MPI's world when launched on several ranks, else local).  Recordings stream to each
+    rank's spool directory (spool_dir, default $SPINN_SPOOL or the system's temporary
+    directory) through a buffer of record_buffer_mb MB per rank.  Returns the Network."""
     model.Network(dt=timestep, seed=0, neurons_per_core=neurons_per_core,
                   time_scale_factor=time_scale_factor)       # settings checked everywhere first
     comm = comm if comm is not None else world()
@@ -40,9 +44,13 @@ def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_c
     net = model.Network(dt=timestep, seed=seed, neurons_per_core=neurons_per_core,
                         time_scale_factor=time_scale_factor)
     previous = _current.get()
-    if previous is not None and not previous.ended and previous.comm is comm:
+    if previous is not None:
         previous.ended = True         # a new setup() replaces the old network on every rank
-    _current.set(Simulation(net, comm, verbose))
+        previous.close()
+        _ACTIVE.discard(previous)
+    if not record_buffer_mb > 0:
+        raise ConfigurationError(f"setup: record_buffer_mb = {record_buffer_mb} must be > 0")
+    _current.set(Simulation(net, comm, verbose, spool_dir, record_buffer_mb))
     _ACTIVE.add(_current.get())
     return net
 
@@ -107,16 +115,17 @@ def provenance():
     state = simulation()
     if not state.runs:
         raise ConfigurationError("provenance: no run yet; call run() first")
-    return prov.totals(state.runs[-1])
+    return state.runs[-1]["totals"]
 
 
 def write_results(out_dir, title=None):
-    """Write out_dir/spikes.h5 (SONATA), provenance.json, raster.png, the mapping plan
-    (plan.msgpack) and the final weights of plastic projections (weights_<label>.txt).
+    """Write out_dir/spikes.h5 (SONATA), provenance.json, raster.png, the mapping plan of
+    rank 0 (plan.msgpack) and the final weights of plastic projections (weights_<label>.txt).
 
-    Collective (call it on every rank, as run()): the plastic weights are gathered, then
-    rank 0 writes.  Raises SimulationError if the file would hold fewer spikes than were
-    recorded.
+    Collective (call it on every rank, as run()): the spike file is assembled on rank 0 from
+    every rank's spool window by window (spinn/recording/sonata.py), never holding all
+    spikes; the plastic weights are gathered; rank 0 writes.  Raises SimulationError if the
+    file would hold fewer spikes than were recorded.
     """
     state = simulation()
     net = state.network
@@ -128,23 +137,22 @@ def write_results(out_dir, title=None):
     for proj in net.projections:
         if proj.plastic:
             proj.save("weight", os.path.join(out_dir, f"weights_{_safe(proj.label)}.txt"))
-    if state.comm.rank != 0:
-        return None
-    spikes = {p.label: tuple(state.results.spikes(p)) for p in net.populations
-              if "spikes" in p.recording}
-    written = sum(t.size for t, _ in spikes.values())
-    recorded = sum(p["spikes_recorded"] for run_ in state.runs for p in run_)
-    if written != recorded:
-        raise SimulationError(f"write_results: {written} spikes to write but {recorded} were "
-                              f"recorded; recording lost data")
     paths = {"spikes": os.path.join(out_dir, "spikes.h5"),
              "provenance": os.path.join(out_dir, "provenance.json"),
              "raster": os.path.join(out_dir, "raster.png"),
              "plan": os.path.join(out_dir, "plan.msgpack")}
-    write_spikes(paths["spikes"], spikes)
+    recorded_pops = {p.label: p.index for p in net.populations if "spikes" in p.recording}
+    written = write_spikes(paths["spikes"], state.comm, state.spool, recorded_pops, net.dt,
+                           state.engine.step)
+    recorded = sum(r["totals"]["spikes_recorded"] for r in state.runs)
+    if written != recorded:
+        raise SimulationError(f"write_results: {written} spikes to write but {recorded} were "
+                              f"recorded; recording lost data")
+    if state.comm.rank != 0:
+        return None
     with open(paths["plan"], "wb") as f:
         f.write(state.plan.to_msgpack())
-    prov.write_provenance(paths["provenance"], state.runs)
+    prov.write_provenance(paths["provenance"], [r["per_rank"] for r in state.runs])
     with open(paths["provenance"]) as f:
         data = json.load(f)
     data["spikes_written"] = written
@@ -154,7 +162,9 @@ def write_results(out_dir, title=None):
                        "mapping": state.plan.summary()}
     with open(paths["provenance"], "w") as f:
         json.dump(data, f, indent=1, default=_jsonable)
-    plot_raster(paths["raster"], spikes, get_current_time(), title or "")
+    plot_raster(paths["raster"], paths["spikes"],
+                {p.label: p.size for p in net.populations if "spikes" in p.recording},
+                get_current_time(), title or "")
     return paths
 
 

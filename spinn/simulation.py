@@ -14,6 +14,7 @@ or crashing on mismatched buffers.
 """
 
 import hashlib
+import os
 import sys
 import time
 import traceback
@@ -25,8 +26,9 @@ from spinn.errors import ConfigurationError
 from spinn.mapping import make_plan
 from spinn.model.network import attach_run_state
 from spinn.recording import provenance as prov
-from spinn.recording.recorder import Recorder
-from spinn.recording.results import Results
+from spinn.recording.recorder import DEFAULT_BUFFER_MB, Recorder
+from spinn.recording.results import Recordings
+from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime.simulator import RankSimulator
 
@@ -34,13 +36,18 @@ AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
 
 
 class Simulation:
-    def __init__(self, network, comm, verbose=True):
+    def __init__(self, network, comm, verbose=True, spool_dir=None,
+                 record_buffer_mb=DEFAULT_BUFFER_MB):
         self.network, self.comm, self.verbose = network, comm, verbose
+        self.spool_dir, self.record_buffer_mb = spool_dir, float(record_buffer_mb)
         self.plan = None
         self.engine = None            # RankSimulator, once built
-        self.results = None
+        self.spool = None             # this rank's recordings on disk
+        self.results = None           # reads them back (spinn.recording.results)
         self.synapse_reader = None
-        self.runs = []                # per run: list of per-rank provenance dicts
+        # per run: {"totals": job totals (every rank), "mine": this rank's provenance,
+        # "per_rank": every rank's, on rank 0 only (None elsewhere)}
+        self.runs = []
         self.calls = 0                # collective calls made so far (every rank the same)
         self.ended = False
         attach_run_state(network, self)
@@ -115,14 +122,19 @@ class Simulation:
         self.say(plan.summary())
         self.plan = plan
 
+        job = self.comm.bcast(f"{os.getpid()}-{time.time_ns()}" if self.comm.rank == 0
+                              else None, root=0)
+
         def _build():
+            self.spool = Spool(spool_directory(self.spool_dir, job, self.comm.rank))
             engine = RankSimulator(self.network, plan, self.comm)
-            engine.recorder = Recorder(engine)
+            engine.recorder = Recorder(engine, self.spool,
+                                       int(self.record_buffer_mb * (1 << 20)))
             return engine
 
         self.engine = self.guarded("build", _build)
         self.network.frozen = True
-        self.results = Results(self.network)
+        self.results = Recordings(self.network, self.comm, self.spool)
         self.synapse_reader = SynapseReader(self)
         self.results.projection_sizes = [int(x) for x in self.comm.allreduce(
             self.engine.projection_counts, "sum")] if self.network.projections else []
@@ -147,18 +159,20 @@ class Simulation:
                     nxt = entry[0](t_ms)
                     entry[0], entry[1] = (None, 0.0) if nxt is None else (entry[0], nxt)
 
-        wall = self.guarded("run", lambda: engine.run(
-            n_steps, realtime, on_tick if calls else None, progress=report))
+        engine.recorder.start_run()
+
+        def _run():
+            wall = engine.run(n_steps, realtime, on_tick if calls else None, progress=report)
+            engine.recorder.flush()
+            return wall
+
+        wall = self.guarded("run", _run)
         mine = prov.rank_provenance(engine, engine.recorder, wall, n_steps)
-        new = engine.recorder.take()
-        steps = self.comm.allgatherv(new[0])
-        gids = self.comm.allgatherv(new[1])
-        self.results.add(steps, gids, self.comm.allgather(new[2]))
         self.results.simulated_steps = engine.step
-        per_rank = self.comm.allgather(mine)
-        self.runs.append(per_rank)
-        self.results.provenance = self.runs
-        self.say(prov.summary(per_rank))
+        totals = prov.job_totals(self.comm, mine)
+        self.runs.append({"totals": totals, "mine": mine,
+                          "per_rank": self.comm.gather(mine, root=0)})
+        self.say(prov.summary(totals))
         return engine.step * net.dt
 
     @property
@@ -173,6 +187,12 @@ class Simulation:
         if not self.ended:
             self.agree("end")
             self.ended = True
+        self.close()
+
+    def close(self):
+        """Remove this rank's spool (its recordings are gone with it)."""
+        if self.spool is not None:
+            self.spool.remove()
 
 
 def _progress(simulation, step0, n_steps):

@@ -3,6 +3,8 @@
 import json
 import resource
 
+import numpy as np
+
 from spinn.runtime.simulator import PHASES
 
 
@@ -56,34 +58,53 @@ def rank_provenance(sim, recorder, wall_seconds, steps):
     }
 
 
+SUM_KEYS = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spikes_emitted",
+            "spikes_recorded", "packets_sent", "packets_sent_remote", "packets_received",
+            "synaptic_events", "unrouted_packets", "population_table_misses", "overruns",
+            "plastic_synapses", "direct_input_synapses", "plastic_synapse_bytes",
+            "stdp_history_overflows", "routing_entries_before", "routing_entries_after",
+            "cores")
+MAX_KEYS = ("run_wall_seconds", "build_seconds", "worst_lateness_ms", "peak_rss_mb")
+
+
 def totals(per_rank):
     """Whole-job figures from the per-rank dicts of one run."""
-    wall = max(p["run_wall_seconds"] for p in per_rank)
-    sim_ms = per_rank[0]["simulated_ms"]
-    keys = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spikes_emitted",
-            "spikes_recorded",
-            "packets_sent", "packets_sent_remote", "packets_received", "synaptic_events",
-            "unrouted_packets", "population_table_misses", "overruns", "plastic_synapses",
-            "direct_input_synapses",
-            "plastic_synapse_bytes", "stdp_history_overflows",
-            "routing_entries_before", "routing_entries_after", "cores")
-    t = {k: sum(p[k] for p in per_rank) for k in keys}
+    sums = {k: sum(p[k] for p in per_rank) for k in SUM_KEYS}
+    maxima = {k: max(p[k] for p in per_rank) for k in MAX_KEYS}
+    phases = {k: max(p["seconds"][k] for p in per_rank) for k in PHASES}
+    return _totals(sums, maxima, phases, per_rank[0]["simulated_ms"], len(per_rank))
+
+
+def job_totals(comm, mine):
+    """The same figures as totals(), from this rank's dict alone: one allreduce of the sums
+    and one of the maxima (nothing gathered, every rank gets them)."""
+    sums = comm.allreduce(np.array([mine[k] for k in SUM_KEYS], np.float64), "sum")
+    maxima = comm.allreduce(np.array([mine[k] for k in MAX_KEYS]
+                                     + [mine["seconds"][k] for k in PHASES], np.float64), "max")
+    return _totals({k: int(v) for k, v in zip(SUM_KEYS, sums)},
+                   dict(zip(MAX_KEYS, maxima[:len(MAX_KEYS)].tolist())),
+                   dict(zip(PHASES, maxima[len(MAX_KEYS):].tolist())), mine["simulated_ms"],
+                   comm.size)
+
+
+def _totals(t, maxima, phases, sim_ms, ranks):
+    wall = maxima["run_wall_seconds"]
+    stored = t["synapses"] - t["plastic_synapses"] - t["direct_input_synapses"]
     t.update(
-        ranks=len(per_rank), simulated_ms=sim_ms, wall_seconds=wall,
-        build_seconds=max(p["build_seconds"] for p in per_rank),
+        ranks=ranks, simulated_ms=sim_ms, wall_seconds=wall,
+        build_seconds=maxima["build_seconds"],
         real_time_factor=wall / (sim_ms / 1000.0) if sim_ms else 0.0,
         events_per_second=t["synaptic_events"] / wall if wall else 0.0,
-        worst_lateness_ms=max(p["worst_lateness_ms"] for p in per_rank),
-        peak_rss_mb_max=max(p["peak_rss_mb"] for p in per_rank),
-        bytes_per_synapse=(t["synapse_bytes"] / stored if (stored := t["synapses"]
-                           - t["plastic_synapses"] - t["direct_input_synapses"]) else 0.0),
-        seconds_max={k: max(p["seconds"][k] for p in per_rank) for k in PHASES},
+        worst_lateness_ms=maxima["worst_lateness_ms"],
+        peak_rss_mb_max=maxima["peak_rss_mb"],
+        bytes_per_synapse=t["synapse_bytes"] / stored if stored else 0.0,
+        seconds_max=phases,
     )
     return t
 
 
-def summary(per_rank):
-    t = totals(per_rank)
+def summary(t):
+    """Printable lines of the job totals (totals() or job_totals())."""
     phase = ", ".join(f"{k} {v:.2f}" for k, v in t["seconds_max"].items())
     lines = [
         f"run: {t['simulated_ms']:g} ms on {t['ranks']} rank(s) in {t['wall_seconds']:.2f} s "

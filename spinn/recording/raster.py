@@ -1,36 +1,59 @@
-"""Raster plot of recorded spikes (matplotlib, Agg backend)."""
+"""Raster plot of recorded spikes, read from the SONATA file in chunks (never all at once).
+
+At most ``per_population`` neurons of each population are drawn (chosen evenly, their true
+ids kept on the axis), populations one above the other with their names and boundaries, a
+colour each; the rate panel shows each population's mean rate in Hz with its bin width.
+Drawn with matplotlib's object interface on an Agg canvas: the user's pyplot state and
+backend are left alone.
+"""
 
 import numpy as np
 
+READ_CHUNK = 1 << 20
 
-def plot_raster(path, spikes, duration_ms, title="", max_points=200_000):
-    """spikes: dict label → (times_ms, ids). Populations are stacked bottom to top."""
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=200):
+    """path: PNG to write; spike_file: SONATA spikes (spinn.recording.sonata);
+    sizes: dict label → population size (recorded populations, bottom to top)."""
+    import h5py
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    fig, (ax, ax_rate) = plt.subplots(2, 1, figsize=(9, 6), sharex=True,
-                                      gridspec_kw={"height_ratios": [3, 1]})
-    offset = 0
-    bins = np.arange(0.0, duration_ms + 1.0, 1.0 if duration_ms <= 2000 else 10.0)
-    for label, (times, ids) in spikes.items():
-        n_ids = int(ids.max()) + 1 if ids.size else 0
-        keep = np.arange(times.size)
-        if times.size > max_points:
-            keep = np.random.default_rng(0).choice(times.size, max_points, replace=False)
-        ax.scatter(times[keep], ids[keep] + offset, s=0.5, marker=".", label=label,
-                   rasterized=True)
-        counts, _ = np.histogram(times, bins)
-        ax_rate.plot(bins[:-1], counts, lw=0.8, label=label)
-        offset += n_ids
-    ax.set_ylabel("neuron")
+    fig = Figure(figsize=(9, 6))
+    FigureCanvasAgg(fig)
+    ax, ax_rate = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    bin_ms = 1.0 if duration_ms <= 2000 else 10.0
+    bins = np.arange(0.0, duration_ms + bin_ms, bin_ms)
+    offset, ticks, names = 0, [], []
+    with h5py.File(spike_file, "r") as f:
+        for k, (label, size) in enumerate(sizes.items()):
+            colour = f"C{k % 10}"
+            shown = np.unique(np.linspace(0, size - 1, min(size, per_population)).astype(int))
+            row = np.full(size, -1, np.int64)
+            row[shown] = np.arange(shown.size)
+            counts = np.zeros(bins.size - 1)
+            g = f["spikes"].get(label)
+            n = g["timestamps"].shape[0] if g is not None else 0
+            for lo in range(0, n, READ_CHUNK):
+                t = g["timestamps"][lo:lo + READ_CHUNK]
+                ids = g["node_ids"][lo:lo + READ_CHUNK].astype(np.int64)
+                counts += np.histogram(t, bins)[0]
+                keep = row[ids] >= 0
+                ax.scatter(t[keep], offset + row[ids[keep]], s=0.5, marker=".", color=colour,
+                           rasterized=True)
+            ax_rate.plot(bins[:-1], counts / (size * bin_ms * 1e-3), lw=0.8, color=colour,
+                         label=label)
+            ticks.append(offset + (shown.size - 1) / 2.0)
+            names.append(f"{label}\n({shown.size} of {size})" if shown.size < size else label)
+            offset += shown.size
+            ax.axhline(offset - 0.5, color="0.8", lw=0.5)
+    ax.set_yticks(ticks, names, fontsize=8)
+    ax.set_ylim(-0.5, max(offset, 1) - 0.5)
     ax.set_title(title)
-    if spikes:
-        ax.legend(loc="upper right", markerscale=10, fontsize=8)
     ax_rate.set_xlabel("time (ms)")
-    ax_rate.set_ylabel("spikes / bin")
+    ax_rate.set_ylabel(f"rate (Hz, {bin_ms:g} ms bins)")
     ax_rate.set_xlim(0, duration_ms)
+    if sizes:
+        ax_rate.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

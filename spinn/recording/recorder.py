@@ -1,23 +1,33 @@
 """Per-rank recorder: attached to a RankSimulator, it copies recorded spikes and state samples
-out of every tick and hands the new data over at the end of each run()."""
+out of every tick into a buffer, and writes the buffer to the rank's spool
+(spinn/recording/store.py) whenever it holds more than ``buffer_bytes`` and at the end of
+every run() — so a rank's recording memory is bounded whatever the run's length."""
 
 import numpy as np
 
 from spinn.kernels.record import record_spikes
 
+DEFAULT_BUFFER_MB = 16
+
 
 class Recorder:
-    def __init__(self, sim):
+    def __init__(self, sim, spool, buffer_bytes=DEFAULT_BUFFER_MB << 20):
         self.sim = sim
+        self.spool = spool
+        self.buffer_bytes = int(buffer_bytes)
         self.rec_mask = np.zeros(sim.n_local, bool)
         self.spike_steps, self.spike_gids = [], []
         self.samples = {}  # (pop index, var) → list of float64[T, k] blocks
         self.sample_steps = {}  # (pop index, var) → list of int64[T] (sample time in steps)
-        self.spikes_recorded = 0
+        self.buffered = 0        # bytes held in the lists above
+        self.spikes_recorded = 0  # in the current run
+        self.flushes = 0
+        self.spike_pops = []     # (pop index, gid_lo, size) of the local groups recording spikes
         for g in sim.groups:
             rec = g.pop.recording
             if "spikes" in rec:
                 self.rec_mask[g.base: g.base + g.n] = _selected(g.index, rec["spikes"][0])
+                self.spike_pops.append((g.pop.index, g.pop.gid_lo, g.pop.size))
             variables = [v for v in rec if v != "spikes"]
             if not variables:
                 continue
@@ -29,11 +39,17 @@ class Recorder:
             g.rec_state = np.array([state_names.index(v) for v in variables], np.int64)
             g.rec_lid = np.flatnonzero(chosen).astype(np.int64)
             g.rec_buf = np.zeros((sim.plan.tick_steps, len(variables), g.rec_lid.size))
+            ids_all = g.index[g.rec_lid]
+            g.rec_columns = []
             for q, v in enumerate(variables):
+                wanted = np.flatnonzero(_selected(ids_all, g.pop.recording[v][0]))
+                g.rec_columns.append(wanted)
+                self.spool.set_sample_ids(g.pop.index, v, ids_all[wanted])
                 key = (g.pop.index, v)
                 # the initial value is the sample at t = 0 (as PyNN reports it)
-                self.samples[key] = [g.S[g.rec_state[q], g.rec_lid][None, :].copy()]
+                self.samples[key] = [g.S[g.rec_state[q], g.rec_lid[wanted]][None, :].copy()]
                 self.sample_steps[key] = [np.zeros(1, np.int64)]
+        self.spike_pops.sort(key=lambda p: p[1])
         # nothing to copy out of the loop when no spike and no state is recorded here
         self.active = bool(self.rec_mask.any() or any(g.rec_vars for g in sim.groups))
         self.steps_buf = np.empty(1024, np.int64)   # (step, gid) of recorded spikes
@@ -43,8 +59,7 @@ class Recorder:
         """Write the recorded spikes of packets[:n] (a tick starting at t0) into the buffers
         from ``start``, growing them when needed (keeping [:start]); returns the new fill."""
         args = (packets, 0, n, sim.plan.index_bits, sim.cores.slot, sim.cores.gid_lo,
-                sim.cores.base,
-                self.rec_mask, t0)
+                sim.cores.base, self.rec_mask, t0)
         end = record_spikes(*args, self.steps_buf, self.gids_buf, start)
         if end > self.steps_buf.size:
             grow = np.empty(2 * end - start, np.int64)
@@ -59,6 +74,7 @@ class Recorder:
             self.spike_steps.append(self.steps_buf[:n].copy())
             self.spike_gids.append(self.gids_buf[:n].copy())
             self.spikes_recorded += n
+            self._held(16 * n)
 
     def collect(self, sim, t0, k, n_out):
         if self.rec_mask.any() and n_out:
@@ -70,26 +86,36 @@ class Recorder:
                 rows = np.flatnonzero(steps % every == 0)
                 if rows.size:
                     key = (g.pop.index, v)
-                    self.samples[key].append(g.rec_buf[rows, q, :].copy())
+                    block = g.rec_buf[rows, q, :][:, g.rec_columns[q]]
+                    self.samples[key].append(block)
                     self.sample_steps[key].append(steps[rows])
+                    self._held(block.nbytes + 8 * rows.size)
 
-    def take(self):
-        """New data since the last take(): spike steps, spike gids, and per (pop, var)
-        (ids, sample steps, values)."""
-        steps = np.concatenate(self.spike_steps) if self.spike_steps else np.empty(0, np.int64)
-        gids = np.concatenate(self.spike_gids) if self.spike_gids else np.empty(0, np.int64)
-        self.spike_steps, self.spike_gids = [], []
-        self.spikes_recorded = 0
-        state = {}
-        for g in self.sim.groups:
-            for v in g.rec_vars:
-                key = (g.pop.index, v)
-                ids_all = g.index[g.rec_lid]
-                wanted = _selected(ids_all, g.pop.recording[v][0])
-                values = np.concatenate(self.samples[key])[:, wanted]
-                state[key] = (ids_all[wanted], np.concatenate(self.sample_steps[key]), values)
+    def _held(self, nbytes):
+        self.buffered += nbytes
+        if self.buffered >= self.buffer_bytes:
+            self.flush()
+
+    def flush(self):
+        """Write everything buffered to the spool, split by population."""
+        if self.spike_steps:
+            steps = np.concatenate(self.spike_steps)
+            gids = np.concatenate(self.spike_gids)
+            for pop, gid_lo, size in self.spike_pops:
+                mine = (gids >= gid_lo) & (gids < gid_lo + size)
+                if mine.any():
+                    self.spool.append_spikes(pop, steps[mine], gids[mine] - gid_lo)
+            self.spike_steps, self.spike_gids = [], []
+        for key, blocks in self.samples.items():
+            if blocks:
+                self.spool.append_samples(*key, np.concatenate(self.sample_steps[key]),
+                                          np.concatenate(blocks))
                 self.samples[key], self.sample_steps[key] = [], []
-        return steps, gids, state
+        self.buffered = 0
+        self.flushes += 1
+
+    def start_run(self):
+        self.spikes_recorded = 0
 
 
 def _selected(pop_index, indices):

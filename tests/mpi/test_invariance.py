@@ -89,7 +89,8 @@ def simulate(builder, seed, durations, comm=None, neurons_per_core=256):
     spikes = {p.label: p.get_spikes() for p in net.populations}
     state = {p.label: p.get_data(STATE[p.label]) for p in net.populations
              if p.label in STATE and STATE[p.label] in p.recording}
-    per_rank = sim.simulation().runs[-1]
+    state_ = sim.simulation()
+    per_rank = state_.comm.allgather(state_.runs[-1]["mine"])
     sim.end()
     return spikes, state, per_rank
 

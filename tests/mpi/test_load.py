@@ -25,7 +25,8 @@ def simulate(builder, duration, comm=None, seed=17, neurons_per_core=256):
     sim.run(duration)
     spikes = {p.label: tuple(p.get_spikes()) for p in net.populations}
     state = {p.label: p.get_data("v") for p in net.populations if "v" in p.recording}
-    per_rank = sim.simulation().runs[-1]
+    state_ = sim.simulation()
+    per_rank = state_.comm.allgather(state_.runs[-1]["mine"])
     sim.end()
     return spikes, state, per_rank
 

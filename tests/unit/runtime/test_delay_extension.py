@@ -48,7 +48,7 @@ def test_long_delays_identical_on_any_rank_count_with_small_ring():
     and 3 ranks; the ring buffer stays at 64 slots instead of 2048."""
     (s1, w1, prov1, plan), = run_threads(1, long_delay_network)
     assert plan.n_slots == 64 and plan.n_stages > 20
-    assert prov1[0]["ring_buffer_bytes"] == 64 * 2 * 8 * prov1[0]["neurons"]
+    assert prov1["mine"]["ring_buffer_bytes"] == 64 * 2 * 8 * prov1["mine"]["neurons"]
     assert all(s.ids.size > 20 for s in s1.values())
     for n in (2, 3):
         for s, w, _, _ in run_threads(n, long_delay_network):
