@@ -25,7 +25,7 @@ def input_trains(rng, duration_ms, dt):
     """Correlated trains for the first half of the inputs, independent for the second."""
     def poisson(rate_hz):
         n = rng.poisson(rate_hz * duration_ms / 1000.0)
-        return rng.uniform(dt, duration_ms, n)
+        return rng.uniform(dt, max(duration_ms, dt), n)
 
     mother = poisson(RATE_HZ)
     trains = []
@@ -85,9 +85,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     sim.setup(timestep=0.1, seed=args.seed, verbose=not args.quiet)
     neurons, proj = build(args.duration, args.seed, args.scale)
-    sim.run(0.1)
+    sim.run(min(0.1, args.duration))
     before = np.array(proj.get("weight"))
-    sim.run(args.duration - 0.1)
+    sim.run(max(args.duration - 0.1, 0.0))
     after = np.array(proj.get("weight"))
     corr = after[:, 0] < N_IN // 2
     result = {"rate_hz": neurons.mean_rate(), "w_correlated": float(after[corr, 2].mean()),

@@ -1,4 +1,5 @@
-"""Command-line entry point: ``spinn run``, ``spinn bench`` and ``spinn version``.
+"""Command-line entry point: ``spinn run``, ``spinn rehearse``, ``spinn bench`` and
+``spinn version``.
 
 Kept free of heavy imports (numpy, numba, mpi4py) so it starts instantly.
 """
@@ -101,8 +102,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="mpiexec to use (default: $SPINN_MPIEXEC, "
         "else the one next to the Python interpreter)",
     )
+    run.add_argument("--rank-report", metavar="DIR", default=None,
+                     help="write each rank's report (what spinn rehearse prints) to "
+                          "DIR/rank-<r>.json once the network is built")
     run.add_argument("script", metavar="SCRIPT")
     run.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
+
+    reh = sub.add_parser(
+        "rehearse",
+        help="map and build what one rank of an N-rank job would, in this process",
+        usage="spinn rehearse --ranks N [--rank R] [--rate HZ] [--json PATH] SCRIPT "
+              "[-- SCRIPT_ARGS...]",
+        description="Run SCRIPT as rank R of an N-rank job, alone in this process, up to the "
+                    "end of the build at its first run(), and print the rank's figures: "
+                    "mapping and build time, peak RSS, neurons, synapses, synaptic storage "
+                    "and row index bytes, routing entries, neighbour ranks and the traffic "
+                    "expected per tick at --rate.  The run is not simulated.")
+    reh.add_argument("--ranks", "-n", type=int, required=True, help="ranks of the job")
+    reh.add_argument("--rank", "-r", type=int, default=0, help="the rank to rehearse")
+    reh.add_argument("--rate", type=float, default=5.0,
+                     help="firing rate (Hz) the expected traffic assumes (default 5)")
+    reh.add_argument("--json", default=None, help="also write the report to this JSON file")
+    reh.add_argument("script", metavar="SCRIPT")
+    reh.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
     bench = sub.add_parser(
         "bench", help="benchmark a model (benchmarks/bench.py; see its --help)",
@@ -130,9 +152,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         argv, rest = argv[:i], argv[i + 1 :]
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "run":
+    if args.command in ("run", "rehearse"):
         if args.ranks < 1:
             parser.error("--ranks must be >= 1")
+        if args.command == "rehearse" and not 0 <= args.rank < args.ranks:
+            parser.error(f"--rank {args.rank} must be in [0, {args.ranks})")
         # "SCRIPT a -- b" keeps its "--"; "SCRIPT -- a b" passes just "a b".
         if has_sep:
             args.script_args = args.script_args + ["--"] + rest if args.script_args else rest
@@ -155,6 +179,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stdout.flush()
         os.execv(sys.executable, [sys.executable, script, *args.bench_args])
 
+    if args.command == "rehearse":
+        return rehearse_command(args)
+    if args.rank_report:
+        os.environ["SPINN_RANK_REPORT"] = os.path.abspath(args.rank_report)
     mpiexec = find_mpiexec(args.mpiexec)
     cmd, message = plan_launch(args.ranks, args.script, args.script_args, mpiexec, probe_mpi)
     if message:
@@ -163,6 +191,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sys.stderr.flush()
     os.execv(cmd[0], cmd)
     return 1  # not reached
+
+
+def rehearse_command(args) -> int:
+    import json
+
+    from spinn.rehearsal import format_report, rehearse
+
+    report = rehearse(args.script, args.ranks, args.rank, args.script_args, args.rate)
+    print(format_report(report), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+    return 0
 
 
 if __name__ == "__main__":

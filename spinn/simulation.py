@@ -33,6 +33,16 @@ from spinn.recording.synapses import SynapseReader
 from spinn.runtime.simulator import RankSimulator
 
 AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
+REPORT_RATE_HZ = 5.0         # the rate rank reports assume unless told otherwise
+
+
+class Rehearsed(BaseException):
+    """Raised by run() in a rehearsal once the rank is built: it carries the rank report
+    (a BaseException, so that a script's ``except Exception`` does not swallow it)."""
+
+    def __init__(self, report):
+        super().__init__("rehearsal done")
+        self.report = report
 
 
 class Simulation:
@@ -117,7 +127,9 @@ class Simulation:
         if self.engine is not None:
             return self.engine
         self.agree("build")
+        t0 = time.perf_counter()
         plan = make_plan(self.network, self.comm.size, self.comm.rank)
+        self.map_seconds = time.perf_counter() - t0
         self.agree_on_network(plan)
         self.say(plan.summary())
         self.plan = plan
@@ -138,7 +150,16 @@ class Simulation:
         self.synapse_reader = SynapseReader(self)
         self.results.projection_sizes = [int(x) for x in self.comm.allreduce(
             self.engine.projection_counts, "sum")] if self.network.projections else []
+        report_dir = os.environ.get("SPINN_RANK_REPORT")
+        if report_dir and self.comm.kind != "rehearsal":
+            write_report(report_dir, self.rank_report())
         return self.engine
+
+    def rank_report(self, rate_hz=None):
+        """This rank's figures after the build (spinn.recording.provenance.rank_report)."""
+        rate = rate_hz if rate_hz is not None else getattr(self.comm, "rate_hz",
+                                                           REPORT_RATE_HZ)
+        return prov.rank_report(self.plan, self.engine, self.map_seconds, rate)
 
     def run(self, duration, realtime=False, callbacks=None, progress=True):
         """Advance by ``duration`` ms on every rank (collective); returns the time in ms."""
@@ -148,6 +169,8 @@ class Simulation:
                    realtime=bool(realtime), callbacks=len(callbacks or ()),
                    start=f"{0 if self.engine is None else self.engine.step} steps")
         engine = self.build()
+        if self.comm.kind == "rehearsal":
+            raise Rehearsed(self.rank_report())
         step0 = engine.step
         report = _progress(self, step0, n_steps) if progress and self.verbose else None
         calls = [[f, 0.0] for f in (callbacks or [])]
@@ -213,6 +236,15 @@ def _progress(simulation, step0, n_steps):
                   f"RTF {rtf:.2f}", flush=True)
 
     return report
+
+
+def write_report(directory, report):
+    """directory/rank-<r>.json (the format spinn rehearse --json writes)."""
+    import json
+
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, f"rank-{report['rank']}.json"), "w") as f:
+        json.dump(report, f, indent=1)
 
 
 def first_difference(reference, items):

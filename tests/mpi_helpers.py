@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+MPIEXEC = pathlib.Path(sys.executable).parent / "mpiexec"
+LAUNCH_TIMEOUT_S = 60.0
+
 
 def assert_all_ranks(ok: bool, msg: str) -> None:
     """Agree on ``ok`` across COMM_WORLD, then assert on every rank.
@@ -17,3 +29,46 @@ def assert_all_ranks(ok: bool, msg: str) -> None:
         return
     failed = [r for r, r_ok in enumerate(comm.allgather(ok)) if not r_ok]
     raise AssertionError(f"{msg} (failed on rank(s) {failed} of {comm.Get_size()})")
+
+
+def _child_env():
+    """This process's environment without the MPI launcher's variables (a nested mpiexec
+    must start its own job, not join ours), with the repository importable."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PMI_", "HYDI_", "HYDRA_", "MPI_LOCAL", "MPIR_", "PYTEST_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+    return env
+
+
+def _launch(source, ranks=2, args=()):
+    """Run ``source`` as a ``ranks``-rank MPI job; return (returncode or None on timeout,
+    stdout, stderr, seconds)."""
+    with tempfile.TemporaryDirectory(prefix="spinn_job_") as tmp:
+        script = pathlib.Path(tmp) / "script.py"
+        script.write_text(textwrap.dedent(source))
+        t0 = time.perf_counter()
+        try:
+            done = subprocess.run([str(MPIEXEC), "-n", str(ranks), sys.executable,
+                                   str(script), *args],
+                                  capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_S,
+                                  cwd=tmp, env=_child_env())
+            rc, out, err = done.returncode, done.stdout, done.stderr
+        except subprocess.TimeoutExpired as exc:
+            rc = None
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return rc, out, err, time.perf_counter() - t0
+
+
+def launch_from_rank0(source, ranks=2, args=()):
+    """Rank 0 launches the job; every rank returns rank 0's (rc, stdout, stderr, seconds).
+    The other ranks wait sleeping, not busy-polling, so that the child job gets the CPU."""
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    result = _launch(source, ranks, args) if comm.Get_rank() == 0 else None
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(0.05)
+    return comm.bcast(result, root=0)

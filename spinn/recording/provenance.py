@@ -136,3 +136,44 @@ def write_provenance(path, runs):
     """runs: list of per-run lists of per-rank dicts."""
     with open(path, "w") as f:
         json.dump({"runs": [{"ranks": r, "totals": totals(r)} for r in runs]}, f, indent=1)
+
+
+def rank_report(plan, engine, map_seconds, rate_hz):
+    """What one rank holds and is expected to exchange — the same figures whether the rank
+    ran in a real N-rank job or was rehearsed alone (spinn/rehearsal.py).  Traffic assumes
+    every neuron fires at rate_hz: a spike leaves as one packet per destination rank."""
+    local = plan.local_cores()
+    lo, hi = plan.core_bounds(local)
+    routes = {int(c): [r for r in engine.route_dst[engine.route_ptr[k]:engine.route_ptr[k + 1]]
+                       if r != 0]
+              for c, k in zip(local, engine.cores.slot[local])}
+    tick_s = plan.tick_steps * plan.dt * 1e-3
+    per_neuron = rate_hz * tick_s
+    incoming = plan.incoming[plan.core_rank[plan.incoming] != plan.rank]
+    in_lo, in_hi = plan.core_bounds(incoming)
+    static = engine.static
+    plastic = [m for pp in engine.plastic for m in pp.matrices]
+    return {
+        "ranks": plan.n_ranks, "rank": plan.rank, "rate_hz": rate_hz,
+        "cores": int(local.size), "neurons": int(engine.n_local),
+        "synapses": sum(m.n_synapses for m in static + plastic)
+        + int(engine.direct_counts.sum()),
+        "synapse_bytes": sum(m.nbytes for m in static + plastic),
+        "row_index_bytes": sum(m.index_nbytes for m in static + plastic),
+        "known_cores": engine.cores.n_known,
+        "routing_entries_before": int(plan.entries_before),
+        "routing_entries_after": len(plan.table),
+        "sends_to": list(plan.dests), "receives_from": list(plan.sources),
+        "packets_out_per_tick": float(sum(
+            (h - l) * len(routes[int(c)]) for c, l, h in zip(local, lo, hi)) * per_neuron),
+        "packets_in_per_tick": float((in_hi - in_lo).sum() * per_neuron),
+        "synaptic_events_per_tick": float(plan.expected_local_synapses * per_neuron),
+        "expected_synapses": float(plan.expected_local_synapses),
+        "arrays_over_all_cores_bytes": {
+            "plan.core_rank": int(plan.core_rank.nbytes),
+            "plan.core_load": int(plan.core_load.nbytes),
+            "cores.slot": int(engine.cores.slot.nbytes)},
+        "map_seconds": float(map_seconds),
+        "build_seconds": float(engine.build_seconds),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }

@@ -296,10 +296,13 @@ class RehearsalComm:
 
     kind = "rehearsal"
 
-    def __init__(self, size, rank):
-        if not (isinstance(size, int) and size >= 1 and 0 <= rank < size):
-            raise ValueError(f"rehearsal: rank {rank} of {size} ranks; need 0 ≤ rank < size")
+    def __init__(self, size, rank, rate_hz=5.0):
+        if not (isinstance(size, int) and size >= 1 and isinstance(rank, int)
+                and 0 <= rank < size):
+            raise ValueError(f"rehearsal: rank {rank} of {size} ranks; need an integer "
+                             f"0 ≤ rank < size")
         self.size, self.rank = size, rank
+        self.rate_hz = float(rate_hz)     # the rate the rank report's traffic assumes
 
     def _refuse(self, what):
         raise RehearsalError(f"{what} moves data between ranks: not available in a rehearsal "
@@ -375,6 +378,23 @@ def run_threads(n_ranks, fn):
 
 
 _WORLD = None
+
+
+class use_world:
+    """``with use_world(comm):`` — world() returns comm inside the block (a rehearsal's
+    stand-in communicator), and whatever it returned before afterwards."""
+
+    def __init__(self, comm):
+        self.comm = comm
+
+    def __enter__(self):
+        global _WORLD
+        self.previous, _WORLD = _WORLD, self.comm
+        return self.comm
+
+    def __exit__(self, *exc):
+        global _WORLD
+        _WORLD = self.previous
 
 
 def world():

@@ -6,22 +6,14 @@ virtual environment's mpiexec.  Only rank 0 of the test job launches it; the oth
 """
 
 import os
-import pathlib
-import subprocess
-import sys
-import tempfile
 import textwrap
-import time
 
 import pytest
 
-from tests.mpi_helpers import assert_all_ranks
+from tests.mpi_helpers import MPIEXEC, assert_all_ranks, launch_from_rank0
 
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(120)]
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-MPIEXEC = pathlib.Path(sys.executable).parent / "mpiexec"
-LAUNCH_TIMEOUT_S = 60.0
 PROMPT_S = 30.0  # an abort ends the job in seconds (start-up included); a hang takes 60 s
 
 NETWORK = """
@@ -33,47 +25,6 @@ sim.Projection(pop, pop, sim.FixedProbabilityConnector(0.2),
                sim.StaticSynapse(weight=0.1, delay=1.0))
 pop.record("spikes")
 """
-
-
-def _child_env():
-    """This process's environment without the MPI launcher's variables (a nested mpiexec
-    must start its own job, not join ours), with the repository importable."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PMI_", "HYDI_", "HYDRA_", "MPI_LOCAL", "MPIR_", "PYTEST_"))}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("NUMBA_NUM_THREADS", "1")
-    return env
-
-
-def _launch(source):
-    """Run ``source`` as a 2-rank MPI job; return (returncode or None on timeout, stdout,
-    stderr, seconds)."""
-    with tempfile.TemporaryDirectory(prefix="spinn_abort_") as tmp:
-        script = pathlib.Path(tmp) / "script.py"
-        script.write_text(textwrap.dedent(source))
-        t0 = time.perf_counter()
-        try:
-            done = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, str(script)],
-                                  capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_S,
-                                  cwd=tmp, env=_child_env())
-            rc, out, err = done.returncode, done.stdout, done.stderr
-        except subprocess.TimeoutExpired as exc:
-            rc = None
-            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        return rc, out, err, time.perf_counter() - t0
-
-
-def launch_from_rank0(source):
-    """Rank 0 launches the job; every rank returns rank 0's (rc, stdout, stderr, seconds)."""
-    from mpi4py import MPI
-
-    comm = MPI.COMM_WORLD
-    result = _launch(source) if comm.Get_rank() == 0 else None
-    request = comm.Ibarrier()
-    while not request.Test():
-        time.sleep(0.05)
-    return comm.bcast(result, root=0)
 
 
 def _explain(rc, out, err, seconds):
