@@ -13,11 +13,16 @@ writes each synapse at row_ptr[row] and advances it — so after the second pass
 holds the end of row r, and ``shift_back`` restores the starts.  A row therefore keeps
 post-core order, then projection and generation order (what makes the sums
 rank-independent), with no comparison sort and no cursor array beside row_ptr.  Both passes
-return a hash of the rows they met: a second generation that differs from the counted one
-is detected (and never writes outside the arrays).
+hash the rows they met: a second generation that differs from the counted one is detected
+(and never writes outside the arrays).
 
 A synapse finds its row through ``row_base[stage, k]``: the first row of the block of its
 source core (number k within the source population) in the group being built, or -1.
+
+Both passes first compute every synapse's row (``source_rows``, which also hashes the rows'
+identities), then scatter with software prefetching (spinn/kernels/prefetch.py): once a
+rank's rows outgrow the caches — sources spread over a large network — the scatter is
+bound by memory latency, not arithmetic.
 """
 
 import numpy as np
@@ -25,6 +30,7 @@ from numba import njit
 
 from spinn.kernels.deliver import INDEX_BITS, RECEPTOR_BITS
 from spinn.kernels.params import at as value_at
+from spinn.kernels.prefetch import AHEAD, prefetch
 
 WORD_DELAY_SHIFT = np.uint32(INDEX_BITS + RECEPTOR_BITS)
 MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -51,10 +57,12 @@ def _mix(stage, gid):
 
 
 @njit(cache=True, nogil=True)
-def tally(pre, pre_map, npc, src_base, row_base, delay, dt, n_slots, stage_steps, row_ptr):
-    """row_ptr[row + 1] += 1 for every synapse.  Returns (hash of the rows, synapses whose
-    (stage, source core) has no block here: -1 in row_base).  src_base: gid of the source
-    population's first neuron."""
+def source_rows(pre, pre_map, npc, src_base, row_base, delay, dt, n_slots, stage_steps,
+                rows_of):
+    """rows_of[q] = the row of synapse q (its stage's block of its source core, then the
+    source's place in the core), or -1 when that block does not exist here.  Returns (hash
+    of the rows' identities, number of -1).  src_base: gid of the source population's
+    first neuron."""
     # no array is passed to an inlined helper: numba would reference-count it on every
     # synapse (an atomic increment and decrement, 3x the cost of the loop)
     mapped = pre_map.shape[0] > 0
@@ -69,47 +77,61 @@ def tally(pre, pre_map, npc, src_base, row_base, delay, dt, n_slots, stage_steps
         base = row_base[st, k]
         if base < 0:
             missing += 1
+            rows_of[q] = -1
             continue
-        r = base + s - k * npc
-        row_ptr[r + 1] += 1
+        rows_of[q] = base + s - k * npc
         h += _mix(st, src_base + s)
     return h, missing
 
 
 @njit(cache=True, nogil=True)
-def place(pre, pre_map, npc, src_base, row_base, delay, post, post_map, index_base, receptor,
-          weight, sign, dt, n_slots, stage_steps, row_ptr, syn_word, syn_weight):
+def tally(rows_of, n, row_ptr):
+    """row_ptr[row + 1] += 1 for each of the n synapses (rows from source_rows; -1 skipped),
+    prefetching the counter AHEAD synapses on."""
+    for i in range(n):
+        if i + AHEAD < n and rows_of[i + AHEAD] >= 0:
+            prefetch(row_ptr, rows_of[i + AHEAD] + 1)
+        r = rows_of[i]
+        if r >= 0:
+            row_ptr[r + 1] += 1
+
+
+@njit(cache=True, nogil=True)
+def place(rows_of, n, delay, post, post_map, index_base, receptor, weight, sign, dt, n_slots,
+          stage_steps, row_ptr, syn_word, syn_weight):
     """Each synapse at its row's cursor row_ptr[row] (then advanced) as a word (residual delay
     of its stage | receptor | target index) and its weight × sign.  delay, weight: arrays or
-    one float for all.  Returns (hash of the rows, False when a synapse had no row or no room
-    left in the arrays — nothing is written out of bounds)."""
+    one float for all.  The cursor AHEAD synapses on, and the slot it points at half as far
+    on, are prefetched.  Returns False when a synapse has no row or no room is left in the
+    arrays (nothing is written out of bounds)."""
     rbits = np.uint32(receptor) << np.uint32(INDEX_BITS)
-    mapped_pre, mapped_post = pre_map.shape[0] > 0, post_map.shape[0] > 0
+    mapped_post = post_map.shape[0] > 0
     n_syn = syn_word.shape[0]
-    h = np.uint64(0)
-    for q in range(pre.shape[0]):       # arrays used inline only (see tally)
-        s = pre[q]
-        if mapped_pre:
-            s = pre_map[s]
-        k = s // npc
-        d = _delay_steps(value_at(delay, q), dt)
-        st = _stage(d, n_slots, stage_steps)
-        base = row_base[st, k]
-        if base < 0:
-            return h, False
-        r = base + s - k * npc
+    half = AHEAD // 2
+    for q in range(n):       # arrays used inline only (see source_rows)
+        if q + AHEAD < n and rows_of[q + AHEAD] >= 0:
+            prefetch(row_ptr, rows_of[q + AHEAD])
+        if q + half < n and rows_of[q + half] >= 0:
+            ahead = np.int64(row_ptr[rows_of[q + half]])
+            if ahead < n_syn:
+                prefetch(syn_word, ahead)
+                prefetch(syn_weight, ahead)
+        r = rows_of[q]
+        if r < 0:
+            return False
         at = np.int64(row_ptr[r])
         if at >= n_syn:
-            return h, False
+            return False
         row_ptr[r] = at + 1
-        h += _mix(st, src_base + s)
+        d = _delay_steps(value_at(delay, q), dt)
+        st = _stage(d, n_slots, stage_steps)
         i = post[q]
         if mapped_post:
             i = post_map[i]
         syn_word[at] = (np.uint32(d - st * stage_steps) << WORD_DELAY_SHIFT) | rbits | \
             np.uint32(i - index_base)
         syn_weight[at] = sign * value_at(weight, q)
-    return h, True
+    return True
 
 
 @njit(cache=True, nogil=True)
@@ -125,6 +147,16 @@ def compact_rows(counts, blk_start, blk_size, keep):
                 counts[at + j] = counts[lo + j]
             at += blk_size[b]
     return at - 1
+
+
+@njit(cache=True, nogil=True)
+def block_totals(counts, blk_start, blk_size):
+    """int64[n_blocks]: synapses counted in each block's rows (counts[1 + row])."""
+    out = np.zeros(blk_start.shape[0], np.int64)
+    for b in range(blk_start.shape[0]):
+        for j in range(blk_size[b]):
+            out[b] += counts[1 + blk_start[b] + j]
+    return out
 
 
 @njit(cache=True, nogil=True)

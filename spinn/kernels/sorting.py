@@ -43,3 +43,4 @@ def sort_bounded(x, bound):
     if x.size < 2:
         return x
     return _radix_sort(x, max(int(bound) - 1, 1).bit_length(), np.empty_like(x))
+

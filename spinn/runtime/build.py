@@ -9,7 +9,8 @@ import numpy as np
 
 from spinn.distributions import RandomDistribution
 from spinn.errors import ConfigurationError
-from spinn.kernels.assemble import compact_rows, place, prefix_sum, shift_back, tally
+from spinn.kernels.assemble import (block_totals, compact_rows, place, prefix_sum,
+                                    shift_back, source_rows, tally)
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
 from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
@@ -218,8 +219,8 @@ class Part:
         return self.pre, self.pre_map, self.pre_npc, self.src_base, row_base, self.delay
 
     def target_args(self):
-        return (self.post, self.post_map, self.index_base, self.receptor, self.weight,
-                self.sign)
+        return (self.delay, self.post, self.post_map, self.index_base, self.receptor,
+                self.weight, self.sign)
 
     def arrays(self, dt):
         """(source gid int64, word uint32 with the full delay, signed weight float64) —
@@ -412,6 +413,16 @@ def build_synapses(network, plan, cores, projections, plastic=False):
         if blk_size.size else np.empty(0, np.int64)
     n_cand = int(blk_size.sum())
     rows = np.zeros(n_cand + 1, np.uint32)
+    scratch = [np.empty(0, np.int64)]       # each synapse's row, reused part after part
+
+    def rows_of(part, base):
+        """(rows int64[n], hash, missing) of a part's synapses."""
+        if scratch[0].size < part.size:
+            scratch[0] = np.empty(2 * part.size, np.int64)
+        h, missing = source_rows(*part.source_args(base), dt, n_slots, stage_steps,
+                                 scratch[0])
+        return scratch[0], int(h), missing
+
     hashes = [0, 0]               # sums mod 2^64 of the rows each pass met
     placed_total = 0
     for g in range(n_groups):
@@ -422,20 +433,18 @@ def build_synapses(network, plan, cores, projections, plastic=False):
                 if part.pre_pop not in bases:
                     bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
                                                     blk_group, blk_row_base, g, part.pre_pop)
-                h, missing = tally(*part.source_args(bases[part.pre_pop]), dt, n_slots,
-                                   stage_steps, rows)
+                r, h, missing = rows_of(part, bases[part.pre_pop])
+                tally(r, part.size, rows)
                 if missing:
                     raise RuntimeError(
                         f"{network.projections[part.proj]}: {missing} synapse(s) "
                         f"from a core the mapping did not route to rank {plan.rank} (a "
                         f"connector generating pairs its core_pairs/block_factor excluded)")
-                hashes[0] = (hashes[0] + int(h)) % (1 << 64)
+                hashes[0] = (hashes[0] + h) % (1 << 64)
             for j, v in counts.items():
                 proj_counts[j] += v
     # drop empty blocks, then the row pointers
-    totals = np.add.reduceat(rows[1:].astype(np.int64), blk_row_base) if blk_size.size \
-        else np.empty(0, np.int64)
-    totals[blk_size == 0] = 0
+    totals = block_totals(rows, blk_row_base, blk_size)
     keep = totals > 0
     n_syn = int(totals.sum())
     if n_syn > MAX_ROW_SYNAPSES:
@@ -447,8 +456,8 @@ def build_synapses(network, plan, cores, projections, plastic=False):
                                                                   blk_group, blk_size))
     blk_row_base = np.concatenate([[0], np.cumsum(blk_size)[:-1]]).astype(np.int64) \
         if blk_size.size else np.empty(0, np.int64)
-    row_ptr = rows[:n_rows + 1].copy()
-    del rows
+    rows.resize(n_rows + 1, refcheck=False)      # shrinks in place (realloc), no copy
+    row_ptr = rows
     prefix_sum(row_ptr, n_rows)
     # pass 2, group by group: the same synapses again, each placed at its row's cursor
     syn_word = np.empty(n_syn, np.uint32)
@@ -461,11 +470,11 @@ def build_synapses(network, plan, cores, projections, plastic=False):
                     bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
                                                     blk_group, blk_row_base, g, part.pre_pop)
                 placed_total += part.size
-                h, ok = place(*part.source_args(bases[part.pre_pop]), *part.target_args(), dt,
-                              n_slots, stage_steps, row_ptr, syn_word, syn_weight)
-                if not ok:
+                r, h, missing = rows_of(part, bases[part.pre_pop])
+                if missing or not place(r, part.size, *part.target_args(), dt, n_slots,
+                                        stage_steps, row_ptr, syn_word, syn_weight):
                     raise RuntimeError(_regenerated(int(local[k])))
-                hashes[1] = (hashes[1] + int(h)) % (1 << 64)
+                hashes[1] = (hashes[1] + h) % (1 << 64)
     if placed_total != n_syn or hashes[0] != hashes[1]:
         raise RuntimeError(_regenerated(local.tolist()))
     shift_back(row_ptr, n_rows)
@@ -479,7 +488,9 @@ def build_synapses(network, plan, cores, projections, plastic=False):
             r_lo = blk_row_base[b_lo]
             r_hi = blk_row_base[b_hi - 1] + blk_size[b_hi - 1]
             s_lo, s_hi = int(row_ptr[r_lo]), int(row_ptr[r_hi])
-            mat.row_ptr = (row_ptr[r_lo:r_hi + 1] - np.uint32(s_lo)).astype(np.uint32)
+            # stage 0 starts at row 0 and synapse 0: a view, no copy of the row index
+            mat.row_ptr = row_ptr[:r_hi + 1] if s_lo == 0 and r_lo == 0 else \
+                (row_ptr[r_lo:r_hi + 1] - np.uint32(s_lo)).astype(np.uint32)
             mat.syn_word = syn_word[s_lo:s_hi]
             mat.syn_weight = syn_weight[s_lo:s_hi]
             mat.blk_row_base = blk_row_base[b_lo:b_hi] - r_lo

@@ -20,3 +20,4 @@ def test_leaves_its_input_alone():
     x = np.array([5, 3, 9, 0, 3], np.int64)
     sort_bounded(x, 10)
     assert list(x) == [5, 3, 9, 0, 3]
+

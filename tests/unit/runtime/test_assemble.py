@@ -5,10 +5,11 @@ second generation that differs from the counted one is refused, not written."""
 import numpy as np
 import pytest
 
-from spinn.kernels.assemble import place, prefix_sum, shift_back, tally
+from spinn.kernels.assemble import place, prefix_sum, shift_back, source_rows, tally
 from spinn.kernels.deliver import pack_words, unpack_words
 
 DT = 0.1
+EMPTY = np.empty(0, np.int64)
 N_SRC, NPC = 19, 5                      # one source population: cores of 5, 5, 5 and 4
 
 
@@ -45,19 +46,24 @@ def _assemble(parts, n_slots, stage_steps, n_stages, second=None):
     row_ptr = np.zeros(n_rows + 1, np.uint32)
     h1 = 0
     for p in parts:
-        h, missing = tally(p["pre"], p["pre_map"], NPC, 0, row_base, p["delay"], DT, n_slots,
-                           stage_steps, row_ptr)
+        rows = np.empty(p["pre"].size, np.int64)
+        h, missing = source_rows(p["pre"], p["pre_map"], NPC, 0, row_base, p["delay"], DT,
+                                 n_slots, stage_steps, rows)
         assert missing == 0
+        tally(rows, rows.size, row_ptr)
         h1 += int(h)
     n_syn = prefix_sum(row_ptr, n_rows)
     syn_word = np.zeros(n_syn, np.uint32)
     syn_weight = np.zeros(n_syn, np.float32)
     ok, h2 = True, 0
     for p in (second or parts):
-        h, good = place(p["pre"], p["pre_map"], NPC, 0, row_base, p["delay"], p["post"],
-                        p["post_map"], p["index_base"], p["receptor"], p["weight"], p["sign"],
-                        DT, n_slots, stage_steps, row_ptr, syn_word, syn_weight)
-        ok &= bool(good)
+        rows = np.empty(p["pre"].size, np.int64)
+        h, missing = source_rows(p["pre"], p["pre_map"], NPC, 0, row_base, p["delay"], DT,
+                                 n_slots, stage_steps, rows)
+        ok &= missing == 0 and bool(place(
+            rows, rows.size, p["delay"], p["post"], p["post_map"], p["index_base"],
+            p["receptor"], p["weight"], p["sign"], DT, n_slots, stage_steps, row_ptr,
+            syn_word, syn_weight))
         h2 += int(h)
     shift_back(row_ptr, n_rows)
     return ok and h1 % (1 << 64) == h2 % (1 << 64), row_ptr, syn_word, syn_weight
@@ -84,8 +90,9 @@ def _reference(parts, n_slots, stage_steps):
 
 
 def test_rows_match_a_stable_sort_reference():
-    """tally + prefix_sum + place + shift_back give each row exactly its synapses, in
-    generation order, with the residual delay of its stage — as a stable sort by row."""
+    """source_rows + tally + prefix_sum + place + shift_back give each row exactly its
+    synapses, in generation order, with the residual delay of its stage — as a stable sort
+    by row."""
     rng = np.random.default_rng(3)
     n_slots, stage_steps, n_stages = 16, 8, 3
     parts = _parts(rng)
@@ -125,8 +132,10 @@ def test_a_synapse_from_a_source_without_a_block_is_counted_as_missing():
     row_base[0, 2] = -1
     row_ptr = np.zeros(N_SRC + 1, np.uint32)
     pre = np.array([0, 10, 11, 18], np.int64)         # 10 and 11 lie in core 2
-    _, missing = tally(pre, np.empty(0, np.int64), NPC, 0, row_base, 0.1, DT, 16, 8, row_ptr)
-    assert missing == 2 and row_ptr.sum() == 2
+    rows = np.empty(pre.size, np.int64)
+    _, missing = source_rows(pre, EMPTY, NPC, 0, row_base, 0.1, DT, 16, 8, rows)
+    tally(rows, rows.size, row_ptr)
+    assert missing == 2 and row_ptr.sum() == 2 and list(rows[1:3]) == [-1, -1]
 
 
 def test_build_refuses_a_connector_whose_second_generation_differs():
