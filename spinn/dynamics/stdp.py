@@ -98,9 +98,10 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_slot, known_base
     """Append local spikes of neurons that are targets of plastic synapses to their history.
 
     core_slot, known_base: a local core's known-core number and its first rank-local index
-    (spinn.runtime.build.RankCores); hist_row int64[n_local]: history row of each local neuron (-1: not a plastic target);
-    hist_t int64[rows, H] spike times in steps (step + 1), hist_k float64[rows, H, R] K− just
-    after each spike for each distinct tau_minus, hist_n int64[rows] spikes so far.
+    (spinn.runtime.build.RankCores); hist_row int64[n_local]: history row of each local neuron
+    (-1: not a plastic target); hist_t int64[rows, H] spike times in steps (step + 1), hist_k
+    float64[rows, H, R] K− just after each spike for each distinct tau_minus, hist_n int64[rows]
+    spikes so far.
     """
     idx_mask = np.uint32((1 << index_bits) - 1)
     H = hist_t.shape[1]

@@ -46,8 +46,8 @@ def _grow(q_step, q_word, q_ptr, need):
 @njit(cache=True, nogil=True)
 def push(q_step, q_word, q_ptr, q, packets, lo, hi, t0, after, index_bits, slot, keep):
     """Append packets[lo:hi] (step offsets relative to t0) whose source core has keep[k]
-    (k its known-core number, slot[core]) to queue q, released at t0 + offset + after.  Returns (q_step, q_word), grown when the
-    queue might not hold all hi - lo packets."""
+    (k its known-core number, slot[core]) to queue q, released at t0 + offset + after.
+    Returns (q_step, q_word), grown when the queue might not hold all hi - lo packets."""
     if q_ptr[q, 1] - q_ptr[q, 0] + hi - lo > q_step.shape[1]:
         q_step, q_word = _grow(q_step, q_word, q_ptr, q_ptr[q, 1] - q_ptr[q, 0] + hi - lo)
     mask = q_step.shape[1] - 1
@@ -87,8 +87,9 @@ def deliver_stages(packets, n, t0, k, stage_steps, index_bits, slot, matrices, k
 
     matrices: per stage (mpt_lo, mpt_hi, blk_post_base, blk_row_base, row_ptr, syn_word,
     syn_weight); keep[s]: bool[n_known], rows in a stage ≥ s + 1 (queue s may hold the core's
-    packets); slot: known-core number of each core id.  The packets of stage s are left in released[bounds[s - 1]:bounds[s]] (s ≥ 1),
-    for the plastic rows (released grows to hold them).
+    packets); slot: known-core number of each core id.  The packets of stage s are left in
+    released[bounds[s - 1]:bounds[s]] (s ≥ 1), for the plastic rows (released grows to hold
+    them).
     Returns (synaptic events, population-table misses, q_step, q_word, released)."""
     m = matrices[0]
     events, misses = deliver_packets(packets, n, t0, index_bits, slot, m[0], m[1], m[2], m[3],

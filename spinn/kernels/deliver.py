@@ -14,9 +14,10 @@ Synaptic storage on a rank (SpiNNaker's master population table + synaptic matri
     syn_word        uint32[n_syn]          delay_steps:14 | receptor:2 | index in the group:16
     syn_weight      float32[n_syn]         signed weight (nA, µS or mV by cell type)
 
-8 bytes per synapse, and 4 per row of a source neuron whose core reaches the rank.  A row holds every synapse of one source neuron onto one core group, in
-post-core order, then projection order, then generation order: synapses sharing a target are
-summed in the same order on any rank count.
+8 bytes per synapse, and 4 per row of a source neuron whose core reaches the rank.  A row holds
+every synapse of one source neuron onto one core group, in post-core order, then projection
+order, then generation order: synapses sharing a target are summed in the same order on any rank
+count.
 """
 
 import numpy as np

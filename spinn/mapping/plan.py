@@ -32,6 +32,8 @@ class MappingPlan:
     n_slots: int               # ring-buffer slots (a power of two): delays ≤ n_slots direct
     stage_steps: int           # delay extension: each stage re-delivers stage_steps later
     n_stages: int              # 1 + delay-extension stages needed by the longest delay
+    lag: int                   # ticks from a tick's end to its delivery: 2 when the smallest
+                               # delay spans two ticks (the exchange overlaps the next update)
     index_bits: int
     pop_labels: tuple
     pop_sizes: tuple
@@ -129,7 +131,7 @@ class MappingPlan:
         """What every rank must agree on, as plain data."""
         return {k: getattr(self, k) for k in (
             "n_ranks", "dt", "tick_steps", "max_delay_steps", "n_slots", "stage_steps",
-            "n_stages", "index_bits", "pop_labels", "pop_sizes", "pop_npc", "pop_first_core",
+            "n_stages", "lag", "index_bits", "pop_labels", "pop_sizes", "pop_npc", "pop_first_core",
             "core_rank", "core_load", "expected_synapses")}
 
     def digest(self):
@@ -182,11 +184,12 @@ def make_plan(network, n_ranks, rank=0):
     dests = tuple(sorted({r for route in routes.values() for r in route} - {rank}))
     sources = tuple(int(r) for r in np.unique(core_rank[incoming]) if r != rank)
 
-    tick_steps, max_delay, notes = tick_and_delays(network)
-    n_slots, stage_steps, n_stages = delay_stages(tick_steps, max_delay)
+    tick_steps, max_delay, lag, notes = tick_and_delays(network)
+    n_slots, stage_steps, n_stages = delay_stages(tick_steps, max_delay, lag)
     return MappingPlan(
         n_ranks=n_ranks, rank=rank, dt=network.dt, tick_steps=tick_steps,
         max_delay_steps=max_delay, n_slots=n_slots, stage_steps=stage_steps, n_stages=n_stages,
+        lag=lag,
         index_bits=index_bits, pop_labels=tuple(p.label for p in pops),
         pop_sizes=tuple(p.size for p in pops), pop_npc=tuple(p.neurons_per_core for p in pops),
         pop_first_core=first_core, core_rank=core_rank, core_load=load.astype(np.float32),
@@ -208,24 +211,31 @@ def next_pow2(n):
     return 1 << max(0, int(np.ceil(np.log2(max(n, 1)))))
 
 
-def delay_stages(tick_steps, max_delay):
+def delay_stages(tick_steps, max_delay, lag=1):
     """(n_slots, stage_steps, n_stages): SpiNNaker's delay extension.
 
     The ring buffer holds delays up to n_slots steps (at most max(16, 4 ticks), so its memory
     does not grow with long delays); a synapse with a longer delay d sits in stage
     k = ceil((d - n_slots) / stage_steps) and its spike is re-delivered k·stage_steps steps
-    later with the residual delay d - k·stage_steps ∈ [tick, n_slots].  stage_steps is a
-    multiple of the tick no larger than n_slots - tick + 1, so the stages tile every delay.
+    later with the residual delay d - k·stage_steps ∈ [lag·tick, n_slots] (a packet is
+    delivered lag ticks after the tick it belongs to, so nothing shorter may remain).
+    stage_steps is a multiple of the tick no larger than n_slots - lag·tick + 1, so the
+    stages tile every delay.
     """
     cap = max(16, next_pow2(4 * tick_steps))
     n_slots = min(next_pow2(max_delay + 1), cap)
-    stage_steps = max(tick_steps, (n_slots - tick_steps + 1) // tick_steps * tick_steps)
+    stage_steps = max(tick_steps,
+                      (n_slots - lag * tick_steps + 1) // tick_steps * tick_steps)
     extra = max(0, int(np.ceil((max_delay - n_slots) / stage_steps)))
     return n_slots, stage_steps, 1 + extra
 
 
 def tick_and_delays(network):
-    """(tick_steps, max_delay_steps, notes): the tick is 1 ms unless a delay is shorter."""
+    """(tick_steps, max_delay_steps, lag, notes): the tick is 1 ms unless a delay is
+    shorter; lag 2 when the smallest delay spans two ticks and nothing is plastic (STDP
+    reads the post-spike history as of the delivery), so that the exchange of tick t can
+    travel while tick t + 1 is updated.  It depends on the network only, never on the rank
+    count: the order of every sum is the same on any number of ranks."""
     one_ms = max(1, round(1.0 / network.dt))
     ranges = [p.delay_steps_range for p in network.projections]
     min_delay = min((lo for lo, _ in ranges), default=one_ms)
@@ -235,4 +245,9 @@ def tick_and_delays(network):
     if tick < one_ms:
         notes.append(f"the smallest delay is {min_delay * network.dt:g} ms: ranks exchange "
                      f"spikes every {tick} step(s) instead of every 1 ms")
-    return tick, max(max_delay, 1), notes
+    lag = 2 if ranges and min_delay >= 2 * tick and not any(
+        p.plastic for p in network.projections) else 1
+    if lag == 2:
+        notes.append("the smallest delay spans two ticks: each tick's exchange overlaps the "
+                     "next tick's update")
+    return tick, max(max_delay, 1), lag, notes

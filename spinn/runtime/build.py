@@ -9,8 +9,15 @@ import numpy as np
 
 from spinn.distributions import RandomDistribution
 from spinn.errors import ConfigurationError
-from spinn.kernels.assemble import (block_totals, compact_rows, place, prefix_sum,
-                                    shift_back, source_rows, tally)
+from spinn.kernels.assemble import (
+    block_totals,
+    compact_rows,
+    place,
+    prefix_sum,
+    shift_back,
+    source_rows,
+    tally,
+)
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
 from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state

@@ -19,13 +19,17 @@ runs received from sources[j], in that order — the spike exchange of the tick 
 the ranks the routing tables connect (no array over all ranks).
 """
 
+import ctypes
 import os
 import sys
 import threading
 import time
 import traceback
 
+import numba
+import numba.experimental.function_type  # noqa: F401 - types function-pointer arguments
 import numpy as np
+from numba import types
 
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
 
@@ -110,6 +114,85 @@ class MPINeighbourhood:
         self.graph.Free()
 
 
+class _Function(types.WrapperAddressProtocol):
+    """A C function as a numba first-class function: compiled code calls it through its
+    address, a value passed at run time — so the code that calls it stays cacheable."""
+
+    def __init__(self, address, signature):
+        self._address, self._signature = address, signature
+
+    def __wrapper_address__(self):
+        return self._address
+
+    def signature(self):
+        return self._signature
+
+
+class Channel:
+    """MPI's point-to-point calls for compiled tick loops (spinn/kernels/exchange.py).
+
+    numba-mpi finds the MPI library and its handle types; its own wrappers freeze library
+    addresses into the compiled code, which numba then refuses to cache (about 5 s of
+    compilation in every process, measured here), so the loop receives MPI_Isend, MPI_Irecv
+    and MPI_Waitall as first-class functions instead, with the communicator (a duplicate of
+    the job's, so no tag meets the script's messages) and the datatype as handle values.
+    ``None`` from ``MPIComm.channel()`` when numba-mpi is missing: the tick loop then
+    exchanges from Python."""
+
+    def __init__(self, MPI, comm):
+        from numba_mpi.common import RequestType, _MpiComm, libmpi
+
+        handle = types.int32 if _MpiComm is ctypes.c_int else types.uint64
+        h = np.int32 if handle is types.int32 else np.uint64
+
+        def function(name, signature):
+            return _Function(ctypes.cast(getattr(libmpi, name), ctypes.c_void_p).value,
+                             signature)
+
+        p2p = types.int32(types.uint64, types.int32, handle, types.int32, types.int32, handle,
+                          types.uint64)
+        self.isend = function("MPI_Isend", p2p)
+        self.irecv = function("MPI_Irecv", p2p)
+        self.waitall = function("MPI_Waitall", types.int32(types.int32, types.uint64,
+                                                           types.uint64))
+        self.comm = comm.Dup()
+        self.comm_handle = _as(h, MPI._handleof(self.comm))
+        self.dtype_handle = _as(h, MPI._handleof(MPI.UINT64_T))
+        self.request_dtype = RequestType
+        self.status_words = 16          # int32 per MPI_Status: more than any MPI needs
+
+    def functions(self):
+        return self.isend, self.irecv, self.waitall, self.comm_handle, self.dtype_handle
+
+
+def _as(dtype, value):
+    """A handle value as the C type (an int handle's bits, whatever its Python sign)."""
+    if dtype is np.int32:
+        return np.int32(np.uint32(value & 0xFFFFFFFF).view(np.int32))
+    return np.uint64(value & 0xFFFFFFFFFFFFFFFF)
+
+
+@numba.cfunc(types.int32(types.uint64, types.int32, types.int32, types.int32, types.int32,
+                         types.int32, types.uint64), cache=True)
+def _no_p2p(addr, count, dtype, peer, tag, comm, request):
+    return 0
+
+
+@numba.cfunc(types.int32(types.int32, types.uint64, types.uint64), cache=True)
+def _no_waitall(n, requests, statuses):
+    return 0
+
+
+class LocalChannel:
+    """The channel of a single rank: functions of the same types that are never called."""
+
+    request_dtype = np.int32
+    status_words = 16
+
+    def functions(self):
+        return _no_p2p, _no_p2p, _no_waitall, np.int32(0), np.int32(0)
+
+
 class MPIComm:
     kind = "mpi"
 
@@ -120,6 +203,19 @@ class MPIComm:
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self._recv = np.empty(1024, np.uint64)
+        self._channel = False
+
+    def channel(self):
+        """The Channel of compiled tick loops (created once, collectively), or None."""
+        if self._channel is False:
+            try:
+                import numba_mpi.common  # noqa: F401
+                ok = True
+            except (ImportError, RuntimeError):
+                ok = False
+            self._channel = Channel(self._MPI, self.comm) if self.comm.allreduce(
+                ok, op=self._MPI.LAND) else None
+        return self._channel
 
     @property
     def is_world(self):

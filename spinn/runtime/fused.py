@@ -13,9 +13,9 @@ a kernel, or upgrading spinn, gives a new module instead of a stale compiled one
   kernel, in order, on the group arguments G passed as ``handles.pack(G)`` (two arrays to
   unbox per call instead of every array of G); ``bounds[i]`` is where group i's packets
   start in ``out``.  Returns n_out.
-* ``run_local(...)``: the whole tick loop of a single rank (update, merge, route, deliver
-  through every delay stage, and spike recording) for up to ``max_ticks`` ticks in one
-  compiled call.
+* ``run_ticks(...)``: the whole tick loop (update, merge, route, exchange with the routing
+  neighbours, deliver through every delay stage, and spike recording) for up to
+  ``max_ticks`` ticks in one compiled call, on one rank or several.
 
 Each kernel takes the group's own arguments (``CellType.kernel_args``) followed by
 (ring, step0, slot_mask, n_steps, out, n_out) and returns the new n_out.
@@ -44,6 +44,7 @@ from numba import njit
 from spinn.kernels.handles import array
 
 from spinn.kernels.delays import deliver_stages
+from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 {imports}
@@ -59,37 +60,74 @@ def update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds):
 
 
 @njit(cache=True, nogil=True)
-def run_local(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, out, tmp, bounds,
+def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, out, tmp, bounds,
               slot, route_ptr, route_dst, send, send_counts, index_bits, stage_steps, matrices,
               keep, q_step, q_word, q_ptr, released, stage_bounds, core_has_rows,
-              record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals):
-    """Single rank: every packet routed to this rank is delivered here.  totals (int64):
-    0 ticks, 1 spikes, 2 unrouted, 3 packets sent, 4 synaptic events, 5 table misses,
-    6 recorded spikes, 7 recorded spikes before the last tick.  Stops after a tick whose
-    spikes overflow rec_steps (the caller grows the buffers and records that tick again from
-    the returned packets).  Returns (step, last tick's packets, their number, its start,
-    and the delay queues' arrays q_step, q_word, released, which may have grown)."""
+              record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals,
+              isend, irecv, waitall, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
+              statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k):
+    """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
+    (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
+    are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
+    tick's update, while its messages travel.  A tick not yet delivered when the call ends
+    is returned as pending (pend[:n_pend], emitted in [pend_t0, pend_t0 + pend_k)) and is
+    delivered after the next call's first update.  totals (int64): 0 ticks, 1 spikes,
+    2 unrouted, 3 packets sent, 4 synaptic events, 5 table misses, 6 recorded spikes,
+    7 recorded spikes before the last tick, 8 packets to other ranks, 9 packets received.
+    Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
+    records that tick again from the returned packets)."""
     ticks = 0
     local = out
     n_out = 0
     t0 = step
+    posted = False
+    n_sends = 0
+    post_t0, post_k, post_self = 0, 0, 0
     while step < end and ticks < max_ticks:
         t0 = step
         k = min(tick_steps, end - step)
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds)
+        if posted or n_pend >= 0:       # lag 2: the previous tick, after this update
+            if posted:
+                got, n_got, inbox, inbox_tmp = finish(
+                    irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage,
+                    n_sends, reqs, statuses, inbox, inbox_tmp, inbox_bounds)
+                d_t0, d_k = post_t0, post_k
+            else:
+                got, n_got, d_t0, d_k = pend, n_pend, pend_t0, pend_k
+                n_pend = -1
+            events, misses, q_step, q_word, released = deliver_stages(
+                got, n_got, d_t0, d_k, stage_steps, index_bits, slot, matrices, keep, q_step,
+                q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+            totals[4] += events
+            totals[5] += misses
+            totals[9] += n_got
+            posted = False
         local = merge_runs(out, bounds, tmp)
         spikes, unrouted = route_packets(local, n_out, index_bits, slot, route_ptr, route_dst,
                                          send, send_counts)
-        n_recv = send_counts[0]
-        events, misses, q_step, q_word, released = deliver_stages(
-            send, n_recv, step, k, stage_steps, index_bits, slot, matrices, keep, q_step,
-            q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+        stage, n_sends = post(isend, irecv, comm, dtype, sources, dests, cap, send,
+                              send_counts, rbuf, stage, reqs)
+        post_t0, post_k, post_self = step, k, send_counts[0]
+        posted = True
+        if lag == 1:
+            got, n_got, inbox, inbox_tmp = finish(
+                irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage, n_sends,
+                reqs, statuses, inbox, inbox_tmp, inbox_bounds)
+            events, misses, q_step, q_word, released = deliver_stages(
+                got, n_got, step, k, stage_steps, index_bits, slot, matrices, keep, q_step,
+                q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+            totals[4] += events
+            totals[5] += misses
+            totals[9] += n_got
+            posted = False
         totals[0] += 1
         totals[1] += spikes
         totals[2] += unrouted
-        totals[3] += n_recv
-        totals[4] += events
-        totals[5] += misses
+        for j in range(send_counts.shape[0]):
+            totals[3] += send_counts[j]
+            if j > 0:
+                totals[8] += send_counts[j]
         if record:
             totals[7] = totals[6]
             totals[6] = record_spikes(local, 0, n_out, index_bits, slot, known_gid_lo,
@@ -99,7 +137,16 @@ def run_local(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
         ticks += 1
         if totals[6] > rec_steps.shape[0]:
             break
-    return step, local, n_out, t0, q_step, q_word, released
+    if posted:                       # lag 2: receive now, deliver after the next update
+        got, n_got, inbox, inbox_tmp = finish(
+            irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage, n_sends, reqs,
+            statuses, inbox, inbox_tmp, inbox_bounds)
+        if pend.shape[0] < n_got:
+            pend = np.empty(2 * n_got, np.uint64)
+        pend[:n_got] = got[:n_got]
+        n_pend, pend_t0, pend_k = n_got, post_t0, post_k
+    return (step, local, n_out, t0, q_step, q_word, released, stage, inbox, inbox_tmp, pend,
+            n_pend, pend_t0, pend_k)
 '''
 
 _cache = {}

@@ -24,13 +24,15 @@ from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses
+from spinn.runtime.comm import LocalChannel
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
 from spinn.runtime.fused import compiled
 
 # "local": whole ticks of a single rank in one compiled call (update to deliver, unsplit)
 PHASES = ("update", "route", "exchange", "deliver", "record", "local")
-LOCAL_TICKS = 1000  # ticks per compiled call on a single rank
+LOCAL_TICKS = 1000  # ticks per compiled call (progress is shown between calls)
+WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
 
 
 class RankSimulator:
@@ -135,6 +137,22 @@ class RankSimulator:
             self.route_dst[self.route_ptr[k]:self.route_ptr[k + 1]] = [number[r] for r in route]
         self.max_fanout = int(counts.max()) if counts.size else 0
         self.neighbours = self.comm.neighbourhood(self.sources, self.dests)
+        # the compiled loop's channel: point to point with the same neighbours
+        self.channel = LocalChannel() if self.comm.size == 1 else \
+            (self.comm.channel() if hasattr(self.comm, "channel") else None)
+        self.pending = None      # lag 2: (packets, (t0, k)) of a tick not delivered yet
+        if self.channel is not None:
+            n_src, n_dest = len(self.sources), len(self.dests)
+            self.wire = {
+                "sources": np.array(self.sources, np.int64),
+                "dests": np.array(self.dests, np.int64), "cap": WIRE_CAPACITY,
+                "rbuf": np.zeros((n_src, WIRE_CAPACITY), np.uint64),
+                "stage": np.empty(1024, np.uint64),
+                "reqs": np.zeros(2 * n_src + 2 * n_dest + 1, self.channel.request_dtype),
+                "statuses": np.zeros((2 * n_src + 2 * n_dest + 1) * self.channel.status_words,
+                                     np.int32),
+                "inbox": np.empty(1024, np.uint64), "inbox_tmp": np.empty(1024, np.uint64),
+                "bounds": np.zeros(n_src + 2, np.int64)}
 
     def _setup_buffers(self):
         tick = self.plan.tick_steps
@@ -162,21 +180,23 @@ class RankSimulator:
         """Advance n_steps; ``callback(step)`` runs on every rank after each tick, and
         ``progress(step)`` after each tick or each compiled run of ticks (display only)."""
         self._reset_counters()
-        plan, comm, ring, timers = self.plan, self.comm, self.ring, self.timers
+        plan, ring, timers = self.plan, self.ring, self.timers
         c = self.counters
         clock = time.perf_counter
         wall0 = clock()
         end = self.step + n_steps
         spikes_total = unrouted_total = sent = sent_remote = received = ticks = misses = 0
-        single = comm.size == 1
         collect = self.recorder.collect if self.recorder is not None and \
             self.recorder.active else None
         G = tuple(g.celltype.kernel_args(g) for g in self.groups)   # alive while D is used
         fused = compiled(self.kernels, G)
         D = pack(G)
-        if (single and not self.plastic and callback is None
-                and not realtime and not any(g.rec_vars for g in self.groups)):
-            self._run_local(fused, D, end, progress)
+        # the same choice on every rank: it depends on the network, not on the local groups
+        state_recorded = any(var != "spikes" for p in self.network.populations
+                             for var in p.recording)
+        if (self.channel is not None and not self.plastic and callback is None
+                and not realtime and not state_recorded):
+            self._run_compiled(fused, D, end, progress)
             end = self.step   # done: skip the per-tick loop
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
@@ -203,10 +223,15 @@ class RankSimulator:
             e = clock()
             merged = self._inbox(n_self, recv, rcounts)
             n_recv = merged.size
-            events, miss = self.delays.deliver(merged, t0, k, ring, self.slot_mask,
-                                               self.core_has_rows)
-            c["synaptic_events"] += events
-            misses += miss
+            if plan.lag == 2:   # deliver the previous tick now; keep this one for the next
+                merged, (d_t0, d_k) = self._swap_pending(merged, (t0, k))
+            else:
+                d_t0, d_k = t0, k
+            if merged is not None:
+                events, miss = self.delays.deliver(merged, d_t0, d_k, ring, self.slot_mask,
+                                                   self.core_has_rows)
+                c["synaptic_events"] += events
+                misses += miss
             if self.plastic:
                 self._deliver_plastic(merged, 0, t0)
                 for stage in range(1, plan.n_stages):
@@ -245,6 +270,13 @@ class RankSimulator:
         c["ticks"] += ticks
         return clock() - wall0
 
+    def _swap_pending(self, packets, when):
+        """Lag 2: keep this tick's packets (a copy) until after the next update; return the
+        tick kept before, (None, None) when there is none."""
+        previous = self.pending
+        self.pending = (packets.copy(), when)
+        return previous if previous is not None else (None, (None, None))
+
     def _inbox(self, n_self, recv, rcounts):
         """This tick's packets for this rank in canonical (step, key) order: the run it
         routed to itself and the runs received from its sources, merged."""
@@ -262,27 +294,35 @@ class RankSimulator:
         b[2:] += n_self
         return merge_runs(self.inbox, b, self.inbox_tmp)[:n]
 
-    def _run_local(self, fused, D, end, progress):
-        """Single rank, nothing to do in Python between ticks: up to LOCAL_TICKS ticks per
-        compiled call (spinn.runtime.fused.run_local); spikes are recorded inside it."""
-        plan, d, c = self.plan, self.delays, self.counters
+    def _run_compiled(self, fused, D, end, progress):
+        """Nothing to do in Python between ticks: up to LOCAL_TICKS whole ticks, exchange
+        included, per compiled call (spinn.runtime.fused.run_ticks); spikes are recorded
+        inside it."""
+        plan, d, c, x = self.plan, self.delays, self.counters, self.wire
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
         mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
         none = np.empty(0, np.int64)
         clock = time.perf_counter
+        pend, n_pend, pend_t0, pend_k = np.empty(0, np.uint64), -1, 0, 0
+        if self.pending is not None:
+            pend, (pend_t0, pend_k) = self.pending
+            n_pend = pend.size
         while self.step < end:
-            totals = np.zeros(8, np.int64)
+            totals = np.zeros(10, np.int64)
             a = clock()
-            self.step, local, n_out, t0, d.q_step, d.q_word, d.released = \
-                fused.run_local(
-                    *D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
-                    self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
-                    self.route_ptr, self.route_dst, self.send, self.send_counts,
-                    plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,
-                    d.q_ptr, d.released, d.bounds, self.core_has_rows, rec is not None,
-                    self.cores.gid_lo, self.cores.base, mask,
-                    rec.steps_buf if rec is not None else none,
-                    rec.gids_buf if rec is not None else none, totals)
+            (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
+             x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k) = fused.run_ticks(
+                *D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
+                self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
+                self.route_ptr, self.route_dst, self.send, self.send_counts,
+                plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,
+                d.q_ptr, d.released, d.bounds, self.core_has_rows, rec is not None,
+                self.cores.gid_lo, self.cores.base, mask,
+                rec.steps_buf if rec is not None else none,
+                rec.gids_buf if rec is not None else none, totals,
+                *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
+                x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
+                x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k)
             self.timers["local"] += clock() - a
             if rec is not None:
                 n_rec = int(totals[6])
@@ -293,11 +333,13 @@ class RankSimulator:
             c["spikes_emitted"] += int(totals[1])
             c["unrouted_packets"] += int(totals[2])
             c["packets_sent"] += int(totals[3])
-            c["packets_received"] += int(totals[3])
+            c["packets_sent_remote"] += int(totals[8])
+            c["packets_received"] += int(totals[9])
             c["synaptic_events"] += int(totals[4])
             c["population_table_misses"] += int(totals[5])
             if progress is not None:
                 progress(self.step)
+        self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""

@@ -5,7 +5,6 @@ rank rank 0's seed."""
 
 import time
 
-import numpy as np
 import pytest
 
 import spinn as sim

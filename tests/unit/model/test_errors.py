@@ -328,7 +328,6 @@ def test_fixed_number_post_checks_post_size():
 def test_run_duration_not_multiple_of_dt(duration):
     """run() with a duration that is not a non-negative multiple of dt names run, the value in
     ms, dt, and a valid alternative; nothing is built."""
-    net = sim.current()
     sim.Population(2, sim.IF_curr_exp(), label="exc")
     expect_error(lambda: sim.run(duration), "run: duration", f"{duration:g} ms",
                  "dt = 0.1 ms", "use a multiple such as")

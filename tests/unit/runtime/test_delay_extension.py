@@ -38,7 +38,8 @@ def long_delay_network(comm, dt=0.1):
     sim.run(400.0)
     net = sim.current()
     out = ({p.label: p.get_spikes() for p in (a, b)},
-           np.array(net.projections[1].get("weight")), sim.simulation().runs[-1], sim.simulation().plan)
+           np.array(net.projections[1].get("weight")), sim.simulation().runs[-1],
+           sim.simulation().plan)
     sim.end()
     return out
 
@@ -72,3 +73,39 @@ def test_delays_round_trip_through_get():
     for proj in (p, q):
         np.testing.assert_allclose(proj.get("delay", format="array"), delays, atol=1e-12)
     sim.end()
+
+
+def test_lag_two_stages_leave_at_least_two_ticks(tick=10):
+    """With lag 2 (a tick's packets delivered after the next update) every residual delay
+    is at least two ticks, so no stage re-delivers into a slot already read."""
+    n_slots, stage, n_stages = delay_stages(tick, 16383, lag=2)
+    d = np.arange(2 * tick, 16384)
+    k = np.maximum(0, -(-(d - n_slots) // stage))
+    residual = d - k * stage
+    assert residual.min() >= 2 * tick and residual.max() <= n_slots and stage % tick == 0
+
+
+def test_lag_two_long_delays_identical_on_any_rank_count():
+    """Delays from 2 to 144 ms (lag 2: the exchange overlaps the next update, through the
+    delay extension) give the same spikes on 1, 2 and 3 ranks."""
+    def net(comm):
+        sim.setup(timestep=0.1, seed=4, neurons_per_core=8, verbose=False, comm=comm)
+        src = sim.Population(30, sim.SpikeSourcePoisson(rate=40.0), label="src")
+        a = sim.Population(30, sim.IF_curr_exp(tau_refrac=2.0), label="a")
+        d = sim.RandomDistribution("uniform", (2.0, 144.0))
+        sim.Projection(src, a, sim.FixedProbabilityConnector(0.5), sim.StaticSynapse(1.0, d))
+        sim.Projection(a, a, sim.FixedProbabilityConnector(0.3), sim.StaticSynapse(0.3, d),
+                       receptor_type="inhibitory")
+        a.record("spikes")
+        sim.run(150.0)
+        sim.run(150.0)
+        out = (sim.simulation().plan.lag, a.get_spikes())
+        sim.end()
+        return out
+
+    (lag, ref), = run_threads(1, net)
+    assert lag == 2 and ref.ids.size > 50
+    for n in (2, 3):
+        for lag_n, s in run_threads(n, net):
+            assert lag_n == 2
+            assert np.array_equal(s.times_ms, ref.times_ms) and np.array_equal(s.ids, ref.ids)

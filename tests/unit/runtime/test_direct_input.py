@@ -19,9 +19,9 @@ def drive(record_source, n=40, npc=16, ranks_comm=None):
         src.record("spikes")
     post.record("v")
     sim.run(200.0)
-    net = sim.current()
     out = (post.get_data("v").values, sim.provenance(), proj.size(),
-           any(g.direct is not None for g in sim.simulation().engine.groups), np.array(proj.get("weight")))
+           any(g.direct is not None for g in sim.simulation().engine.groups),
+           np.array(proj.get("weight")))
     sim.end()
     return out
 

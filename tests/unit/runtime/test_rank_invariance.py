@@ -108,7 +108,6 @@ def test_every_rank_simulates_neurons():
     """The 4-rank run genuinely splits the work: every rank simulates some neurons."""
     def fn(comm):
         network_with_every_connector(comm)
-        net = sim.current()
         sim.run(1.0)
         n = sim.simulation().engine.n_local
         sim.end()
