@@ -155,6 +155,7 @@ class Channel:
         self.irecv = function("MPI_Irecv", p2p)
         self.waitall = function("MPI_Waitall", types.int32(types.int32, types.uint64,
                                                            types.uint64))
+        self.wtime = function("MPI_Wtime", types.float64())
         self.comm = comm.Dup()
         self.comm_handle = _as(h, MPI._handleof(self.comm))
         self.dtype_handle = _as(h, MPI._handleof(MPI.UINT64_T))
@@ -162,7 +163,8 @@ class Channel:
         self.status_words = 16          # int32 per MPI_Status: more than any MPI needs
 
     def functions(self):
-        return self.isend, self.irecv, self.waitall, self.comm_handle, self.dtype_handle
+        return (self.isend, self.irecv, self.waitall, self.wtime, self.comm_handle,
+                self.dtype_handle)
 
 
 def _as(dtype, value):
@@ -183,6 +185,11 @@ def _no_waitall(n, requests, statuses):
     return 0
 
 
+@numba.cfunc(types.float64(), cache=True)
+def _no_clock():
+    return 0.0
+
+
 class LocalChannel:
     """The channel of a single rank: functions of the same types that are never called."""
 
@@ -190,7 +197,7 @@ class LocalChannel:
     status_words = 16
 
     def functions(self):
-        return _no_p2p, _no_p2p, _no_waitall, np.int32(0), np.int32(0)
+        return _no_p2p, _no_p2p, _no_waitall, _no_clock, np.int32(0), np.int32(0)
 
 
 class MPIComm:

@@ -64,8 +64,9 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
               slot, route_ptr, route_dst, send, send_counts, index_bits, stage_steps, matrices,
               keep, q_step, q_word, q_ptr, released, stage_bounds, core_has_rows,
               record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals,
-              isend, irecv, waitall, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
-              statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k):
+              isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
+              statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
+              seconds):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -74,6 +75,8 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
     delivered after the next call's first update.  totals (int64): 0 ticks, 1 spikes,
     2 unrouted, 3 packets sent, 4 synaptic events, 5 table misses, 6 recorded spikes,
     7 recorded spikes before the last tick, 8 packets to other ranks, 9 packets received.
+    seconds (float64, by MPI_Wtime; zeros on one rank): 0 update, 1 exchange (posting and
+    waiting), 2 deliver, 3 route and record.
     Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
     records that tick again from the returned packets)."""
     ticks = 0
@@ -86,7 +89,10 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
     while step < end and ticks < max_ticks:
         t0 = step
         k = min(tick_steps, end - step)
+        c0 = wtime()
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds)
+        c1 = wtime()
+        seconds[0] += c1 - c0
         if posted or n_pend >= 0:       # lag 2: the previous tick, after this update
             if posted:
                 got, n_got, inbox, inbox_tmp = finish(
@@ -96,9 +102,14 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
             else:
                 got, n_got, d_t0, d_k = pend, n_pend, pend_t0, pend_k
                 n_pend = -1
+            c2 = wtime()
             events, misses, q_step, q_word, released = deliver_stages(
                 got, n_got, d_t0, d_k, stage_steps, index_bits, slot, matrices, keep, q_step,
                 q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+            c3 = wtime()
+            seconds[1] += c2 - c1
+            seconds[2] += c3 - c2
+            c1 = c3
             totals[4] += events
             totals[5] += misses
             totals[9] += n_got
@@ -106,6 +117,13 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
         local = merge_runs(out, bounds, tmp)
         spikes, unrouted = route_packets(local, n_out, index_bits, slot, route_ptr, route_dst,
                                          send, send_counts)
+        if record:
+            totals[7] = totals[6]
+            totals[6] = record_spikes(local, 0, n_out, index_bits, slot, known_gid_lo,
+                                      known_base, rec_mask, step, rec_steps, rec_gids,
+                                      totals[6])
+        c2 = wtime()
+        seconds[3] += c2 - c1
         stage, n_sends = post(isend, irecv, comm, dtype, sources, dests, cap, send,
                               send_counts, rbuf, stage, reqs)
         post_t0, post_k, post_self = step, k, send_counts[0]
@@ -114,13 +132,19 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
             got, n_got, inbox, inbox_tmp = finish(
                 irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage, n_sends,
                 reqs, statuses, inbox, inbox_tmp, inbox_bounds)
+            c3 = wtime()
             events, misses, q_step, q_word, released = deliver_stages(
                 got, n_got, step, k, stage_steps, index_bits, slot, matrices, keep, q_step,
                 q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+            c4 = wtime()
+            seconds[1] += c3 - c2
+            seconds[2] += c4 - c3
             totals[4] += events
             totals[5] += misses
             totals[9] += n_got
             posted = False
+        else:
+            seconds[1] += wtime() - c2
         totals[0] += 1
         totals[1] += spikes
         totals[2] += unrouted
@@ -128,19 +152,16 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
             totals[3] += send_counts[j]
             if j > 0:
                 totals[8] += send_counts[j]
-        if record:
-            totals[7] = totals[6]
-            totals[6] = record_spikes(local, 0, n_out, index_bits, slot, known_gid_lo,
-                                      known_base, rec_mask, step, rec_steps, rec_gids,
-                                      totals[6])
         step += k
         ticks += 1
         if totals[6] > rec_steps.shape[0]:
             break
     if posted:                       # lag 2: receive now, deliver after the next update
+        c0 = wtime()
         got, n_got, inbox, inbox_tmp = finish(
             irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage, n_sends, reqs,
             statuses, inbox, inbox_tmp, inbox_bounds)
+        seconds[1] += wtime() - c0
         if pend.shape[0] < n_got:
             pend = np.empty(2 * n_got, np.uint64)
         pend[:n_got] = got[:n_got]

@@ -307,6 +307,7 @@ class RankSimulator:
         if self.pending is not None:
             pend, (pend_t0, pend_k) = self.pending
             n_pend = pend.size
+        seconds = np.zeros(4)
         while self.step < end:
             totals = np.zeros(10, np.int64)
             a = clock()
@@ -322,7 +323,7 @@ class RankSimulator:
                 rec.gids_buf if rec is not None else none, totals,
                 *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
-                x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k)
+                x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds)
             self.timers["local"] += clock() - a
             if rec is not None:
                 n_rec = int(totals[6])
@@ -340,6 +341,10 @@ class RankSimulator:
             if progress is not None:
                 progress(self.step)
         self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
+        if seconds.any():   # several ranks: the compiled loop's phases, by MPI_Wtime
+            for name, v in zip(("update", "exchange", "deliver", "route"), seconds):
+                self.timers[name] += float(v)
+            self.timers["local"] -= float(seconds.sum())
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""
