@@ -6,6 +6,7 @@ every run() — so a rank's recording memory is bounded whatever the run's lengt
 import numpy as np
 
 from spinn.kernels.record import record_spikes
+from spinn.recording.store import SPIKE
 
 DEFAULT_BUFFER_MB = 16
 
@@ -16,7 +17,9 @@ class Recorder:
         self.spool = spool
         self.buffer_bytes = int(buffer_bytes)
         self.rec_mask = np.zeros(sim.n_local, bool)
-        self.spike_steps, self.spike_gids = [], []
+        # recorded spikes waiting for the spool: (step, gid) records, filled up to n_held
+        self.held = np.empty(max(1, self.buffer_bytes // SPIKE.itemsize), SPIKE)
+        self.n_held = 0
         self.samples = {}  # (pop index, var) → list of float64[T, k] blocks
         self.sample_steps = {}  # (pop index, var) → list of int64[T] (sample time in steps)
         self.buffered = 0        # bytes held in the lists above
@@ -69,12 +72,21 @@ class Recorder:
         return end
 
     def keep_spikes(self, n):
-        """Keep the first n buffered spikes."""
-        if n:
-            self.spike_steps.append(self.steps_buf[:n].copy())
-            self.spike_gids.append(self.gids_buf[:n].copy())
-            self.spikes_recorded += n
-            self._held(16 * n)
+        """Keep the first n spikes of steps_buf/gids_buf (flushing first when they do not
+        fit beside what is held)."""
+        if not n:
+            return
+        self.spikes_recorded += n
+        at = 0
+        while at < n:
+            if self.n_held == self.held.size:
+                self.flush()
+            m = min(n - at, self.held.size - self.n_held)
+            self.held["step"][self.n_held:self.n_held + m] = self.steps_buf[at:at + m]
+            self.held["id"][self.n_held:self.n_held + m] = self.gids_buf[at:at + m]
+            self.n_held += m
+            at += m
+        self._held(SPIKE.itemsize * n)
 
     def collect(self, sim, t0, k, n_out):
         if self.rec_mask.any() and n_out:
@@ -97,15 +109,16 @@ class Recorder:
             self.flush()
 
     def flush(self):
-        """Write everything buffered to the spool, split by population."""
-        if self.spike_steps:
-            steps = np.concatenate(self.spike_steps)
-            gids = np.concatenate(self.spike_gids)
+        """Write everything buffered to the spool, split by population (a population's
+        records at a time: the flush adds at most one buffer's worth of memory)."""
+        if self.n_held:
+            held = self.held[:self.n_held]
             for pop, gid_lo, size in self.spike_pops:
-                mine = (gids >= gid_lo) & (gids < gid_lo + size)
-                if mine.any():
-                    self.spool.append_spikes(pop, steps[mine], gids[mine] - gid_lo)
-            self.spike_steps, self.spike_gids = [], []
+                mine = held[(held["id"] >= gid_lo) & (held["id"] < gid_lo + size)]
+                if mine.size:
+                    mine["id"] -= gid_lo
+                    self.spool.append_records(pop, mine)
+            self.n_held = 0
         for key, blocks in self.samples.items():
             if blocks:
                 self.spool.append_samples(*key, np.concatenate(self.sample_steps[key]),

@@ -45,11 +45,10 @@ class Spool:
         return os.path.join(self.directory, name)
 
     # ---- writing ----------------------------------------------------------------------
-    def append_spikes(self, pop, steps, ids):
-        rec = np.empty(steps.size, SPIKE)
-        rec["step"], rec["id"] = steps, ids
+    def append_records(self, pop, records):
+        """Append (step, id) records (dtype SPIKE) of a population."""
         with open(self._path(f"spikes_{pop}.bin"), "ab") as f:
-            rec.tofile(f)
+            records.tofile(f)
 
     def append_samples(self, pop, var, steps, values):
         with open(self._path(f"state_{pop}_{var}.bin"), "ab") as f:
