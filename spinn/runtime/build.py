@@ -117,10 +117,13 @@ class RankCores:
     ids      int64[n_known] known core ids, ascending
     size     int64[n_known] neurons of each known core
     gid_lo   int64[n_known] global id of its first neuron
-    base     int64[n_known] rank-local index of its first neuron, -1 when not local
+    base     int64[n_known] rank-local index of its first neuron, -1 when not local:
+             neuron cores first (in core order), then spike-source cores, so that the ring
+             buffer covers [0, n_ring) — sources receive no synaptic input
     """
 
-    def __init__(self, plan):
+    def __init__(self, plan, is_source):
+        """is_source: bool per population."""
         local = plan.local_cores()
         self.ids = np.union1d(local, plan.incoming).astype(np.int64)
         self.slot = np.full(plan.n_cores, -1, np.int32)
@@ -129,10 +132,14 @@ class RankCores:
         self.size = (hi - lo).astype(np.int64)
         self.gid_lo = plan.core_gid_lo(self.ids)
         self.base = np.full(self.ids.size, -1, np.int64)
-        sizes = self.size[self.slot[local]]
-        self.base[self.slot[local]] = np.concatenate([[0], np.cumsum(sizes)[:-1]]) \
-            if local.size else np.empty(0, np.int64)
+        source = np.asarray(is_source, bool)[plan.population_of(local)]
+        order = local[np.argsort(source, kind="stable")]        # neurons, then sources
+        sizes = self.size[self.slot[order]]
+        self.base[self.slot[order]] = np.concatenate([[0], np.cumsum(sizes)[:-1]]) \
+            if order.size else np.empty(0, np.int64)
+        self.local = order                     # local cores in rank-local index order
         self.n_local = int(sizes.sum())
+        self.n_ring = int(sizes[~source[np.argsort(source, kind="stable")]].sum())
 
     @property
     def n_known(self):
@@ -393,7 +400,7 @@ def build_synapses(network, plan, cores, projections, plastic=False):
     (plan.incoming): 4 bytes per row of a source neuron, the only part of a rank's storage
     that grows with the network when its sources are spread over it.
     """
-    local = plan.local_cores()
+    local = cores.local       # rank-local index order: neuron cores, then sources
     group, n_groups = core_groups(local, plan)
     local_base = cores.local_base(local)
     group_base = {int(g): int(b) for g, b in zip(group[::-1], local_base[::-1])}

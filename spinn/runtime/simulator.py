@@ -40,7 +40,7 @@ class RankSimulator:
         self.network, self.plan, self.comm = network, plan, comm
         t0 = time.perf_counter()
         local = plan.local_cores()
-        self.cores = RankCores(plan)
+        self.cores = RankCores(plan, [p.celltype.is_source for p in network.populations])
         self.n_local = self.cores.n_local
         self.groups = []
         pop_of = plan.population_of(local)
@@ -67,8 +67,9 @@ class RankSimulator:
             if g.direct is not None:
                 self.direct_counts[direct[g.pop.index].index] += int(
                     np.count_nonzero(g.direct[0] >= 0))
-        self.lid_gid = np.concatenate([g.pop.gid_lo + g.index for g in self.groups]) \
-            if self.groups else np.empty(0, np.int64)
+        self.lid_gid = np.empty(self.n_local, np.int64)   # gid of each rank-local index
+        for g in self.groups:
+            self.lid_gid[g.base:g.base + g.n] = g.pop.gid_lo + g.index
         self.plastic = [PlasticProjection(p, build_synapses(
             network, plan, self.cores, [p], plastic=True))
             for p in network.projections if p.plastic]
@@ -79,7 +80,8 @@ class RankSimulator:
                 stage_rows[st] |= m.mpt_hi > m.mpt_lo
         self.core_has_rows = np.logical_or.reduce(stage_rows)
         self.delays = DelayExtension(plan, self.cores.slot, self.static, stage_rows)
-        self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.n_local))
+        # sources take no synaptic input: the ring covers the neuron cores (first) only
+        self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.cores.n_ring))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
         self._setup_buffers()
