@@ -61,7 +61,8 @@ def rehearse(example, args, ranks, rate, rank=0):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "r.json")
         subprocess.run([sys.executable, "-m", "spinn.cli", "rehearse", "--ranks", str(ranks),
-                        "--rank", str(rank), "--rate", str(rate), "--json", path, str(ROOT / "examples" / example),
+                        "--rank", str(rank), "--rate", str(rate), "--json", path,
+                        str(ROOT / "examples" / example),
                         "--", "--duration", "0", "--quiet", *args], check=True,
                        stdout=subprocess.DEVNULL)
         return json.load(open(path))

@@ -38,20 +38,24 @@ def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_c
                   time_scale_factor=time_scale_factor)       # settings checked everywhere first
     comm = comm if comm is not None else world()
     _register_exit_check()
+    # always broadcast (a collective every rank makes): rank 0's fresh seed serves the ranks
+    # given seed=None; a seed given explicitly stays, and must agree (build checks it)
+    drawn = comm.bcast(int(np.random.SeedSequence().entropy % (1 << 32))
+                       if comm.rank == 0 else None, root=0)
     if seed is None:
-        seed = comm.bcast(int(np.random.SeedSequence().entropy % (1 << 32))
-                          if comm.rank == 0 else None, root=0)
+        # a rehearsal of rank R > 0 never sees rank 0's draw: it draws its own
+        seed = drawn if drawn is not None else int(np.random.SeedSequence().entropy % (1 << 32))
     net = model.Network(dt=timestep, seed=seed, neurons_per_core=neurons_per_core,
                         time_scale_factor=time_scale_factor)
     previous = _current.get()
     if previous is not None:
         previous.ended = True         # a new setup() replaces the old network on every rank
         previous.close()
-        _ACTIVE.discard(previous)
+        _ACTIVE.pop(previous, None)
     if not record_buffer_mb > 0:
         raise ConfigurationError(f"setup: record_buffer_mb = {record_buffer_mb} must be > 0")
     _current.set(Simulation(net, comm, verbose, spool_dir, record_buffer_mb))
-    _ACTIVE.add(_current.get())
+    _ACTIVE[_current.get()] = None
     return net
 
 
@@ -185,11 +189,11 @@ def end():
     state = _current.get()
     if state is not None:
         _current.set(None)
-        _ACTIVE.discard(state)
+        _ACTIVE.pop(state, None)
         state.end()
 
 
-_ACTIVE = set()     # simulations not ended yet in this process
+_ACTIVE = {}     # simulations not ended yet in this process (insertion order: every rank alike)
 _EXIT_CHECK = []
 
 
@@ -209,5 +213,6 @@ def _at_exit():
                 state.agree("the end of the script")
             except ConfigurationError as exc:
                 state.comm.abort(str(exc))
-            state.ended = True
+        state.ended = True
+        state.close()          # the spool of a script that never called end()
     _ACTIVE.clear()

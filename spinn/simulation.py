@@ -85,12 +85,13 @@ class Simulation:
             f"must make the same collective calls (run, build, write_results, end, and the "
             f"getters with gather=True) in the same order with the same arguments")
 
-    def agree_on_network(self, plan):
-        """Collective, before anything is allocated: the description and the plan's global
-        part must be the same on every rank; otherwise every rank raises a ConfigurationError
-        naming the first difference."""
+    def agree_on_network(self, plan=None):
+        """Collective, before anything is allocated: the description (and, given a plan, the
+        plan's global part) must be the same on every rank; otherwise every rank raises a
+        ConfigurationError naming the first difference."""
         items = self.network.description()
-        codes = np.array([_hash63(msgpack.packb(items)), _hash63(plan.digest())], np.int64)
+        codes = np.array([_hash63(msgpack.packb(items)),
+                          _hash63(plan.digest() if plan is not None else "")], np.int64)
         low = self.comm.allreduce(np.concatenate([codes, -codes]), "min")
         if np.array_equal(low[:2], -low[2:]):
             return
@@ -127,15 +128,18 @@ class Simulation:
         if self.engine is not None:
             return self.engine
         self.agree("build")
+        self.agree_on_network()          # the description, before anything is mapped
         t0 = time.perf_counter()
-        plan = make_plan(self.network, self.comm.size, self.comm.rank)
+        plan = self.guarded("mapping", lambda: make_plan(self.network, self.comm.size,
+                                                         self.comm.rank))
         self.map_seconds = time.perf_counter() - t0
-        self.agree_on_network(plan)
-        self.say(plan.summary())
+        self.agree_on_network(plan)      # and the plan's global part, before the build
+        if self.verbose and self.comm.rank == 0:
+            self.say(plan.summary())
         self.plan = plan
 
         job = self.comm.bcast(f"{os.getpid()}-{time.time_ns()}" if self.comm.rank == 0
-                              else None, root=0)
+                              else None, root=0) or f"rehearsal-{os.getpid()}-{time.time_ns()}"
 
         def _build():
             self.spool = Spool(spool_directory(self.spool_dir, job, self.comm.rank))
@@ -165,7 +169,7 @@ class Simulation:
         """Advance by ``duration`` ms on every rank (collective); returns the time in ms."""
         net = self.network
         n_steps = net.steps(float(duration), "run: duration")
-        self.agree("run", duration=f"{float(duration):g} ms",
+        self.agree("run", duration=f"{float(duration)!r} ms", steps=n_steps,
                    realtime=bool(realtime), callbacks=len(callbacks or ()),
                    start=f"{0 if self.engine is None else self.engine.step} steps")
         engine = self.build()

@@ -27,9 +27,10 @@ REST = np.int32(2)
 @njit(cache=True, nogil=True)
 def post(isend, irecv, comm, dtype, sources, dests, cap, send, counts, rbuf, stage, reqs):
     """Start a tick's exchange.  send/counts: routed packets grouped by destination number
-    (0 = this rank, then dests); rbuf uint64[n_src, cap]; reqs: request handles (n_src +
-    2 n_dest).  stage gets [own run | per destination: count, packets].  Returns (stage,
-    number of send requests posted after the n_src receives)."""
+    (0 = this rank, then dests); rbuf uint64[n_src, cap]; reqs: request handles (2 n_src +
+    2 n_dest: the first receives, up to two sends per destination, the rest received).
+    stage gets [own run | per destination: count, packets].  Returns (stage, number of send
+    requests posted after the n_src receives)."""
     n_src, n_dest = sources.shape[0], dests.shape[0]
     total = 0
     for j in range(counts.shape[0]):

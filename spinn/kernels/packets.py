@@ -104,10 +104,11 @@ def route_packets(packets, n, index_bits, slot, route_ptr, route_dst, send, coun
     route_ptr int64[n_known + 1], route_dst int64[...]: the destinations of known core k are
     route_dst[route_ptr[k]:route_ptr[k + 1]], as numbers 0 (this rank) .. n_dest (the rank's
     routing table, resolved once per core at build).  Fills send (uint64, grouped by
-    destination number, each group in the input order, i.e. still sorted) and counts
-    (int64[n_dest + 1]).  One packet per destination rank, not one per synapse; the cost per
-    packet is its number of destinations, whatever the number of ranks.  Returns (spikes in
-    the packets, packets without a destination: their source has no targets anywhere).
+    destination number, each group in the input order, i.e. still sorted; grown when the
+    tick needs more) and counts (int64[n_dest + 1]).  One packet per destination rank, not
+    one per synapse; the cost per packet is its number of destinations, whatever the number
+    of ranks.  Returns (spikes in the packets, packets without a destination — their source
+    has no targets anywhere — and send).
     """
     n_dest = counts.shape[0]
     counts[:] = 0
@@ -124,10 +125,12 @@ def route_packets(packets, n, index_bits, slot, route_ptr, route_dst, send, coun
     offsets = np.zeros(n_dest, np.int64)
     for r in range(1, n_dest):
         offsets[r] = offsets[r - 1] + counts[r - 1]
+    if n_dest and offsets[n_dest - 1] + counts[n_dest - 1] > send.shape[0]:
+        send = np.empty(2 * (offsets[n_dest - 1] + counts[n_dest - 1]), np.uint64)
     for i in range(n):
         k = slot[np.int64(packet_key(packets[i]) >> np.uint32(index_bits))]
         for q in range(route_ptr[k], route_ptr[k + 1]):
             d = route_dst[q]
             send[offsets[d]] = packets[i]
             offsets[d] += 1
-    return spikes, dropped
+    return spikes, dropped, send

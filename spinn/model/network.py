@@ -39,6 +39,9 @@ def run_state(network, who):
     state = _RUN_STATES.get(network)
     if state is None or state.engine is None:
         raise ConfigurationError(f"{who}: no results yet; call run() first")
+    if state.ended:
+        raise ConfigurationError(f"{who}: the network was ended (end() or a new setup()); "
+                                 f"its recordings are gone — read them before end()")
     return state
 
 
@@ -224,7 +227,7 @@ class Population:
         for var in variables:
             self.recording[var] = (indices, every)
 
-    # ---- results (local reads; every rank holds the complete recordings after run()) -----
+    # ---- results: read back from each rank's spool (spinn/recording/results.py) -----------
     def get_spikes(self, gather=True):
         """SpikeData(times_ms float64[n], ids int64[n]) sorted by time then id; ids are
         population indices.  gather=True (default) is COLLECTIVE — call it on every rank:
@@ -366,8 +369,11 @@ class PopulationView:
             raise KeyError(f"{self}: spikes were not recorded; call record('spikes') first")
         n = self.size if rec[0] is None else np.intersect1d(rec[0], self._ids).size
         t_stop = res.simulated_steps * res.dt if t_stop is None else t_stop
-        t = self.get_spikes().times_ms
-        count = np.count_nonzero((t > t_start) & (t <= t_stop))
+        s = self._parent.get_spikes(gather=False)          # this rank's, then one allreduce
+        mine = np.isin(s.ids, self._ids)
+        t = s.times_ms[mine]
+        count = res.comm.allreduce(int(np.count_nonzero((t > t_start) & (t <= t_stop))),
+                                   "sum")
         span = (t_stop - t_start) / 1000.0
         return count / (n * span) if n and span > 0 else 0.0
 

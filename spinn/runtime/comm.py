@@ -140,16 +140,20 @@ class Channel:
     exchanges from Python."""
 
     def __init__(self, MPI, comm):
-        from numba_mpi.common import RequestType, _MpiComm, libmpi
+        from numba_mpi.common import RequestType, _MpiComm, _MpiDatatype, libmpi
 
-        handle = types.int32 if _MpiComm is ctypes.c_int else types.uint64
-        h = np.int32 if handle is types.int32 else np.uint64
+        def handle_types(ctype):   # an int handle (MPICH) or a pointer (Open MPI)
+            return (types.int32, np.int32) if ctype is ctypes.c_int else (types.uint64,
+                                                                          np.uint64)
+
+        comm_t, comm_h = handle_types(_MpiComm)
+        dtype_t, dtype_h = handle_types(_MpiDatatype)
 
         def function(name, signature):
             return _Function(ctypes.cast(getattr(libmpi, name), ctypes.c_void_p).value,
                              signature)
 
-        p2p = types.int32(types.uint64, types.int32, handle, types.int32, types.int32, handle,
+        p2p = types.int32(types.uint64, types.int32, dtype_t, types.int32, types.int32, comm_t,
                           types.uint64)
         self.isend = function("MPI_Isend", p2p)
         self.irecv = function("MPI_Irecv", p2p)
@@ -157,8 +161,8 @@ class Channel:
                                                            types.uint64))
         self.wtime = function("MPI_Wtime", types.float64())
         self.comm = comm.Dup()
-        self.comm_handle = _as(h, MPI._handleof(self.comm))
-        self.dtype_handle = _as(h, MPI._handleof(MPI.UINT64_T))
+        self.comm_handle = _as(comm_h, MPI._handleof(self.comm))
+        self.dtype_handle = _as(dtype_h, MPI._handleof(MPI.UINT64_T))
         self.request_dtype = RequestType
         self.status_words = 16          # int32 per MPI_Status: more than any MPI needs
 

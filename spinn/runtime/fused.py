@@ -99,6 +99,7 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
                     irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage,
                     n_sends, reqs, statuses, inbox, inbox_tmp, inbox_bounds)
                 d_t0, d_k = post_t0, post_k
+                totals[9] += n_got            # counted when received, as the Python path
             else:
                 got, n_got, d_t0, d_k = pend, n_pend, pend_t0, pend_k
                 n_pend = -1
@@ -112,11 +113,10 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
             c1 = c3
             totals[4] += events
             totals[5] += misses
-            totals[9] += n_got
             posted = False
         local = merge_runs(out, bounds, tmp)
-        spikes, unrouted = route_packets(local, n_out, index_bits, slot, route_ptr, route_dst,
-                                         send, send_counts)
+        spikes, unrouted, send = route_packets(local, n_out, index_bits, slot, route_ptr,
+                                               route_dst, send, send_counts)
         if record:
             totals[7] = totals[6]
             totals[6] = record_spikes(local, 0, n_out, index_bits, slot, known_gid_lo,
@@ -162,12 +162,13 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
             irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage, n_sends, reqs,
             statuses, inbox, inbox_tmp, inbox_bounds)
         seconds[1] += wtime() - c0
+        totals[9] += n_got
         if pend.shape[0] < n_got:
             pend = np.empty(2 * n_got, np.uint64)
         pend[:n_got] = got[:n_got]
         n_pend, pend_t0, pend_k = n_got, post_t0, post_k
     return (step, local, n_out, t0, q_step, q_word, released, stage, inbox, inbox_tmp, pend,
-            n_pend, pend_t0, pend_k)
+            n_pend, pend_t0, pend_k, send)
 '''
 
 _cache = {}
@@ -226,7 +227,7 @@ def source(kernels, G):
 
 
 def compiled(kernels, G):
-    """The generated module (with ``update`` and ``run_local``) for these kernels and the
+    """The generated module (with ``update`` and ``run_ticks``) for these kernels and the
     types of their arguments G."""
     text = source(kernels, G)
     key = hashlib.sha1(text.encode()).hexdigest()[:16]

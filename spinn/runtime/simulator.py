@@ -5,14 +5,18 @@ Invariants of ``run`` (every rank, every tick of k ≤ tick_steps steps starting
 1. update: each local group advances k steps in one compiled call, reading and clearing ring
    slots T0 .. T0+k-1, and appends its spikes as packets sorted by (step, key);
 2. the groups' runs are merged into one (step, key)-sorted list; recorded spikes are copied;
-3. route: each packet matches the rank's table → one copy per destination rank;
-4. exchange: with the routing neighbours only (MPI's neighbourhood collectives on the graph
-   the routing tables define), every rank takes part (even with nothing to send);
+3. route: each packet goes once to each destination of its core (resolved from the rank's
+   table at build);
+4. exchange: with the routing neighbours only, every rank takes part (even with nothing to
+   send) — point to point inside the compiled loop (run_ticks, spinn/kernels/exchange.py),
+   or MPI's neighbourhood collectives on the per-tick path;
 5. deliver: the run routed to itself and the runs received are merged into canonical
-   (step, key) order and each
-   synapse adds into slot (T0 + step + delay) & mask.  Since delay ≥ tick_steps ≥ k, nothing
-   lands in a slot that was already read, and the canonical order makes every floating-point
-   sum identical for any rank count.
+   (step, key) order and each synapse adds into slot (T0 + step + delay) & mask — at the
+   tick's end (plan.lag 1, delay ≥ tick_steps ≥ k) or after the next tick's update (lag 2,
+   delay ≥ 2 ticks, residual delay-stage delays too), so nothing lands in a slot already
+   read, and the canonical order makes every floating-point sum identical for any rank
+   count and on either path.  A lag-2 tick still pending when run() returns is delivered
+   after the next run's first update, as in one long run.
 """
 
 import time
@@ -29,7 +33,8 @@ from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
 from spinn.runtime.fused import compiled
 
-# "local": whole ticks of a single rank in one compiled call (update to deliver, unsplit)
+# "local": whole ticks in one compiled call, unsplit (on one rank; several ranks time the
+# compiled loop's phases with MPI_Wtime)
 PHASES = ("update", "route", "exchange", "deliver", "record", "local")
 LOCAL_TICKS = 1000  # ticks per compiled call (progress is shown between calls)
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
@@ -161,7 +166,7 @@ class RankSimulator:
         cap = sum(g.n for g in self.groups) * tick + 1
         self.out = np.empty(cap, np.uint64)
         self.tmp = np.empty(cap, np.uint64)
-        self.send = np.empty(cap * max(self.max_fanout, 1), np.uint64)
+        self.send = np.empty(cap, np.uint64)   # grows when a tick routes more (route_packets)
         self.send_counts = np.zeros(1 + len(self.dests), np.int64)
         self.run_bounds = np.zeros(len(self.groups) + 1, np.int64)
         self.inbox = np.empty(1024, np.uint64)
@@ -214,9 +219,9 @@ class RankSimulator:
                 collect(self, t0, k, n_out)
             b2 = clock()
             local = merge_runs(self.out, self.run_bounds, self.tmp)
-            spikes, unrouted = route_packets(local, n_out, plan.index_bits, self.cores.slot,
-                                             self.route_ptr, self.route_dst, self.send,
-                                             self.send_counts)
+            spikes, unrouted, self.send = route_packets(
+                local, n_out, plan.index_bits, self.cores.slot, self.route_ptr,
+                self.route_dst, self.send, self.send_counts)
             spikes_total += spikes
             unrouted_total += unrouted
             d = clock()
@@ -234,7 +239,8 @@ class RankSimulator:
                                                    self.core_has_rows)
                 c["synaptic_events"] += events
                 misses += miss
-            if self.plastic:
+            if self.plastic:      # plastic networks are lag 1 (mapping.plan.tick_and_delays)
+                assert plan.lag == 1 and merged is not None
                 self._deliver_plastic(merged, 0, t0)
                 for stage in range(1, plan.n_stages):
                     self._deliver_plastic(self.delays.stage_packets(stage), stage, t0)
@@ -314,7 +320,8 @@ class RankSimulator:
             totals = np.zeros(10, np.int64)
             a = clock()
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
-             x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k) = fused.run_ticks(
+             x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
+             self.send) = fused.run_ticks(
                 *D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
                 self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
                 self.route_ptr, self.route_dst, self.send, self.send_counts,

@@ -80,8 +80,8 @@ def test_run_duration_that_depends_on_the_rank_stops_instead_of_hanging():
     _network()
     sim.run(5.0)
     message, seconds = _error_on_every_rank(lambda: sim.run(20.0 if r == 0 else 30.0))
-    ok = (message is not None and "run(duration=20 ms" in message
-          and "run(duration=30 ms" in message and "rank 0 at" in message
+    ok = (message is not None and "run(duration=20.0 ms" in message
+          and "run(duration=30.0 ms" in message and "rank 0 at" in message
           and seconds < PROMPT_S)
     _finish()
     assert_all_ranks(ok, f"rank {r}: {message!r} after {seconds:.1f} s")
@@ -116,3 +116,29 @@ def test_seed_none_is_rank_zeros_seed_on_every_rank():
     total = len(p.get("weight", format="list"))
     sim.end()
     assert_all_ranks(len(set(seeds)) == 1 and total == 500, f"seeds {seeds}, {total} synapses")
+
+
+def test_durations_that_differ_beyond_six_digits_are_caught():
+    """run(123456.7) on rank 0 and run(123456.8) elsewhere differ by one step: caught (the
+    agreement compares the exact step count), not left to hang in the exchange."""
+    from mpi4py import MPI
+
+    r = MPI.COMM_WORLD.Get_rank()
+    _network()
+    message, _ = _error_on_every_rank(lambda: sim.run(123456.7 if r == 0 else 123456.8))
+    ok = message is not None and "steps=1234567" in message and "steps=1234568" in message
+    _finish()
+    assert_all_ranks(ok, f"rank {r}: {message!r}")
+
+
+def test_a_seed_given_on_some_ranks_only_is_named_not_a_hang():
+    """seed=None on rank 0 and an explicit seed elsewhere: every rank still makes the same
+    collective calls, and the build names the differing seed."""
+    from mpi4py import MPI
+
+    r = MPI.COMM_WORLD.Get_rank()
+    _network(seed=None if r == 0 else 5)
+    message, seconds = _error_on_every_rank(lambda: sim.run(10.0))
+    ok = message is not None and "setup: seed" in message and seconds < PROMPT_S
+    _finish()
+    assert_all_ranks(ok, f"rank {r}: {message!r}")
