@@ -128,34 +128,35 @@ def _csr(n_rows, rows, *columns):
 
 
 @njit(cache=True, nogil=True)
+def _add(score, touched, nt, r, value):
+    """score[r] += value (> 0 only), listing r in touched the first time; returns nt."""
+    if value > 0.0:
+        if score[r] == 0.0:
+            touched[nt] = r
+            nt += 1
+        score[r] += value
+    return nt
+
+
+@njit(cache=True, nogil=True)
 def assign_sources(src, d_ptr, d_edge, d_coef, edge_ptr, edge_rank, edge_val, s_ptr, s_rank,
                    s_val, load, rank_load, rank, tolerance):
     """rank[src[s]] for every source core s, in order: among the ranks holding at least
     (1 - tolerance) of its best rank's expected synapses, the least loaded so far (ties: the
     lowest rank); a source without targets goes to the least loaded rank.  rank_load is
-    updated as it goes.  O(entries) per core, with a scratch array over the ranks."""
+    updated as it goes.  O(entries) per core, with a scratch array over the ranks: a rank
+    enters ``touched`` when its score leaves zero (only positive contributions count)."""
     n_ranks = rank_load.shape[0]
     score = np.zeros(n_ranks)
     touched = np.empty(n_ranks, np.int64)
-    seen = np.zeros(n_ranks, np.bool_)
     for s in range(src.shape[0]):
         nt = 0
         for q in range(d_ptr[s], d_ptr[s + 1]):
             e = d_edge[q]
             for t in range(edge_ptr[e], edge_ptr[e + 1]):
-                r = edge_rank[t]
-                if not seen[r]:
-                    seen[r] = True
-                    touched[nt] = r
-                    nt += 1
-                score[r] += d_coef[q] * edge_val[t]
+                nt = _add(score, touched, nt, edge_rank[t], d_coef[q] * edge_val[t])
         for q in range(s_ptr[s], s_ptr[s + 1]):
-            r = s_rank[q]
-            if not seen[r]:
-                seen[r] = True
-                touched[nt] = r
-                nt += 1
-            score[r] += s_val[q]
+            nt = _add(score, touched, nt, s_rank[q], s_val[q])
         best = -1
         top = 0.0
         for k in range(nt):
@@ -174,7 +175,6 @@ def assign_sources(src, d_ptr, d_edge, d_coef, edge_ptr, edge_rank, edge_val, s_
                     best = r
         for k in range(nt):
             score[touched[k]] = 0.0
-            seen[touched[k]] = False
         c = src[s]
         rank[c] = best
         rank_load[best] += load[c]

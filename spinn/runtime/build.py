@@ -139,7 +139,7 @@ class RankCores:
             if order.size else np.empty(0, np.int64)
         self.local = order                     # local cores in rank-local index order
         self.n_local = int(sizes.sum())
-        self.n_ring = int(sizes[~source[np.argsort(source, kind="stable")]].sum())
+        self.n_ring = int(self.size[self.slot[local[~source]]].sum())   # the neurons
 
     @property
     def n_known(self):

@@ -228,10 +228,6 @@ class MPIComm:
                 ok, op=self._MPI.LAND) else None
         return self._channel
 
-    @property
-    def is_world(self):
-        return self._MPI.Comm.Compare(self.comm, self._MPI.COMM_WORLD) == self._MPI.IDENT
-
     def alltoallv(self, send, counts):
         """Dense exchange with every rank (O(ranks) counts; the tick loop uses
         neighbourhood())."""

@@ -60,6 +60,20 @@ def update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds):
 
 
 @njit(cache=True, nogil=True)
+def deliver_tick(packets, n, t0, k, stage_steps, index_bits, slot, matrices, keep, q_step,
+                 q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows,
+                 totals):
+    """deliver_stages for one tick's packets, counting its events (totals[4]) and
+    population-table misses (totals[5]); returns the delay queues' arrays."""
+    events, misses, q_step, q_word, released = deliver_stages(
+        packets, n, t0, k, stage_steps, index_bits, slot, matrices, keep, q_step, q_word,
+        q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+    totals[4] += events
+    totals[5] += misses
+    return q_step, q_word, released
+
+
+@njit(cache=True, nogil=True)
 def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, out, tmp, bounds,
               slot, route_ptr, route_dst, send, send_counts, index_bits, stage_steps, matrices,
               keep, q_step, q_word, q_ptr, released, stage_bounds, core_has_rows,
@@ -104,15 +118,13 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
                 got, n_got, d_t0, d_k = pend, n_pend, pend_t0, pend_k
                 n_pend = -1
             c2 = wtime()
-            events, misses, q_step, q_word, released = deliver_stages(
+            q_step, q_word, released = deliver_tick(
                 got, n_got, d_t0, d_k, stage_steps, index_bits, slot, matrices, keep, q_step,
-                q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+                q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows, totals)
             c3 = wtime()
             seconds[1] += c2 - c1
             seconds[2] += c3 - c2
             c1 = c3
-            totals[4] += events
-            totals[5] += misses
             posted = False
         local = merge_runs(out, bounds, tmp)
         spikes, unrouted, send = route_packets(local, n_out, index_bits, slot, route_ptr,
@@ -133,14 +145,12 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
                 irecv, waitall, comm, dtype, sources, cap, post_self, rbuf, stage, n_sends,
                 reqs, statuses, inbox, inbox_tmp, inbox_bounds)
             c3 = wtime()
-            events, misses, q_step, q_word, released = deliver_stages(
+            q_step, q_word, released = deliver_tick(
                 got, n_got, step, k, stage_steps, index_bits, slot, matrices, keep, q_step,
-                q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows)
+                q_word, q_ptr, released, stage_bounds, ring, slot_mask, core_has_rows, totals)
             c4 = wtime()
             seconds[1] += c3 - c2
             seconds[2] += c4 - c3
-            totals[4] += events
-            totals[5] += misses
             totals[9] += n_got
             posted = False
         else:
