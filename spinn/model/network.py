@@ -132,7 +132,10 @@ class Population:
         if not 1 <= npc <= MAX_NEURONS_PER_CORE:
             raise ConfigurationError(
                 f"{self}: neurons_per_core = {npc} must be in [1, {MAX_NEURONS_PER_CORE}]")
-        self.neurons_per_core = npc
+        # at most npc per core, cut as evenly as whole cores allow: 10 000 neurons at 256 give
+        # 40 cores of 250 rather than 39 of 256 and one of 16, so ranks split populations evenly
+        self.max_neurons_per_core = npc
+        self.neurons_per_core = -(-self.size // -(-self.size // npc))
         self.gid_lo = network.n_neurons
         self.structure = structure if structure is not None else Line()
         self.structure.check(str(self), self.size)

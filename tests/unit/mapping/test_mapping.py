@@ -57,6 +57,39 @@ def test_partition_cores_cover_each_population_within_limit():
         gid += size
 
 
+def test_populations_are_cut_as_evenly_as_whole_cores_allow():
+    """neurons_per_core is a maximum: a population takes the fewest cores it allows, of sizes
+    differing by less than the number of cores (10 000 at 256: 40 cores of 250, not 39 of 256
+    and one of 16), so that a split of whole cores between ranks can be even."""
+    sim.setup(timestep=0.1, seed=1, verbose=False)
+    for size, limit, want in ((10000, 256, 250), (2500, 256, 250), (1001, 256, 251),
+                              (256, 256, 256), (257, 256, 129), (7, 256, 7), (5, 1, 1)):
+        pop = sim.Population(size, sim.IF_curr_exp(), neurons_per_core=limit)
+        assert pop.neurons_per_core == want and pop.max_neurons_per_core == limit
+        n_cores = -(-size // want)
+        assert n_cores == -(-size // limit)
+        assert size - want * (n_cores - 1) > want - n_cores
+    sim.end()
+    # Brunel's layout (E 10 000, I 2 500 and their one-to-one drive) on 2 ranks: 6 250 each
+    sim.setup(timestep=0.1, seed=1, verbose=False)
+    E = sim.Population(10000, sim.IF_curr_exp(), label="E")
+    inh = sim.Population(2500, sim.IF_curr_exp(), label="I")
+    for post in (E, inh):
+        sim.Projection(sim.Population(post.size, sim.SpikeSourcePoisson(rate=20.0)), post,
+                       sim.OneToOneConnector(), sim.StaticSynapse(weight=0.1, delay=1.5))
+        for pre in (E, inh):
+            sim.Projection(pre, post, sim.FixedNumberPreConnector(25),
+                           sim.StaticSynapse(weight=0.1, delay=1.5),
+                           receptor_type="excitatory" if pre is E else "inhibitory")
+    plan = make_plan(sim.current(), 2)
+    cores = np.arange(plan.n_cores)
+    lo, hi = plan.core_bounds(cores)
+    neuron = np.isin(plan.population_of(cores), [E.index, inh.index])
+    per_rank = np.bincount(plan.core_rank[neuron], weights=(hi - lo)[neuron], minlength=2)
+    assert per_rank.tolist() == [6250, 6250]
+    sim.end()
+
+
 def core_table(plan):
     """(population, lo, hi, gid_lo, key) of every core, derived from the plan."""
     cores = np.arange(plan.n_cores)

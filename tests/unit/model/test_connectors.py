@@ -108,14 +108,14 @@ def test_one_to_one_core_pairs_are_the_overlapping_slices():
     from spinn.model.cores import Members
 
     sim.setup(timestep=0.1, seed=1, verbose=False)
-    a = sim.Population(20, sim.IF_curr_exp(), neurons_per_core=10, label="a")
-    b = sim.Population(20, sim.IF_curr_exp(), neurons_per_core=6, label="b")
+    a = sim.Population(21, sim.IF_curr_exp(), neurons_per_core=11, label="a")
+    b = sim.Population(21, sim.IF_curr_exp(), neurons_per_core=6, label="b")
     c = sim.OneToOneConnector()
     i, j, w = c.core_pairs(Members(a), Members(b))
-    # a's cores [0,10) [10,20); b's [0,6) [6,12) [12,18) [18,20)
+    # a's cores [0,11) [11,21); b's [0,6) [6,12) [12,18) [18,21)
     assert list(zip(i.tolist(), j.tolist(), w.tolist())) == [
-        (0, 0, 6.0), (0, 1, 4.0), (1, 1, 2.0), (1, 2, 6.0), (1, 3, 2.0)]
-    vi, vj, vw = c.core_pairs(Members(a[0:20]), Members(b[0:20]))
+        (0, 0, 6.0), (0, 1, 5.0), (1, 1, 1.0), (1, 2, 6.0), (1, 3, 3.0)]
+    vi, vj, vw = c.core_pairs(Members(a[0:21]), Members(b[0:21]))
     assert np.array_equal(vi, i) and np.array_equal(vj, j) and np.array_equal(vw, w)
     i, j, w = c.core_pairs(Members(a[12:18]), Members(b[0:6]))
     assert list(zip(i.tolist(), j.tolist(), w.tolist())) == [(1, 0, 6.0)]

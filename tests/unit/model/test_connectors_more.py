@@ -345,9 +345,11 @@ def test_array_connector_generates_exactly_the_true_entries():
         np.testing.assert_array_equal(got, array)
     sim.setup(timestep=0.1, seed=1, verbose=False)
     c = sim.ArrayConnector(array)
-    i, j, w = c.core_pairs(_members(23, 5), _members(41, 8))
+    pre, post = _members(23, 5), _members(41, 8)
+    assert (pre.npc, post.npc) == (5, 7)       # 41 at most 8 per core: 6 cores of 7 or less
+    i, j, w = c.core_pairs(pre, post)
     want = np.add.reduceat(np.add.reduceat(array.astype(int), np.arange(0, 23, 5), axis=0),
-                           np.arange(0, 41, 8), axis=1)
+                           np.arange(0, 41, 7), axis=1)
     assert np.array_equal(np.sort(i * want.shape[1] + j), np.flatnonzero(want.ravel()))
     assert np.array_equal(w, want[i, j])
     i, j, w = sim.ArrayConnector(np.zeros((3, 3), bool)).core_pairs(_members(3, 2),
