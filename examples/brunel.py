@@ -33,7 +33,7 @@ def build(scale=1.0, k_scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, record=True,
     noise_E = sim.Population(NE, sim.SpikeSourcePoisson(rate=rate_ext), label="noise_E")
     noise_I = sim.Population(NI, sim.SpikeSourcePoisson(rate=rate_ext), label="noise_I")
     exc = sim.StaticSynapse(weight=J, delay=delay)
-    inh = sim.StaticSynapse(weight=g * J, delay=delay)
+    inh = sim.StaticSynapse(weight=-g * J, delay=delay)     # inhibitory currents: negative
     sim.Projection(noise_E, E, sim.OneToOneConnector(), exc, label="noise→E")
     sim.Projection(noise_I, I, sim.OneToOneConnector(), exc, label="noise→I")
     plastic = sim.STDPMechanism(

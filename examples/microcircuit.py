@@ -90,8 +90,12 @@ def build(scale=0.1, k_scale=None, background="poisson", record=True, dt=0.1):
             w = abs(d["w"][i, j])
             mean_delay = DELAY_E if j % 2 == 0 else DELAY_I
             sd = mean_delay * DELAY_SD
+            # inhibitory current weights are negative (PyNN's and NEST's convention)
+            weight = rd("normal_clipped", mu=w, sigma=w * W_SD, low=0.0, high=w * 10) \
+                if j % 2 == 0 else rd("normal_clipped", mu=-w, sigma=w * W_SD, low=-w * 10,
+                                      high=0.0)
             syn = sim.StaticSynapse(
-                weight=rd("normal_clipped", mu=w, sigma=w * W_SD, low=0.0, high=w * 10),
+                weight=weight,
                 delay=rd("normal_clipped", mu=mean_delay, sigma=sd, low=dt,
                          high=mean_delay + 10 * sd))
             sim.Projection(pre, post, sim.FixedTotalNumberConnector(int(d["n_syn"][i, j])),

@@ -28,7 +28,7 @@ def build(variant="coba", scale=1.0, p_connect=0.02, delay=0.2, record=True):
         w_exc, w_inh = 0.004, 0.051                    # µS
     else:
         cell = sim.IF_curr_exp(v_rest=-49.0, **COMMON)
-        w_exc, w_inh = 0.27e-3 * 60.0, 4.5e-3 * 20.0   # nA
+        w_exc, w_inh = 0.27e-3 * 60.0, -4.5e-3 * 20.0  # nA (inhibitory currents negative)
     v0 = {"v": sim.RandomDistribution("uniform", low=-60.0, high=-50.0)}
     E = sim.Population(n_exc, cell, initial_values=v0, label="E")
     I = sim.Population(n_inh, cell, initial_values=v0, label="I")

@@ -12,15 +12,26 @@ import numpy as np
 
 from spinn.errors import ConfigurationError
 
+_INF = math.inf
 _SPECS = {
-    # name: (parameter names in positional order, support(params) -> (low, high))
+    # name: (parameter names in positional order, support(params) -> (low, high)); PyNN's
+    # names and meanings (pyNN.random.available_distributions)
     "uniform": (("low", "high"), lambda p: (p["low"], p["high"])),
-    "normal": (("mu", "sigma"), lambda p: (-math.inf, math.inf)),
-    "normal_clipped": (
-        ("mu", "sigma", "low", "high"),
-        lambda p: (p["low"], p["high"]),
-    ),
+    "uniform_int": (("low", "high"), lambda p: (p["low"], p["high"] - 1)),   # [low, high)
+    "normal": (("mu", "sigma"), lambda p: (-_INF, _INF)),
+    "normal_clipped": (("mu", "sigma", "low", "high"), lambda p: (p["low"], p["high"])),
+    "normal_clipped_to_boundary": (("mu", "sigma", "low", "high"),
+                                   lambda p: (p["low"], p["high"])),
+    "exponential": (("beta",), lambda p: (0.0, _INF)),
+    "gamma": (("k", "theta"), lambda p: (0.0, _INF)),
+    "lognormal": (("mu", "sigma"), lambda p: (0.0, _INF)),
+    "poisson": (("lambda_",), lambda p: (0.0, _INF)),
+    "binomial": (("n", "p"), lambda p: (0.0, p["n"])),
+    "vonmises": (("mu", "kappa"), lambda p: (p["mu"] - math.pi, p["mu"] + math.pi)),
 }
+_CLIPPED = ("normal_clipped", "normal_clipped_to_boundary")
+_POSITIVE = {"exponential": ("beta",), "gamma": ("k", "theta"), "poisson": (),
+             "vonmises": ("kappa",)}
 
 
 class RandomDistribution:
@@ -40,7 +51,7 @@ class RandomDistribution:
             else:
                 params.update(zip(names, parameters))
         params.update(kwargs)
-        if distribution == "normal_clipped":
+        if distribution in _CLIPPED:
             params.setdefault("low", -math.inf)
             params.setdefault("high", math.inf)
         unknown = set(params) - set(names)
@@ -53,18 +64,38 @@ class RandomDistribution:
         self.name = distribution
         self.parameters = {k: float(params[k]) for k in names}
         p = self.parameters
-        if distribution == "uniform" and not p["low"] <= p["high"]:
+        for k, v in p.items():
+            if math.isnan(v):
+                raise ConfigurationError(f"RandomDistribution({distribution!r}): {k} is NaN")
+        if distribution == "uniform_int" and not (p["low"] == int(p["low"]) and p["high"] ==
+                                                  int(p["high"]) and p["low"] < p["high"]):
             raise ConfigurationError(
-                f"RandomDistribution('uniform'): low {p['low']} > high {p['high']}; swap them"
-            )
-        if distribution.startswith("normal") and p["sigma"] < 0:
+                f"RandomDistribution('uniform_int'): low {p['low']:g}, high {p['high']:g} must "
+                f"be whole numbers with low < high (values are low ≤ x < high)")
+        if distribution.startswith("uniform") and not p["low"] <= p["high"]:
+            raise ConfigurationError(
+                f"RandomDistribution({distribution!r}): low {p['low']} > high {p['high']}; "
+                f"swap them")
+        if distribution in ("normal", "lognormal", *_CLIPPED) and p["sigma"] < 0:
             raise ConfigurationError(
                 f"RandomDistribution({distribution!r}): sigma {p['sigma']} < 0; use sigma ≥ 0"
             )
-        if distribution == "normal_clipped" and not p["low"] < p["high"]:
+        if distribution in _CLIPPED and not p["low"] < p["high"]:
             raise ConfigurationError(
-                f"RandomDistribution('normal_clipped'): low {p['low']} ≥ high {p['high']}"
+                f"RandomDistribution({distribution!r}): low {p['low']} ≥ high {p['high']}"
             )
+        for k in _POSITIVE.get(distribution, ()):
+            if not p[k] > 0:
+                raise ConfigurationError(
+                    f"RandomDistribution({distribution!r}): {k} = {p[k]} must be > 0")
+        if distribution == "poisson" and not p["lambda_"] >= 0:
+            raise ConfigurationError(
+                f"RandomDistribution('poisson'): lambda_ = {p['lambda_']} must be ≥ 0")
+        if distribution == "binomial" and not (p["n"] >= 0 and p["n"] == int(p["n"])
+                                               and 0 <= p["p"] <= 1):
+            raise ConfigurationError(
+                f"RandomDistribution('binomial'): n = {p['n']:g} must be a whole number ≥ 0 "
+                f"and p = {p['p']:g} in [0, 1]")
 
     def support(self):
         """(low, high): every drawn value lies in [low, high]."""
@@ -77,6 +108,22 @@ class RandomDistribution:
             return rng.uniform(p["low"], p["high"], n)
         if self.name == "normal":
             return rng.normal(p["mu"], p["sigma"], n)
+        if self.name == "normal_clipped_to_boundary":
+            return np.clip(rng.normal(p["mu"], p["sigma"], n), p["low"], p["high"])
+        if self.name == "uniform_int":       # PyNN's NumpyRNG: randint, low ≤ x < high
+            return rng.integers(int(p["low"]), int(p["high"]), n).astype(np.float64)
+        if self.name == "exponential":
+            return rng.exponential(p["beta"], n)
+        if self.name == "gamma":
+            return rng.gamma(p["k"], p["theta"], n)
+        if self.name == "lognormal":
+            return rng.lognormal(p["mu"], p["sigma"], n)
+        if self.name == "poisson":
+            return rng.poisson(p["lambda_"], n).astype(np.float64)
+        if self.name == "binomial":
+            return rng.binomial(int(p["n"]), p["p"], n).astype(np.float64)
+        if self.name == "vonmises":
+            return rng.vonmises(p["mu"], p["kappa"], n)
         # normal_clipped: redraw the values outside [low, high] (PyNN's semantics)
         out = rng.normal(p["mu"], p["sigma"], n)
         bad = np.flatnonzero((out < p["low"]) | (out > p["high"]))

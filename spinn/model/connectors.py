@@ -66,6 +66,7 @@ class ConnectContext:
 
 class Connector:
     allow_self_connections = True
+    seed = None               # an int: the connection streams' seed instead of the network's
     uses_positions = False    # True: core_pairs takes positions=(pre, post) arrays or a callable
 
     def check(self, owner, pre_size, post_size, same_population=False):

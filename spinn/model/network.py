@@ -437,10 +437,20 @@ class Projection:
 
     @property
     def sign(self):
-        """-1 for inhibitory current (or delta) synapses: PyNN weights are positive."""
+        """-1 for inhibitory current (or delta) synapses, whose weights are negative (PyNN's
+        and NEST's convention); +1 otherwise.  sign * weight is the weight's magnitude."""
         celltype = self.post.celltype
         return -1.0 if self.receptor_type == "inhibitory" and not celltype.conductance_based \
             else 1.0
+
+    def _sign_rule(self):
+        """The sign the weights must have, as PyNN words it, and how to fix a wrong one."""
+        if self.sign < 0:
+            return "negative", ("current-based inhibitory weights are negative (PyNN's and "
+                                "NEST's convention): give -|w|")
+        what = "conductances" if self.post.celltype.conductance_based else "excitatory weights"
+        return "positive", (f"{what} are positive; receptor_type='inhibitory' makes a "
+                            f"current-based synapse inhibitory, with a negative weight")
 
     def _values(self, name):
         value = getattr(self.synapse, name)
@@ -479,28 +489,35 @@ class Projection:
     def _check_weights(self):
         weight = self._values("weight")
         unit = self.post.celltype.weight_unit
+        must, fix = self._sign_rule()
         if isinstance(weight, RandomDistribution):
-            lo = weight.support()[0]
-            if lo < 0:
+            lo, hi = weight.support()
+            bad = lo < 0 if self.sign > 0 else hi > 0
+            if bad:
+                bound = "below" if self.sign > 0 else "above"
                 raise ConfigurationError(
-                    f"{self}: weight {weight} can be negative; weights are positive in spinn "
-                    f"(as in PyNN) and receptor_type='inhibitory' makes them inhibitory — use "
-                    f"a distribution bounded below by 0 (e.g. normal_clipped with low=0)")
+                    f"{self}: weight {weight} can be {'negative' if self.sign > 0 else 'positive'}"
+                    f" but must be {must} here ({fix}); use a distribution bounded {bound} by 0 "
+                    f"(e.g. normal_clipped with {'low' if self.sign > 0 else 'high'}=0)")
             return
         arr = np.asarray(weight, np.float64)
         self._check_shape("weight", arr)
         if arr.size and not np.all(np.isfinite(arr)):
             raise ConfigurationError(f"{self}: weight contains NaN or infinite values")
-        if arr.size and arr.min() < 0:
+        if arr.size and (self.sign * arr).min() < 0:
+            wrong = arr.min() if self.sign > 0 else arr.max()
             raise ConfigurationError(
-                f"{self}: weight {arr.min():g} {unit} is negative; weights are positive in "
-                f"spinn (as in PyNN) and receptor_type='inhibitory' makes them inhibitory")
+                f"{self}: weight {wrong:g} {unit} is {'negative' if wrong < 0 else 'positive'};"
+                f" it must be {must} here: {fix}")
 
     def _check_plastic_weights(self):
         wd = self.synapse.weights
         weight = self._values("weight")
-        hi = weight.support()[1] if isinstance(weight, RandomDistribution) \
-            else float(np.max(weight)) if np.size(weight) else 0.0
+        if isinstance(weight, RandomDistribution):     # the magnitudes' largest value
+            hi = max(self.sign * b for b in weight.support())
+        else:
+            hi = float(np.max(self.sign * np.asarray(weight, np.float64))) if np.size(weight) \
+                else 0.0
         if hi > wd.w_max * (1 + 1e-12):
             raise ConfigurationError(
                 f"{self}: initial weight up to {hi:g} {self.post.celltype.weight_unit} exceeds "
@@ -516,7 +533,8 @@ class Projection:
                 f"RandomDistribution or an array of shape ({self.pre.size}, {self.post.size})")
 
     def get(self, attribute, format="list", gather=True, multiple_synapses="sum"):
-        """Current synapses: "weight" (PyNN units, positive) or "delay" (ms).
+        """Current synapses: "weight" (PyNN units and signs: inhibitory current weights are
+        negative; stored as float32, relative error ≤ 6e-8) or "delay" (ms).
 
         format "list": [(pre, post, value), …] sorted by (pre, post); "array": float64
         [n_pre, n_post] with NaN where there is no synapse (multapse weights summed).

@@ -2,7 +2,7 @@
 
 Static synapses are regenerated from their streams (deterministic, so exactly what the rank
 built, with the float32 weight it stores); plastic synapses are decoded from their rows, with
-their current weights.  Values come back in PyNN units (positive weights; delays in ms) and
+their current weights.  Values come back in PyNN units and signs (inhibitory current weights negative; delays in ms) and
 endpoint coordinates (population or view indices).
 """
 
@@ -24,6 +24,7 @@ class SynapseReader:
             parts = [decode_matrix(m, sim.cores, sim.lid_gid, stage * plan.stage_steps)
                      for stage, m in enumerate(pp.matrices)]
             pre_gid, post_gid, w, d = (np.concatenate(x) for x in zip(*parts))
+            w = proj.sign * w                    # plastic rows hold magnitudes
         else:
             parts = []
             local = plan.local_cores()
@@ -32,7 +33,7 @@ class SynapseReader:
                 if plan.population_of(core) != proj.post.parent.index:
                     continue
                 (g, idx, w, d, _), _ = generate_core_synapses(
-                    self.net, plan, int(core), caches, [proj], signed=False)
+                    self.net, plan, int(core), caches, [proj], signed=True)
                 post_gid = proj.post.parent.gid_lo + lo + idx
                 parts.append((g, post_gid, w.astype(np.float32).astype(np.float64), d))
             if parts:

@@ -207,7 +207,8 @@ class Part:
     index_base  what is subtracted from a post parent index to give the target's index
     receptor    receptor number
     delay       float (ms) or float64[n]
-    weight      float or float64[n], multiplied by sign (-1 for stored inhibitory currents)
+    weight      float or float64[n] as given (negative for inhibitory currents), multiplied
+                by sign (-1 there for the magnitudes that plastic storage keeps)
     """
 
     __slots__ = ("proj", "pre", "post", "pre_map", "post_map", "pre_pop", "pre_npc",
@@ -254,8 +255,9 @@ _EMPTY = np.empty(0, np.int64)
 def generate_core_synapses(network, plan, core, caches, projections=None, signed=True):
     """Synapses onto one post core from the projections (default: all) into its population,
     in projection order: (pre_gid int64, index int64, weight float64, delay int64, receptor).
-    signed: inhibitory current weights negated (static storage); plastic storage keeps them
-    positive and applies the sign when transmitting."""
+    signed: the weights as given, inhibitory current weights negative (PyNN's convention;
+    static storage); unsigned: their magnitudes (plastic storage keeps those and applies the
+    sign when transmitting)."""
     parts, counts = core_synapse_parts(network, plan, core, caches, projections, signed)
     arrays = [p.arrays(network.dt) for p in parts]
     pre, words, w = (tuple(np.concatenate(x) for x in zip(*arrays)) if arrays else
@@ -283,10 +285,11 @@ def core_synapse_parts(network, plan, core, caches, projections, signed):
         post_ids = ends.post.in_core(core_number)
         if post_ids.size == 0:
             continue
-        rng = stream(network.seed, PURPOSE_CONNECT, proj.index, int(core))
+        seed = connection_seed(network, proj)
+        rng = stream(seed, PURPOSE_CONNECT, proj.index, int(core))
         ctx = ConnectContext(
             str(proj), proj.pre.size, proj.post.size, post_ids, core_number, ends.post.counts,
-            rng, lambda *key, _p=proj: stream(network.seed, PURPOSE_SPLIT, _p.index, *key),
+            rng, lambda *key, _p=proj, _s=seed: stream(_s, PURPOSE_SPLIT, _p.index, *key),
             lambda _p=proj: (_p.pre.positions, _p.post.positions), cache,
             self_pre=ends.self_map if ends.self_map.possible else None,
             post_core_of=ends.post.core_of)
@@ -296,9 +299,16 @@ def core_synapse_parts(network, plan, core, caches, projections, signed):
             continue
         w = synapse_values(proj, "weight", columns, rng, pre, post, 0.0, scalar=True)
         d = synapse_values(proj, "delay", columns, rng, pre, post, network.dt, scalar=True)
-        sign = proj.sign if signed else 1
+        sign = 1 if signed else proj.sign     # proj.sign * weight = its magnitude
         parts.append(Part(proj, pre, post, lo, d, w, sign))
     return parts, counts
+
+
+def connection_seed(network, proj):
+    """The seed of a projection's connection streams: its connector's own (``seed``, e.g.
+    from a PyNN connector's rng) or the network's."""
+    seed = getattr(proj.connector, "seed", None)
+    return network.seed if seed is None else int(seed)
 
 
 def synapse_values(proj, name, columns, rng, pre, post, default, scalar=False):

@@ -25,7 +25,7 @@ def network(delay_ms):
     sim.Projection(kick, i, sim.FixedProbabilityConnector(0.3), sim.StaticSynapse(0.8, d))
     sim.Projection(e, i, sim.FixedNumberPreConnector(20), sim.StaticSynapse(0.2, d))
     sim.Projection(e, e, sim.FixedProbabilityConnector(0.05), sim.StaticSynapse(0.1, d))
-    sim.Projection(i, e, sim.FixedTotalNumberConnector(3000), sim.StaticSynapse(0.4, d),
+    sim.Projection(i, e, sim.FixedTotalNumberConnector(3000), sim.StaticSynapse(-0.4, d),
                    receptor_type="inhibitory")
     for p in (e, i, kick):
         p.record("spikes")

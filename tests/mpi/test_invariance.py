@@ -55,13 +55,13 @@ def build_every_connector():
                    syn(weight=rd("uniform", low=0.002, high=0.01),
                        delay=rd("uniform", low=0.5, high=3.0)))
     sim.Projection(a, a, sim.FixedProbabilityConnector(0.1, allow_self_connections=False),
-                   syn(weight=0.3, delay=0.8), receptor_type="inhibitory")
+                   syn(weight=-0.3, delay=0.8), receptor_type="inhibitory")
     sim.Projection(b, c, sim.FixedNumberPreConnector(6),
                    syn(weight=1.5, delay=rd("normal_clipped", mu=1.5, sigma=0.5, low=0.5,
                                             high=4.0)))
     sim.Projection(c, b, sim.FixedNumberPreConnector(3, with_replacement=True),
                    syn(weight=0.005, delay=1.2), receptor_type="inhibitory")
-    sim.Projection(c, a, sim.FixedNumberPostConnector(5), syn(weight=0.4, delay=2.0),
+    sim.Projection(c, a, sim.FixedNumberPostConnector(5), syn(weight=-0.4, delay=2.0),
                    receptor_type="inhibitory")
     sim.Projection(b, b, sim.FixedNumberPostConnector(4, with_replacement=True,
                                                       allow_self_connections=False),

@@ -65,7 +65,7 @@ def build_one_small_population():
     pop = sim.Population(10, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0),
                          initial_values={"v": np.linspace(-65.0, -52.0, 10)}, label="small")
     sim.Projection(pop, pop, sim.FixedProbabilityConnector(0.5),
-                   sim.StaticSynapse(weight=0.5, delay=1.0), receptor_type="inhibitory")
+                   sim.StaticSynapse(weight=-0.5, delay=1.0), receptor_type="inhibitory")
     pop.record("v", indices=[0, 9])
 
 
@@ -102,7 +102,7 @@ def build_huge_and_tiny():
     sim.Projection(huge, tiny, sim.FixedProbabilityConnector(0.05),
                    sim.StaticSynapse(weight=0.2, delay=1.0))
     sim.Projection(tiny, huge, sim.AllToAllConnector(),
-                   sim.StaticSynapse(weight=0.5, delay=2.0), receptor_type="inhibitory")
+                   sim.StaticSynapse(weight=-0.5, delay=2.0), receptor_type="inhibitory")
     tiny.record("v")
 
 
@@ -121,7 +121,7 @@ def build_mixed_sources():
     sim.Projection(arr, b, sim.AllToAllConnector(), syn(weight=0.01, delay=1.0))
     sim.Projection(a, b, sim.FixedProbabilityConnector(0.3), syn(weight=0.005, delay=1.5))
     sim.Projection(b, c, sim.FixedNumberPreConnector(4), syn(weight=2.0, delay=1.0))
-    sim.Projection(c, a, sim.FixedNumberPostConnector(3), syn(weight=0.3, delay=2.0),
+    sim.Projection(c, a, sim.FixedNumberPostConnector(3), syn(weight=-0.3, delay=2.0),
                    receptor_type="inhibitory")
     del lonely
     a.record("v", indices=[3])

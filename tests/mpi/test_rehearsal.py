@@ -30,7 +30,7 @@ sim.Projection(src, a[:40], sim.OneToOneConnector(), sim.StaticSynapse(0.5, 1.0)
 sim.Projection(a, a, sim.DistanceDependentProbabilityConnector("exp(-d/2)"),
                sim.StaticSynapse(0.1, rd("uniform", (0.5, 40.0))))
 sim.Projection(a[10:90], b, sim.FixedNumberPostConnector(5), sim.StaticSynapse(0.002, 2.0))
-sim.Projection(b, a, sim.FixedTotalNumberConnector(900), sim.StaticSynapse(0.1, 1.5),
+sim.Projection(b, a, sim.FixedTotalNumberConnector(900), sim.StaticSynapse(-0.1, 1.5),
                receptor_type="inhibitory")
 sim.Projection(b, b[::3], sim.FromListConnector([(i, (5 * i) % 24) for i in range(70)]),
                sim.STDPMechanism(weight=0.001, delay=1.0,

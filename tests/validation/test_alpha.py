@@ -111,11 +111,12 @@ def test_curr_alpha_propagators_equal_exact_integrals_including_near_equal_taus(
                          ids=["pynn-default", "5-2", "2-7.5", "tau_m==tau_syn"])
 def test_curr_alpha_psp_equals_closed_form(dt, tau_e, tau_i):
     """IF_curr_alpha: one spike's current is w (s/τ) e^{1-s/τ} and its PSP equals the
-    closed-form alpha PSP at every step, to float rounding, for both receptors; v first
+    closed-form alpha PSP at every step, to float rounding, for both receptors (the
+    inhibitory weight, and so its current and PSP, negative: PyNN's convention); v first
     departs from rest at t0 + dt."""
     p = dict(tau_m=20.0, cm=0.5, v_rest=-65.0, v_thresh=-40.0, tau_syn_E=tau_e,
              tau_syn_I=tau_i)
-    weights = [("excitatory", 0.5), ("inhibitory", 0.25), ("excitatory", 0.125)]
+    weights = [("excitatory", 0.5), ("inhibitory", -0.25), ("excitatory", 0.125)]
     sim.setup(timestep=dt, seed=1, verbose=False)
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=[T_SPIKE_MS]))
     post = sim.Population(len(weights), IF_curr_alpha(**p))
@@ -131,12 +132,11 @@ def test_curr_alpha_psp_equals_closed_form(dt, tau_e, tau_i):
     assert n_spikes == 0
     k0 = int(round(T0_MS / dt))
     for i, (receptor, w) in enumerate(weights):
-        tau_s, sign, cur = ((tau_e, 1.0, i_exc) if receptor == "excitatory"
-                            else (tau_i, -1.0, i_inh))
-        expected = p["v_rest"] + sign * alpha_psp(t, T0_MS, w, p["cm"], p["tau_m"], tau_s)
+        tau_s, cur = (tau_e, i_exc) if receptor == "excitatory" else (tau_i, i_inh)
+        expected = p["v_rest"] + alpha_psp(t, T0_MS, w, p["cm"], p["tau_m"], tau_s)
         np.testing.assert_allclose(v[:, i], expected, rtol=0, atol=EXACT_ATOL_MV,
                                    err_msg=f"{receptor} w={w}")
-        np.testing.assert_allclose(cur[:, i], sign * alpha_current(t, T0_MS, w, tau_s),
+        np.testing.assert_allclose(cur[:, i], alpha_current(t, T0_MS, w, tau_s),
                                    rtol=0, atol=1e-12, err_msg=f"current {receptor} w={w}")
         # the PSP is not trivially zero (peaks at ≥ 0.1 mV) and starts one step after t0
         assert np.max(np.abs(v[:, i] - p["v_rest"])) > 0.1
@@ -329,7 +329,7 @@ def test_alpha_models_fi_spike_times_equal_lif_formula_rounded_up_to_a_step(mode
 HETERO = {
     IF_curr_alpha: dict(tau_m=np.array([10.0, 20.0, 20.0, 35.0]),
                         tau_syn_E=np.array([0.5, 2.0, 20.0, 5.0]),  # neuron 2: tau_syn = tau_m
-                        i_offset=0.6, tau_refrac=2.0, w_exc=0.25, w_inh=0.5),
+                        i_offset=0.6, tau_refrac=2.0, w_exc=0.25, w_inh=-0.5),  # nA
     IF_cond_alpha: dict(tau_m=np.array([10.0, 20.0, 20.0, 35.0]),
                         tau_syn_E=np.array([0.3, 2.0, 20.0, 5.0]),
                         i_offset=0.6, tau_refrac=2.0, w_exc=2.0 ** -7, w_inh=2.0 ** -6),

@@ -100,19 +100,19 @@ def test_trace_equals_independent_forward_euler_bit_for_bit():
     exc_times = [[20.0 + 7.5 * k for k in range(30)], [55.0, 55.0, 130.0, 250.0]]
     exc_w = [3.0, 12.5]
     inh_times = [[40.0 + 11.0 * k for k in range(20)]]
-    inh_w = [4.25]
+    inh_w = [-4.25]                       # inhibitory current weights are negative (PyNN)
     sim.setup(timestep=dt, seed=1, verbose=False)
     post = sim.Population(6, sim.Izhikevich(a=a, b=b, c=c, d=d, i_offset=i_offset),
                           initial_values={"v": v0, "u": u0})
     inputs = np.zeros((n_steps, 6))
-    for times, weights, receptor, sign in ((exc_times, exc_w, "excitatory", 1.0),
-                                           (inh_times, inh_w, "inhibitory", -1.0)):
+    for times, weights, receptor in ((exc_times, exc_w, "excitatory"),
+                                     (inh_times, inh_w, "inhibitory")):
         for seq, w in zip(times, weights, strict=True):
             src = sim.Population(1, sim.SpikeSourceArray(spike_times=seq))
             sim.Projection(src, post, sim.AllToAllConnector(),
                            sim.StaticSynapse(weight=w, delay=DELAY_MS), receptor_type=receptor)
             for ts in seq:
-                inputs[round((ts + DELAY_MS) / dt) - 1] += sign * w
+                inputs[round((ts + DELAY_MS) / dt) - 1] += w
     post.record(["spikes", "v", "u"])
     sim.run(t_run)
     _, _, v = post.get_data("v")
@@ -135,10 +135,11 @@ def test_trace_equals_independent_forward_euler_bit_for_bit():
 @pytest.mark.parametrize("dt", [0.1, 1.0])
 def test_input_spike_jumps_v_by_w_in_the_step_it_arrives(dt):
     """A spike of weight w arriving at t0 changes v in the step ending at t0 by exactly
-    +w (excitatory) or -w (inhibitory) on top of the Euler update, and nowhere else; a
-    weight that carries v past 30 mV fires in that same step."""
+    w (positive excitatory, or negative inhibitory as in PyNN: v goes down by |w|) on top
+    of the Euler update, and nowhere else; a weight that carries v past 30 mV fires in that
+    same step."""
     t_spike, t_run = 10.0, 30.0
-    weights = [("excitatory", 2.5), ("inhibitory", 1.75), ("excitatory", 128.0), (None, 0.0)]
+    weights = [("excitatory", 2.5), ("inhibitory", -1.75), ("excitatory", 128.0), (None, 0.0)]
     sim.setup(timestep=dt, seed=1, verbose=False)
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=[t_spike]))
     post = sim.Population(len(weights), sim.Izhikevich())

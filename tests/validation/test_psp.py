@@ -62,15 +62,16 @@ def alpha_like_psp(t, t0, w, cm, tau_m, tau_s):
                          ids=["5-2", "2-7.5", "tau_m==tau_syn", "fast"])
 def test_curr_exp_psp_equals_closed_form(dt, tau_e, tau_i):
     """IF_curr_exp: the PSP of one spike equals w/cm τm τs/(τm-τs)(e^{-s/τm} - e^{-s/τs})
-    (w/cm s e^{-s/τ} when τm = τs) at every step, to float rounding, for both receptors."""
+    (w/cm s e^{-s/τ} when τm = τs) at every step, to float rounding, for both receptors
+    (the inhibitory weight is negative, PyNN's convention, so its PSP goes down)."""
     p = dict(tau_m=20.0, cm=0.5, v_rest=-65.0, v_thresh=-50.0, tau_syn_E=tau_e,
              tau_syn_I=tau_i)
-    weights = [("excitatory", 0.5), ("inhibitory", 0.25), ("excitatory", 0.125)]
+    weights = [("excitatory", 0.5), ("inhibitory", -0.25), ("excitatory", 0.125)]
     t, v, n_spikes = one_spike_run(dt, sim.IF_curr_exp(**p), weights, 100.0)
     assert n_spikes == 0
     for i, (receptor, w) in enumerate(weights):
-        tau_s, sign = (tau_e, 1.0) if receptor == "excitatory" else (tau_i, -1.0)
-        expected = p["v_rest"] + sign * alpha_like_psp(t, T0_MS, w, p["cm"], p["tau_m"], tau_s)
+        tau_s = tau_e if receptor == "excitatory" else tau_i
+        expected = p["v_rest"] + alpha_like_psp(t, T0_MS, w, p["cm"], p["tau_m"], tau_s)
         np.testing.assert_allclose(v[:, i], expected, rtol=0, atol=EXACT_ATOL_MV,
                                    err_msg=f"{receptor} w={w}")
         # the PSP is not trivially zero: it peaks at ≥ 0.1 mV
@@ -94,21 +95,20 @@ def test_curr_exp_psps_superpose_linearly():
 @pytest.mark.parametrize("dt", [0.1, 1.0])
 def test_curr_delta_psp_is_jump_of_w_then_exponential_decay(dt):
     """IF_curr_delta: v jumps by exactly w mV at t0 = t_s + d and then decays as
-    w e^{-(t-t0)/τm}; inhibitory weights jump down."""
+    w e^{-(t-t0)/τm}; inhibitory weights (negative, PyNN's convention) jump down."""
     p = dict(tau_m=15.0, cm=1.0, v_rest=-65.0, v_thresh=-50.0)
-    weights = [("excitatory", 2.0), ("inhibitory", 0.75)]
+    weights = [("excitatory", 2.0), ("inhibitory", -0.75)]
     t, v, n_spikes = one_spike_run(dt, sim.IF_curr_delta(**p), weights, 80.0)
     assert n_spikes == 0
     k0 = int(round(T0_MS / dt))
     assert abs(t[k0] - T0_MS) < 1e-9
     for i, (receptor, w) in enumerate(weights):
-        sign = 1.0 if receptor == "excitatory" else -1.0
         s = t - T0_MS
-        expected = p["v_rest"] + np.where(s >= -1e-9, sign * w * np.exp(-s / p["tau_m"]), 0.0)
+        expected = p["v_rest"] + np.where(s >= -1e-9, w * np.exp(-s / p["tau_m"]), 0.0)
         np.testing.assert_allclose(v[:, i], expected, rtol=0, atol=EXACT_ATOL_MV)
         # the jump happens in the step ending at t0, by exactly w
         assert np.all(v[:k0, i] == p["v_rest"])
-        assert abs(v[k0, i] - v[k0 - 1, i] - sign * w) < EXACT_ATOL_MV
+        assert abs(v[k0, i] - v[k0 - 1, i] - w) < EXACT_ATOL_MV
 
 
 # ---- IF_cond_exp ------------------------------------------------------------------------

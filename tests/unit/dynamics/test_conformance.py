@@ -49,9 +49,11 @@ def poisson_drive(n=20, rate_hz=150.0):
 
 
 def drive(src, pop, cls, connector=None):
-    """Input from ``src`` onto every receptor of ``pop`` (inhibition at half the weight)."""
+    """Input from ``src`` onto every receptor of ``pop`` (inhibition at half the weight,
+    negative on current-based cells: PyNN's and NEST's sign convention)."""
     w = DRIVE_WEIGHT[cls.weight_unit]
-    for receptor, scale in zip(cls.receptors, (1.0, 0.5)):
+    inh_scale = 0.5 if cls.conductance_based else -0.5
+    for receptor, scale in zip(cls.receptors, (1.0, inh_scale)):
         sim.Projection(src, pop, connector or sim.FixedProbabilityConnector(0.5),
                        sim.StaticSynapse(weight=w * scale, delay=1.0), receptor_type=receptor)
 

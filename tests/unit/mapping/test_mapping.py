@@ -33,7 +33,8 @@ def small_network(npc=32):
     sim.Projection(drive, exc, sim.OneToOneConnector(), syn)
     sim.Projection(noise, inh, sim.OneToOneConnector(), syn)
     sim.Projection(exc, inh, sim.FixedProbabilityConnector(0.1), syn)
-    sim.Projection(inh, exc, sim.FixedNumberPreConnector(5), syn, receptor_type="inhibitory")
+    sim.Projection(inh, exc, sim.FixedNumberPreConnector(5), sim.StaticSynapse(-0.1, 1.0),
+                   receptor_type="inhibitory")
     sim.Projection(exc, out, sim.FixedNumberPostConnector(3), syn)
     return net, (exc, inh, out, drive, noise)
 
@@ -79,7 +80,7 @@ def test_populations_are_cut_as_evenly_as_whole_cores_allow():
                        sim.OneToOneConnector(), sim.StaticSynapse(weight=0.1, delay=1.5))
         for pre in (E, inh):
             sim.Projection(pre, post, sim.FixedNumberPreConnector(25),
-                           sim.StaticSynapse(weight=0.1, delay=1.5),
+                           sim.StaticSynapse(weight=0.1 if pre is E else -0.1, delay=1.5),
                            receptor_type="excitatory" if pre is E else "inhibitory")
     plan = make_plan(sim.current(), 2)
     cores = np.arange(plan.n_cores)

@@ -292,13 +292,13 @@ def test_from_list_custom_column_order():
 
 
 def test_from_list_weights_and_delays_reach_the_synapses():
-    """Through the builder, FromList weights (sign by receptor) and delays (in steps) end up on
-    exactly the listed synapses."""
+    """Through the builder, FromList weights (negative, as given, for the inhibitory current
+    receptor) and delays (in steps) end up on exactly the listed synapses."""
     sim.setup(timestep=0.1, seed=1, verbose=False, neurons_per_core=4)
     net = sim.current()
     a = sim.Population(6, sim.IF_curr_exp(), label="a")
     b = sim.Population(10, sim.IF_curr_exp(), label="b")
-    rows = [(0, 1, 0.5, 1.0), (5, 9, 0.25, 2.3), (2, 4, 1.5, 0.1), (2, 1, 0.75, 16.0)]
+    rows = [(0, 1, -0.5, 1.0), (5, 9, -0.25, 2.3), (2, 4, -1.5, 0.1), (2, 1, -0.75, 16.0)]
     sim.Projection(a, b, sim.FromListConnector(rows), receptor_type="inhibitory")
     plan = make_plan(net, 1)
     got = []
@@ -307,7 +307,7 @@ def test_from_list_weights_and_delays_reach_the_synapses():
         post = idx + plan.core_bounds([core])[0][0]
         got += [(int(p - a.gid_lo), int(q), float(x), int(s), int(r))
                 for p, q, x, s, r in zip(pre_gid, post, w, d, rec, strict=True)]
-    expected = [(p, q, -np.float32(wt), round(dl / 0.1), 1) for p, q, wt, dl in rows]
+    expected = [(p, q, np.float32(wt), round(dl / 0.1), 1) for p, q, wt, dl in rows]
     assert sorted(got) == sorted(expected)
     sim.end()
 
@@ -325,4 +325,37 @@ def test_self_connection_rule_does_not_shrink_a_different_population():
                        sim.StaticSynapse(weight=0.1, delay=1.0))
     sim.run(1.0)
     assert proj.size() == 100
+    sim.end()
+
+
+def test_get_weight_returns_the_signed_weights():
+    """After a run, Projection.get('weight') returns the weights as given, with PyNN's and
+    NEST's signs: negative for an inhibitory IF_curr_exp projection (static, and plastic with
+    learning off), positive for an inhibitory IF_cond_exp (conductance) projection."""
+    sim.setup(timestep=0.1, seed=1, verbose=False, neurons_per_core=4)
+    src = sim.Population(3, sim.SpikeSourcePoisson(rate=50.0), label="src")
+    curr = sim.Population(5, sim.IF_curr_exp(), label="curr")
+    cond = sim.Population(5, sim.IF_cond_exp(), label="cond")
+    # exactly representable in float32, distinct per synapse
+    w_curr = -np.outer([1.0, 2.0, 0.5], [0.5, 0.25, 0.125, 1.5, 0.75])
+    w_cond = np.outer([1.0, 2.0, 0.5], [2.0 ** -6, 2.0 ** -7, 2.0 ** -5, 2.0 ** -8, 2.0 ** -4])
+    inh_curr = sim.Projection(src, curr, sim.AllToAllConnector(),
+                              sim.StaticSynapse(weight=w_curr, delay=1.0),
+                              receptor_type="inhibitory", label="inh_curr")
+    inh_cond = sim.Projection(src, cond, sim.AllToAllConnector(),
+                              sim.StaticSynapse(weight=w_cond, delay=1.0),
+                              receptor_type="inhibitory", label="inh_cond")
+    plastic = sim.Projection(src, curr, sim.AllToAllConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(A_plus=0.0, A_minus=0.0),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+        weight=-0.375, delay=1.0), receptor_type="inhibitory", label="inh_plastic")
+    sim.run(20.0)
+    got_curr = inh_curr.get("weight", format="array")
+    np.testing.assert_array_equal(got_curr, w_curr)
+    assert np.all(got_curr < 0)
+    assert inh_curr.get("weight") == [(i, j, w_curr[i, j]) for i in range(3) for j in range(5)]
+    got_cond = inh_cond.get("weight", format="array")
+    np.testing.assert_array_equal(got_cond, w_cond)
+    assert np.all(got_cond > 0)
+    np.testing.assert_array_equal(plastic.get("weight", format="array"), np.full((3, 5), -0.375))
     sim.end()

@@ -262,22 +262,46 @@ def test_unknown_receptor_lists_valid_ones():
                  "Projection 'foo_proj'", "'foo'", "'excitatory'", "'inhibitory'")
 
 
-def test_negative_scalar_weight():
-    """A negative weight names the projection, the value with its unit (nA for current, µS for
-    conductance) and explains receptor_type='inhibitory'."""
+def test_wrong_sign_scalar_weight():
+    """A weight of the wrong sign (PyNN's and NEST's convention) names the projection and the
+    value with its unit (nA for current, µS for conductance) and says which sign it must have:
+    a negative excitatory weight or a negative conductance (excitatory or inhibitory) is
+    refused and receptor_type='inhibitory' explained; a positive current-based inhibitory
+    weight is refused and the negative one asked for."""
     pre, post = two_pops()
     expect_error(lambda: sim.Projection(pre, post, sim.AllToAllConnector(),
                                         sim.StaticSynapse(weight=-0.2, delay=1.0), label="neg"),
-                 "Projection 'neg'", "weight -0.2 nA", "receptor_type='inhibitory'")
+                 "Projection 'neg'", "weight -0.2 nA", "must be positive",
+                 "receptor_type='inhibitory'")
     cond = sim.Population(5, sim.IF_cond_exp(), label="cond")
     expect_error(lambda: sim.Projection(pre, cond, sim.AllToAllConnector(),
-                                        sim.StaticSynapse(weight=-0.01, delay=1.0)),
-                 "weight -0.01 µS")
+                                        sim.StaticSynapse(weight=-0.01, delay=1.0),
+                                        label="neg_g"),
+                 "Projection 'neg_g'", "weight -0.01 µS", "must be positive")
+    expect_error(lambda: sim.Projection(pre, cond, sim.AllToAllConnector(),
+                                        sim.StaticSynapse(weight=-0.01, delay=1.0),
+                                        receptor_type="inhibitory", label="neg_gi"),
+                 "Projection 'neg_gi'", "weight -0.01 µS", "must be positive")
+    expect_error(lambda: sim.Projection(pre, post, sim.AllToAllConnector(),
+                                        sim.StaticSynapse(weight=0.2, delay=1.0),
+                                        receptor_type="inhibitory", label="pos_inh"),
+                 "Projection 'pos_inh'", "weight 0.2 nA", "must be negative")
+    delta = sim.Population(5, sim.IF_curr_delta(), label="delta")
+    expect_error(lambda: sim.Projection(pre, delta, sim.AllToAllConnector(),
+                                        sim.StaticSynapse(weight=0.5, delay=1.0),
+                                        receptor_type="inhibitory", label="pos_inh_mV"),
+                 "Projection 'pos_inh_mV'", "weight 0.5 mV", "must be negative")
+    # the right signs are accepted
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=-0.2, delay=1.0),
+                   receptor_type="inhibitory")
+    sim.Projection(pre, cond, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01, delay=1.0),
+                   receptor_type="inhibitory")
 
 
-def test_negative_weight_in_list_and_array_and_distribution():
-    """Negative weights are caught in a FromList column, a (pre, post) array and a
-    distribution that can go negative."""
+def test_wrong_sign_weight_in_list_and_array_and_distribution():
+    """Wrong-signed weights are caught in a FromList column, a (pre, post) array and a
+    distribution that can leave the allowed sign: negative ones onto an excitatory receptor,
+    positive ones onto a current-based inhibitory receptor."""
     pre, post = two_pops(2, 3)
     expect_error(lambda: sim.Projection(pre, post, sim.FromListConnector([(0, 1, -0.5, 1.0)]),
                                         label="l"),
@@ -291,6 +315,31 @@ def test_negative_weight_in_list_and_array_and_distribution():
     expect_error(lambda: sim.Projection(pre, post, sim.AllToAllConnector(),
                                         sim.StaticSynapse(weight=rd, delay=1.0), label="d"),
                  "Projection 'd'", "negative", "normal_clipped")
+    # inhibitory currents: one positive entry among negative ones is refused
+    expect_error(lambda: sim.Projection(pre, post,
+                                        sim.FromListConnector([(0, 1, -0.5, 1.0),
+                                                               (1, 2, 0.5, 1.0)]),
+                                        receptor_type="inhibitory", label="li"),
+                 "Projection 'li'", "0.5 nA", "positive", "must be negative")
+    w = np.full((2, 3), -0.1)
+    w[1, 2] = 0.3
+    expect_error(lambda: sim.Projection(pre, post, sim.AllToAllConnector(),
+                                        sim.StaticSynapse(weight=w, delay=1.0),
+                                        receptor_type="inhibitory", label="ai"),
+                 "Projection 'ai'", "0.3 nA", "must be negative")
+    rd = sim.RandomDistribution("normal_clipped", mu=-0.1, sigma=0.1, low=-1.0, high=0.05)
+    expect_error(lambda: sim.Projection(pre, post, sim.AllToAllConnector(),
+                                        sim.StaticSynapse(weight=rd, delay=1.0),
+                                        receptor_type="inhibitory", label="di"),
+                 "Projection 'di'", "positive", "must be negative", "bounded above by 0",
+                 "high=0")
+    # distributions bounded by 0 on the right side are accepted
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(
+        weight=sim.RandomDistribution("normal_clipped", mu=-0.1, sigma=0.1, low=-1.0,
+                                      high=0.0), delay=1.0), receptor_type="inhibitory")
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(
+        weight=sim.RandomDistribution("uniform", low=-0.2, high=0.0), delay=1.0),
+        receptor_type="inhibitory")
 
 
 def test_one_to_one_between_different_sizes():

@@ -202,9 +202,9 @@ def network_with_views(comm):
         "exp(-d/60)"), S(0.8, 1.0))
     array = np.random.default_rng(0).random((30, 20)) < 0.3
     P(inh, exc[[5, 63, 0, 17, 30, 41, 22, 8, 9, 50, 12, 13, 44, 45, 46, 2, 3, 33, 34, 60]],
-      sim.ArrayConnector(array), S(0.5, 1.5), receptor_type="inhibitory")
+      sim.ArrayConnector(array), S(-0.5, 1.5), receptor_type="inhibitory")
     P(inh[5:25], inh[0:20], sim.FixedTotalNumberConnector(
-        150, allow_self_connections=False, with_replacement=False), S(0.2, d),
+        150, allow_self_connections=False, with_replacement=False), S(-0.2, d),
       receptor_type="inhibitory")
     P(exc[0:32][::3], inh[::2], sim.AllToAllConnector(), S(0.05, 2.0))
     exc.record("spikes")

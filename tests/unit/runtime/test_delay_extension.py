@@ -31,7 +31,7 @@ def long_delay_network(comm, dt=0.1):
     sim.Projection(a, b, sim.FixedProbabilityConnector(0.5), sim.STDPMechanism(
         weight=0.01, delay=sim.RandomDistribution("uniform", (1.0, 144.0)),
         weight_dependence=sim.AdditiveWeightDependence(w_max=0.05)))
-    sim.Projection(b, a, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5, delay=100.0),
+    sim.Projection(b, a, sim.AllToAllConnector(), sim.StaticSynapse(weight=-0.5, delay=100.0),
                    receptor_type="inhibitory")
     for p in (a, b):
         p.record("spikes")
@@ -95,7 +95,7 @@ def test_lag_two_long_delays_identical_on_any_rank_count():
         a = sim.Population(30, sim.IF_curr_exp(tau_refrac=2.0), label="a")
         d = sim.RandomDistribution("uniform", (2.0, 144.0))
         sim.Projection(src, a, sim.FixedProbabilityConnector(0.5), sim.StaticSynapse(1.0, d))
-        sim.Projection(a, a, sim.FixedProbabilityConnector(0.3), sim.StaticSynapse(0.3, d),
+        sim.Projection(a, a, sim.FixedProbabilityConnector(0.3), sim.StaticSynapse(-0.3, d),
                        receptor_type="inhibitory")
         a.record("spikes")
         sim.run(150.0)

@@ -55,7 +55,8 @@ def test_direct_input_only_where_it_applies(change):
     else:
         sim.Projection(src, post, sim.OneToOneConnector(), syn)
     if change == "two_projections":
-        sim.Projection(src, post, sim.OneToOneConnector(), syn, receptor_type="inhibitory")
+        sim.Projection(src, post, sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=-0.1, delay=1.0), receptor_type="inhibitory")
     sim.run(10.0)
     assert all(g.direct is None for g in sim.simulation().engine.groups)
     sim.end()

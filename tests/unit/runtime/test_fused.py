@@ -21,7 +21,7 @@ def network(per_tick):
     sim.Projection(exc, inh, sim.FixedProbabilityConnector(0.1),
                    sim.StaticSynapse(weight=0.01, delay=1.0))
     sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.2),
-                   sim.StaticSynapse(weight=0.5, delay=0.8), receptor_type="inhibitory")
+                   sim.StaticSynapse(weight=-0.5, delay=0.8), receptor_type="inhibitory")
     # delays beyond the ring buffer: the delay-extension queues run inside the local loop
     sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.05), sim.StaticSynapse(
         weight=0.4, delay=sim.RandomDistribution("uniform", (2.0, 40.0))))

@@ -30,13 +30,13 @@ def network_with_every_connector(comm, min_delay=0.1):
     P(array, inh, sim.FixedProbabilityConnector(0.3), sim.StaticSynapse(0.006, d))
     P(exc, inh, sim.FixedNumberPreConnector(10), sim.StaticSynapse(0.01, 1.5))
     P(inh, exc, sim.FixedNumberPostConnector(12, allow_self_connections=False),
-      sim.StaticSynapse(0.05, d), receptor_type="inhibitory")
+      sim.StaticSynapse(-0.05, d), receptor_type="inhibitory")
     P(exc, exc, sim.FixedProbabilityConnector(0.05, allow_self_connections=False),
       sim.StaticSynapse(w, d))
     P(exc, delta, sim.AllToAllConnector(), sim.StaticSynapse(0.12, 2.0))
     P(delta, delta, sim.FixedNumberPreConnector(5, allow_self_connections=False,
                                                 with_replacement=True),
-      sim.StaticSynapse(0.5, min_delay), receptor_type="inhibitory")
+      sim.StaticSynapse(-0.5, min_delay), receptor_type="inhibitory")
     rows = [(i, (7 * i) % 70, 0.8 + 0.01 * i, 1.0 + 0.1 * (i % 9)) for i in range(40)]
     P(array, delta, sim.FromListConnector(rows))
     pops = (poisson, array, exc, inh, delta)

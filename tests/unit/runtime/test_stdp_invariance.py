@@ -18,8 +18,9 @@ def plastic_network(comm, learn=True):
         weight=sim.RandomDistribution("uniform", (0.5, 1.5)),
         delay=sim.RandomDistribution("uniform", (0.5, 3.0)))
     proj = sim.Projection(src, exc, sim.FixedProbabilityConnector(0.3), stdp)
+    # inhibitory current weights are negative; w_max bounds their magnitude
     rec = sim.Projection(exc, exc, sim.FixedNumberPreConnector(5), sim.STDPMechanism(
-        weight=0.2, delay=1.0, weight_dependence=sim.AdditiveWeightDependence(w_max=0.5)),
+        weight=-0.2, delay=1.0, weight_dependence=sim.AdditiveWeightDependence(w_max=0.5)),
         receptor_type="inhibitory")
     exc.record("spikes")
     sim.run(300.0)

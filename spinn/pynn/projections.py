@@ -1,0 +1,192 @@
+"""PyNN's Projection (pyNN.common) over spinn's native projections.
+
+The connectors that spinn generates natively (all-to-all, one-to-one, fixed probability,
+fixed number pre/post, fixed total number, from list, array, distance-dependent) are mapped
+onto them, so no rank builds a connection matrix and the result is the same on any number of
+ranks; a connector's ``rng`` gives the seed of its streams.  Weights keep PyNN's signs
+(current-based inhibitory weights negative), as spinn's native API does.
+"""
+
+import numpy as np
+from pyNN import common, connectors as pc
+from pyNN.space import Space
+from pyNN.standardmodels import StandardSynapseType
+
+import spinn
+from spinn import api
+from spinn.errors import ConfigurationError
+from spinn.pynn import simulator
+from spinn.pynn.populations import Assembly, PopulationView
+from spinn.pynn.standardmodels import STDPMechanism, StaticSynapse
+from spinn.pynn.values import native_value
+
+
+def _seed(connector):
+    rng = getattr(connector, "rng", None)
+    seed = getattr(rng, "seed", None)
+    return None if seed is None else int(seed) % (1 << 32)
+
+
+def native_connector(c, owner):
+    """The spinn connector that generates what the PyNN connector ``c`` describes."""
+    self_ok = getattr(c, "allow_self_connections", True)
+    if self_ok == "NoMutual":
+        raise ConfigurationError(f"{owner}: allow_self_connections='NoMutual' is not supported")
+    n = getattr(c, "n", None)
+    if n is not None and not isinstance(n, (int, np.integer)):
+        raise ConfigurationError(
+            f"{owner}: {type(c).__name__}(n={n!r}): spinn takes a whole number n")
+    if isinstance(c, pc.AllToAllConnector):
+        out = spinn.AllToAllConnector(allow_self_connections=self_ok)
+    elif isinstance(c, pc.OneToOneConnector):
+        out = spinn.OneToOneConnector()
+    elif isinstance(c, pc.FixedProbabilityConnector):
+        out = spinn.FixedProbabilityConnector(c.p_connect, allow_self_connections=self_ok)
+    elif isinstance(c, pc.FixedTotalNumberConnector):
+        out = spinn.FixedTotalNumberConnector(int(n), allow_self_connections=self_ok,
+                                              with_replacement=c.with_replacement)
+    elif isinstance(c, pc.FixedNumberPreConnector):
+        out = spinn.FixedNumberPreConnector(int(n), allow_self_connections=self_ok,
+                                            with_replacement=c.with_replacement)
+    elif isinstance(c, pc.FixedNumberPostConnector):
+        out = spinn.FixedNumberPostConnector(int(n), allow_self_connections=self_ok,
+                                             with_replacement=c.with_replacement)
+    elif isinstance(c, pc.FromFileConnector):
+        raise ConfigurationError(
+            f"{owner}: FromFileConnector is not supported yet; load the file and give its "
+            f"rows to FromListConnector")
+    elif isinstance(c, pc.FromListConnector):
+        out = spinn.FromListConnector(c.conn_list, column_names=list(c.column_names))
+    elif isinstance(c, pc.ArrayConnector):
+        out = spinn.ArrayConnector(np.asarray(c.array))
+    elif isinstance(c, pc.DistanceDependentProbabilityConnector):
+        if not isinstance(c.d_expression, str):
+            raise ConfigurationError(
+                f"{owner}: DistanceDependentProbabilityConnector with a function; give the "
+                f"expression as a string of d")
+        out = spinn.DistanceDependentProbabilityConnector(c.d_expression,
+                                                          allow_self_connections=self_ok)
+    else:
+        raise ConfigurationError(
+            f"{owner}: {type(c).__name__} is not supported by spinn.pynn yet; use one of "
+            f"AllToAll, OneToOne, FixedProbability, FixedNumberPre/Post, FixedTotalNumber, "
+            f"FromList, Array or DistanceDependentProbability")
+    seed = _seed(c)
+    if seed is not None:
+        out.seed = seed
+    return out
+
+
+def _endpoint(p, owner, which):
+    if isinstance(p, Assembly):
+        raise ConfigurationError(
+            f"{owner}: an Assembly as {which}synaptic neurons is not supported yet; make one "
+            f"projection per population of the assembly")
+    return p.native
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(),
+                 label=None):
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
+                                   connector, synapse_type, source, receptor_type, space,
+                                   label)
+        owner = f"Projection '{self.label}'"
+        if space is not None and getattr(space, "axes", None) is not None and \
+                tuple(np.atleast_1d(space.axes)) not in ((0, 1, 2), ()) or \
+                getattr(space, "periodic_boundaries", None) is not None:
+            raise ConfigurationError(f"{owner}: a Space with axes or periodic boundaries is "
+                                     f"not supported yet")
+        pre = _endpoint(presynaptic_population, owner, "pre")
+        post = _endpoint(postsynaptic_population, owner, "post")
+        syn = self.synapse_type
+        if not isinstance(syn, StandardSynapseType):
+            raise ConfigurationError(f"{owner}: synapse type {syn!r} is not spinn's")
+        ps = syn.native_parameters
+        values = {k: native_value(ps[k], owner, k, per_synapse=True)
+                  for k in ("weight", "delay")}
+        if isinstance(syn, STDPMechanism):
+            td, wd = syn.timing_dependence, syn.weight_dependence
+            if not hasattr(td, "native") or not hasattr(wd, "native"):
+                raise ConfigurationError(
+                    f"{owner}: {type(td).__name__}/{type(wd).__name__} is not supported; use "
+                    f"SpikePairRule with Additive or MultiplicativeWeightDependence")
+            tn = {k: native_value(td.native_parameters[k], owner, k)
+                  for k in td.native_parameters.keys()}
+            wn = {k: native_value(wd.native_parameters[k], owner, k)
+                  for k in wd.native_parameters.keys()}
+            native_syn = spinn.STDPMechanism(
+                timing_dependence=td.native(**tn), weight_dependence=wd.native(**wn),
+                weight=values["weight"], delay=values["delay"])
+        else:
+            native_syn = spinn.StaticSynapse(weight=values["weight"], delay=values["delay"])
+        self._native = api.Projection(pre, post, native_connector(connector, owner),
+                                      native_syn, receptor_type=self.receptor_type,
+                                      label=self.label)
+
+    @property
+    def native(self):
+        return self._native
+
+    def _built(self):
+        net = api.current()
+        if not net.frozen:
+            api.build()
+
+    def __len__(self):
+        return self.size(gather=False)
+
+    def size(self, gather=True):
+        """Number of synapses (builds the network first if needed: COLLECTIVE then)."""
+        self._built()
+        return int(self._native.size())
+
+    def __iter__(self):
+        for i, j, w, d in self.get(["weight", "delay"], format="list", with_address=True):
+            yield common.projections.Connection(self, i, j, weight=w, delay=d) \
+                if hasattr(common.projections, "Connection") else (i, j, w, d)
+
+    def set(self, **attributes):
+        raise ConfigurationError(
+            f"Projection '{self.label}': set() is not supported yet in spinn: synapses are "
+            f"generated at the build; give weights and delays in the synapse type")
+
+    def get(self, attribute_names, format, gather=True, with_address=True,
+            multiple_synapses="sum"):
+        """Weights (PyNN's signs) and delays of every synapse, as PyNN returns them.  The
+        network is built first if it is not yet.  COLLECTIVE on several ranks: every rank
+        gets all synapses (gather=False: this rank's)."""
+        single = isinstance(attribute_names, str)
+        names = [attribute_names] if single else list(attribute_names)
+        for n in names:
+            if n not in ("weight", "delay"):
+                raise ConfigurationError(
+                    f"Projection '{self.label}': get({n!r}): spinn gives 'weight' and 'delay'")
+        self._built()
+        gather = bool(gather)
+        cols = [self._native.get(n, "list", gather) for n in names]
+        if format == "list":
+            rows = [(i, j, *[c[k][2] for c in cols]) for k, (i, j, _) in enumerate(cols[0])]
+            if not with_address:
+                rows = [r[2:] for r in rows]
+                if single:
+                    rows = [r[0] for r in rows]
+            return rows
+        if format == "array":
+            if multiple_synapses not in common.Projection.MULTI_SYNAPSE_OPERATIONS:
+                raise ValueError("`multiple_synapses` argument must be one of {}".format(
+                    list(common.Projection.MULTI_SYNAPSE_OPERATIONS)))
+            op = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
+            out = []
+            for c in cols:
+                a = np.full((self.pre.size, self.post.size), np.nan)
+                for i, j, v in c:
+                    a[i, j] = v if np.isnan(a[i, j]) else op(a[i, j], v)
+                out.append(a)
+            return out[0] if single else out
+        raise ValueError("format must be 'list' or 'array'")

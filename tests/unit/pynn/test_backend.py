@@ -1,0 +1,219 @@
+"""spinn.pynn: PyNN 0.13 scripts on spinn, built on PyNN's own classes.
+
+The backend must be a faithful translation: a PyNN script gives exactly the spikes and
+membrane traces of the same network written against spinn's native API with the same seed,
+its Neo output has the structure pyNN.nest gives, and PyNN's random numbers and connector
+RNGs mean what they mean in PyNN.
+"""
+
+import warnings
+
+import neo
+import numpy as np
+import pytest
+import quantities as pq
+
+import spinn
+import spinn.pynn as sim
+from pyNN import common
+
+
+def pynn_network(seed=11, conn_rng=None, weight_inh=-0.4):
+    sim.setup(timestep=0.1, min_delay=0.1, rng_seed=seed)
+    exc = sim.Population(60, sim.IF_curr_exp(tau_m=15.0, tau_refrac=2.0), label="exc",
+                         initial_values={"v": sim.RandomDistribution("uniform", (-65, -55))})
+    inh = sim.Population(20, sim.IF_cond_exp(tau_refrac=2.0), label="inh")
+    noise = sim.Population(60, sim.SpikeSourcePoisson(rate=60.0), label="noise")
+    sim.Projection(noise, exc, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.5, delay=1.0))
+    sim.Projection(exc, inh, sim.FixedProbabilityConnector(0.3, rng=conn_rng),
+                   sim.StaticSynapse(weight=0.01, delay=sim.RandomDistribution(
+                       "uniform", (0.5, 2.0))), receptor_type="excitatory")
+    sim.Projection(inh, exc, sim.FixedNumberPreConnector(6),
+                   sim.StaticSynapse(weight=weight_inh, delay=1.5),
+                   receptor_type="inhibitory")
+    sim.Projection(exc, exc, sim.FixedTotalNumberConnector(300),
+                   sim.StaticSynapse(weight=sim.RandomDistribution("normal_clipped",
+                                                                   (0.2, 0.05, 0.0, 1.0)),
+                                     delay=0.8))
+    exc.record(["spikes", "v"])
+    inh.record("spikes")
+    return exc, inh
+
+
+PYNN_DEFAULT_CONNECTOR_SEED = 151985012     # pyNN.connectors._get_rng(None)
+
+
+def seeded(connector, seed=PYNN_DEFAULT_CONNECTOR_SEED):
+    connector.seed = seed
+    return connector
+
+
+def native_network(seed=11):
+    """pynn_network in the native API.  A PyNN connector given no rng draws from PyNN's
+    default NumpyRNG(seed=151985012), so its native twin gets that seed."""
+    spinn.setup(timestep=0.1, seed=seed, verbose=False)
+    rd = spinn.RandomDistribution
+    exc = spinn.Population(60, spinn.IF_curr_exp(tau_m=15.0, tau_refrac=2.0), label="exc",
+                           initial_values={"v": rd("uniform", (-65, -55))})
+    inh = spinn.Population(20, spinn.IF_cond_exp(tau_refrac=2.0), label="inh")
+    noise = spinn.Population(60, spinn.SpikeSourcePoisson(rate=60.0), label="noise")
+    spinn.Projection(noise, exc, spinn.OneToOneConnector(),
+                     spinn.StaticSynapse(weight=2.5, delay=1.0))
+    spinn.Projection(exc, inh, seeded(spinn.FixedProbabilityConnector(0.3)),
+                     spinn.StaticSynapse(weight=0.01, delay=rd("uniform", (0.5, 2.0))),
+                     receptor_type="excitatory")
+    spinn.Projection(inh, exc, seeded(spinn.FixedNumberPreConnector(6)),
+                     spinn.StaticSynapse(weight=-0.4, delay=1.5), receptor_type="inhibitory")
+    spinn.Projection(exc, exc, seeded(spinn.FixedTotalNumberConnector(300)),
+                     spinn.StaticSynapse(weight=rd("normal_clipped", (0.2, 0.05, 0.0, 1.0)),
+                                         delay=0.8))
+    exc.record(["spikes", "v"])
+    inh.record("spikes")
+    return exc, inh
+
+
+def spikes_of(block):
+    return [np.asarray(st.magnitude) for st in block.segments[0].spiketrains]
+
+
+def test_pynn_script_equals_the_native_network_spike_for_spike():
+    """The same network through spinn.pynn and through the native API, same seed: identical
+    spike times of every neuron and identical membrane traces (the translation adds and
+    loses nothing: parameters, initial values, connectors, weight signs, delays)."""
+    exc, inh = pynn_network()
+    sim.run(300.0)
+    blk_e, blk_i = exc.get_data(), inh.get_data()
+    sim.end()
+    nexc, ninh = native_network()
+    spinn.run(300.0, progress=False)
+    t, ids = nexc.get_spikes()
+    vt, vids, v = nexc.get_data("v")
+    ti, idi = ninh.get_spikes()
+    spinn.end()
+    got = spikes_of(blk_e)
+    assert sum(map(len, got)) > 50                       # the network is active
+    for k in range(60):
+        np.testing.assert_array_equal(got[k], t[ids == k])
+    for k, train in enumerate(spikes_of(blk_i)):
+        np.testing.assert_array_equal(train, ti[idi == k])
+    sig = blk_e.segments[0].analogsignals[0]
+    np.testing.assert_array_equal(np.asarray(sig.magnitude), v)
+
+
+def test_neo_block_has_pynn_structure():
+    """get_data() gives a Neo Block as pyNN.nest does: one segment, a SpikeTrain per
+    recorded neuron in ms with t_start/t_stop and PyNN's annotations, an AnalogSignal 'v' in
+    mV with the time step as sampling period and channel ids/indices; write_data works."""
+    exc, inh = pynn_network()
+    view = exc[10:20]
+    sim.run(100.0)
+    blk = exc.get_data()
+    vblk = view.get_data("spikes")
+    counts = exc.get_spike_counts()
+    sim.end()
+    assert isinstance(blk, neo.Block) and len(blk.segments) == 1
+    seg = blk.segments[0]
+    assert len(seg.spiketrains) == 60
+    st = seg.spiketrains[3]
+    assert st.units == pq.ms and float(st.t_start) == 0.0 and float(st.t_stop) == 100.0
+    assert st.annotations["source_population"] == "exc"
+    assert st.annotations["source_index"] == 3
+    assert int(st.annotations["channel_id"]) == int(exc[3])
+    assert counts[int(exc[3])] == len(st)
+    (v,) = seg.analogsignals
+    assert v.name == "v" and v.units == pq.mV
+    assert float(v.sampling_period.rescale(pq.ms)) == pytest.approx(0.1)
+    assert v.shape[1] == 60
+    np.testing.assert_array_equal(v.array_annotations["channel_index"], np.arange(60))
+    assert len(vblk.segments[0].spiketrains) == 10
+    assert [int(s.annotations["source_index"]) for s in vblk.segments[0].spiketrains] == \
+        list(range(10, 20))
+    assert blk.annotations["dt"] == 0.1 and blk.annotations["simulator"] == "spinn"
+
+
+def test_seeded_numpy_rng_draws_what_pynn_draws():
+    """A RandomDistribution on a seeded, parallel-safe NumpyRNG is evaluated by PyNN: the
+    initial v equals what that RNG gives (as on pyNN.nest); one on no RNG is drawn from
+    spinn's keyed streams instead (reproducible from setup's seed)."""
+    sim.setup(timestep=0.1, rng_seed=3)
+    dist = sim.RandomDistribution("uniform", (-70.0, -60.0), rng=sim.NumpyRNG(seed=1234))
+    p = sim.Population(25, sim.IF_curr_exp(), initial_values={"v": dist}, label="p")
+    p.set(tau_m=sim.RandomDistribution("normal", (20.0, 2.0), rng=sim.NumpyRNG(seed=99)))
+    p.record("v")
+    sim.run(0.1)
+    v0 = p.get_data().segments[0].analogsignals[0].magnitude[0]
+    tau_m = p.get("tau_m")
+    sim.end()
+    want = sim.NumpyRNG(seed=1234).next(25, "uniform", {"low": -70.0, "high": -60.0})
+    np.testing.assert_array_equal(v0, want)
+    np.testing.assert_array_equal(tau_m, sim.NumpyRNG(seed=99).next(
+        25, "normal", {"mu": 20.0, "sigma": 2.0}))
+
+
+def test_connector_rng_seeds_the_connections():
+    """A connector's rng fixes its connections: the same NumpyRNG seed gives the same
+    synapses under another setup seed; another rng seed gives others."""
+    def conns(setup_seed, rng_seed):
+        pynn_network(seed=setup_seed, conn_rng=sim.NumpyRNG(seed=rng_seed))
+        proj = [p for p in spinn.current().projections if p.label == "exc→inh"][0]
+        spinn.build()
+        out = [(i, j) for i, j, _ in proj.get("weight")]
+        sim.end()
+        return out
+
+    a = conns(1, 77)
+    assert conns(2, 77) == a
+    assert conns(1, 78) != a
+
+
+def test_projection_get_len_and_signs():
+    """Projection.get before any run builds the network; weights keep PyNN's signs
+    (inhibitory current weights negative), delays in ms; len() is the synapse count."""
+    exc, inh = pynn_network()
+    proj = sim.Projection(inh, exc, sim.AllToAllConnector(),
+                          sim.StaticSynapse(weight=-0.25, delay=2.0),
+                          receptor_type="inhibitory", label="all")
+    w = proj.get("weight", format="array")
+    d = proj.get(["weight", "delay"], format="list")
+    assert w.shape == (20, 60) and np.all(w == -0.25)
+    assert len(proj) == 1200 == len(d) and all(x[3] == 2.0 for x in d)
+    assert proj.get("weight", format="list", with_address=False)[0] == -0.25
+    sim.end()
+
+
+def test_wrong_sign_unsupported_parts_and_reset_are_refused_clearly():
+    """A positive current-based inhibitory weight, a connector spinn does not generate,
+    reset(): each a ConfigurationError naming what and how to fix, before any run."""
+    with pytest.raises(spinn.ConfigurationError, match="inh→exc.*must be negative"):
+        pynn_network(weight_inh=0.4)
+    sim.end()
+    pynn_network()
+    with pytest.raises(spinn.ConfigurationError, match="SmallWorldConnector"):
+        exc = sim.Population(10, sim.IF_curr_exp(), label="x")
+        sim.Projection(exc, exc, sim.SmallWorldConnector(0.5, 0.1), sim.StaticSynapse())
+    with pytest.raises(spinn.ConfigurationError, match="reset"):
+        sim.reset()
+    sim.end()
+
+
+def test_setup_takes_other_backends_keywords_with_a_warning():
+    """threads=… (NEST) is accepted with a warning; spike_precision='on_grid' silently;
+    unknown keywords are refused; state queries answer as PyNN's."""
+    with pytest.warns(UserWarning, match="threads"):
+        sim.setup(timestep=0.5, min_delay=1.0, max_delay=20.0, threads=4,
+                  spike_precision="on_grid")
+    assert (sim.get_time_step(), sim.get_min_delay(), sim.get_max_delay()) == (0.5, 1.0, 20.0)
+    assert (sim.num_processes(), sim.rank(), sim.get_current_time()) == (1, 0, 0.0)
+    p = sim.Population(3, sim.IF_curr_exp(i_offset=1.0), label="p")
+    p.record("spikes")
+    sim.run_until(50.0)
+    sim.run_for(25.0)
+    assert sim.get_current_time() == 75.0
+    sim.end()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(spinn.ConfigurationError, match="frobnicate"):
+            sim.setup(frobnicate=1)
+    assert issubclass(sim.Population, common.Population)
+    assert issubclass(sim.Projection, common.Projection)
+    assert "IF_cond_alpha" in sim.list_standard_models()
