@@ -27,7 +27,7 @@ _SPECS = {
     "lognormal": (("mu", "sigma"), lambda p: (0.0, _INF)),
     "poisson": (("lambda_",), lambda p: (0.0, _INF)),
     "binomial": (("n", "p"), lambda p: (0.0, p["n"])),
-    "vonmises": (("mu", "kappa"), lambda p: (p["mu"] - math.pi, p["mu"] + math.pi)),
+    "vonmises": (("mu", "kappa"), lambda p: (-math.pi, math.pi)),        # as numpy draws it
 }
 _CLIPPED = ("normal_clipped", "normal_clipped_to_boundary")
 _POSITIVE = {"exponential": ("beta",), "gamma": ("k", "theta"), "poisson": (),
