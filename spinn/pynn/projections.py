@@ -181,12 +181,25 @@ class Projection(common.Projection):
             if multiple_synapses not in common.Projection.MULTI_SYNAPSE_OPERATIONS:
                 raise ValueError("`multiple_synapses` argument must be one of {}".format(
                     list(common.Projection.MULTI_SYNAPSE_OPERATIONS)))
-            op = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
             out = []
             for c in cols:
                 a = np.full((self.pre.size, self.post.size), np.nan)
-                for i, j, v in c:
-                    a[i, j] = v if np.isnan(a[i, j]) else op(a[i, j], v)
+                if c:
+                    i, j, v = (np.asarray(x) for x in zip(*c))
+                    i, j = i.astype(np.int64), j.astype(np.int64)
+                    if multiple_synapses == "sum":
+                        a[i, j] = 0.0
+                        np.add.at(a, (i, j), v)
+                    elif multiple_synapses in ("min", "max"):
+                        a[i, j] = -np.inf if multiple_synapses == "max" else np.inf
+                        (np.maximum if multiple_synapses == "max" else np.minimum).at(
+                            a, (i, j), v)
+                    else:                 # "first"/"last" of the synapses of a pair
+                        flat = i * self.post.size + j
+                        if multiple_synapses == "last":
+                            flat, v = flat[::-1], v[::-1]
+                        _, at = np.unique(flat, return_index=True)
+                        a.flat[flat[at]] = v[at]
                 out.append(a)
             return out[0] if single else out
         raise ValueError("format must be 'list' or 'array'")

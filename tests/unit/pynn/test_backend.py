@@ -217,3 +217,21 @@ def test_setup_takes_other_backends_keywords_with_a_warning():
     assert issubclass(sim.Population, common.Population)
     assert issubclass(sim.Projection, common.Projection)
     assert "IF_cond_alpha" in sim.list_standard_models()
+
+
+def test_array_format_combines_multapses_as_pynn_says():
+    """format='array' with two synapses on one pair: sum/min/max/first/last as PyNN defines
+    them (first/last in the order the synapses were given), NaN where there is none."""
+    sim.setup(timestep=0.1)
+    a = sim.Population(5, sim.IF_curr_exp(), label="a")
+    b = sim.Population(4, sim.IF_curr_exp(), label="b")
+    rows = [(0, 1, 0.125, 1.0), (0, 1, 0.375, 2.0), (2, 3, 0.5, 1.0)]
+    p = sim.Projection(a, b, sim.FromListConnector(rows, column_names=["weight", "delay"]),
+                       sim.StaticSynapse())
+    want = {"sum": 0.5, "min": 0.125, "max": 0.375, "first": 0.125, "last": 0.375}
+    for how, value in want.items():
+        w = p.get("weight", format="array", multiple_synapses=how)
+        assert w[0, 1] == value and w[2, 3] == 0.5 and np.isnan(w).sum() == 18
+    d = p.get("delay", format="array", multiple_synapses="first")
+    assert d[0, 1] == 1.0
+    sim.end()
