@@ -33,6 +33,8 @@ def _native_structure(structure):
     streams for random structures)."""
     name = type(structure).__name__
     params = {k: v for k, v in structure.get_parameters().items() if k != "rng"}
+    if "aspect_ratios" in params:                       # Grid3D keeps its two as one tuple
+        params["aspect_ratioXY"], params["aspect_ratioXZ"] = params.pop("aspect_ratios")
     if isinstance(structure, pynn_space.RandomStructure):
         b = structure.boundary
         bparams = dict(b.get_parameters()) if hasattr(b, "get_parameters") else dict(vars(b))
@@ -165,11 +167,7 @@ class Population(_NativeMixin, common.Population):
         ps.shape = (self.size,)
         params = {name: native_value(ps[name], f"Population '{self.label}'", name, self.size)
                   for name in ps.keys()}
-        structure = None
-        if self._structure is not None and not isinstance(self._structure, pynn_space.Line):
-            structure = _native_structure(self._structure)
-        elif isinstance(self._structure, pynn_space.Line):
-            structure = _native_structure(self._structure)
+        structure = _native_structure(self._structure)
         self._native = api.Population(self.size, ct.native(**params), label=self.label,
                                       structure=structure)
 

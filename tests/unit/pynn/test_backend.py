@@ -235,3 +235,22 @@ def test_array_format_combines_multapses_as_pynn_says():
     d = p.get("delay", format="array", multiple_synapses="first")
     assert d[0, 1] == 1.0
     sim.end()
+
+
+def test_pynn_structures_become_the_native_ones():
+    """PyNN's Line, Grid2D, Grid3D and RandomStructure give the positions of spinn's
+    structure of the same name and parameters (what distance-dependent connectors use)."""
+    cases = [(sim.space.Line(dx=2.0), spinn.Line(dx=2.0)),
+             (sim.space.Grid2D(aspect_ratio=1.0, dx=10.0, dy=5.0),
+              spinn.Grid2D(aspect_ratio=1.0, dx=10.0, dy=5.0)),
+             (sim.space.Grid3D(1.0, 1.0, dx=2.0), spinn.Grid3D(1.0, 1.0, dx=2.0)),
+             (sim.space.RandomStructure(sim.space.Cuboid(100, 100, 10)),
+              spinn.RandomStructure(spinn.Cuboid(100, 100, 10)))]
+    sim.setup(timestep=0.1, rng_seed=4)
+    got = [sim.Population(64, sim.IF_curr_exp(), structure=s).positions for s, _ in cases]
+    sim.end()
+    spinn.setup(timestep=0.1, seed=4, verbose=False)
+    want = [spinn.Population(64, spinn.IF_curr_exp(), structure=n).positions for _, n in cases]
+    spinn.end()
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
