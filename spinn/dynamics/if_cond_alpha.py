@@ -42,6 +42,7 @@ from spinn.dynamics.base import (
     time_constant,
 )
 from spinn.dynamics.if_curr_alpha import phi1, phi2
+from spinn.kernels.grid import refractory_steps
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
@@ -49,6 +50,7 @@ from spinn.kernels.vexp import vexp
 
 
 class IF_cond_alpha(CellType):
+    refractory_grid = True     # tau_refrac rounds up to whole steps (kernels/grid.py)
     step_ns = 1.8
     parameters = lif_parameters(
         tau_syn_E=time_constant(0.3), tau_syn_I=time_constant(0.5),
@@ -80,7 +82,7 @@ class IF_cond_alpha(CellType):
             np.e / tau_e, np.e / tau_i,                    # jump of dg per µS of weight
             P["e_rev_E"], P["e_rev_I"],
             P["v_rest"], P["v_reset"], P["v_thresh"],
-            np.round(P["tau_refrac"] / dt), P["i_offset"],
+            refractory_steps(P["tau_refrac"], dt), P["i_offset"],
             np.full_like(P["cm"], dt),
         ])
 

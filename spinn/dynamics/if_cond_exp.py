@@ -28,6 +28,7 @@ from spinn.dynamics.base import (
     lif_parameters,
     time_constant,
 )
+from spinn.kernels.grid import refractory_steps
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
@@ -35,6 +36,7 @@ from spinn.kernels.vexp import vexp
 
 
 class IF_cond_exp(CellType):
+    refractory_grid = True     # tau_refrac rounds up to whole steps (kernels/grid.py)
     step_ns = 1.7
     parameters = lif_parameters(
         tau_syn_E=time_constant(5.0), tau_syn_I=time_constant(5.0),
@@ -64,7 +66,7 @@ class IF_cond_exp(CellType):
             P["tau_syn_I"] / dt * (1.0 - pi),
             P["e_rev_E"], P["e_rev_I"],
             P["v_rest"], P["v_reset"], P["v_thresh"],
-            np.round(P["tau_refrac"] / dt), P["i_offset"],
+            refractory_steps(P["tau_refrac"], dt), P["i_offset"],
             np.full_like(P["cm"], dt),
         ])
 

@@ -37,6 +37,7 @@ from spinn.dynamics.base import (
     lif_parameters,
     time_constant,
 )
+from spinn.kernels.grid import refractory_steps
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
@@ -76,6 +77,7 @@ def alpha_propagators(tau_m, tau_s, cm, h):
 
 
 class IF_curr_alpha(CellType):
+    refractory_grid = True     # tau_refrac rounds up to whole steps (kernels/grid.py)
     step_ns = 0.8
     parameters = lif_parameters(
         tau_syn_E=time_constant(0.5), tau_syn_I=time_constant(0.5))
@@ -105,7 +107,7 @@ class IF_curr_alpha(CellType):
             p11e, dt * p11e, np.e / tau_e,               # P11e, P21e, jump of di per nA
             p11i, dt * p11i, np.e / tau_i,
             P["v_rest"], P["v_reset"], P["v_thresh"],
-            np.round(P["tau_refrac"] / dt), P["i_offset"],
+            refractory_steps(P["tau_refrac"], dt), P["i_offset"],
         ])
 
     def kernel(self):

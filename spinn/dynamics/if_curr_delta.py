@@ -21,12 +21,14 @@ from spinn.dynamics.base import (
     check_reset_below_threshold,
     lif_parameters,
 )
+from spinn.kernels.grid import refractory_steps
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
 
 
 class IF_curr_delta(CellType):
+    refractory_grid = True     # tau_refrac rounds up to whole steps (kernels/grid.py)
     step_ns = 0.5
     parameters = lif_parameters()
     state = {
@@ -45,7 +47,7 @@ class IF_curr_delta(CellType):
         return np.array([
             p33, P["tau_m"] / P["cm"] * (1.0 - p33),
             P["v_rest"], P["v_reset"], P["v_thresh"],
-            np.round(P["tau_refrac"] / dt), P["i_offset"],
+            refractory_steps(P["tau_refrac"], dt), P["i_offset"],
         ])
 
     def kernel(self):

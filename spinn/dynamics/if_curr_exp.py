@@ -25,6 +25,7 @@ from spinn.dynamics.base import (
     lif_parameters,
     time_constant,
 )
+from spinn.kernels.grid import refractory_steps
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
@@ -40,6 +41,7 @@ def psc_propagator(tau_m, tau_s, cm, h):
 
 
 class IF_curr_exp(CellType):
+    refractory_grid = True     # tau_refrac rounds up to whole steps (kernels/grid.py)
     step_ns = 0.5
     parameters = lif_parameters(
         tau_syn_E=time_constant(5.0), tau_syn_I=time_constant(5.0))
@@ -66,7 +68,7 @@ class IF_curr_exp(CellType):
             np.exp(-dt / P["tau_syn_E"]),
             np.exp(-dt / P["tau_syn_I"]),
             P["v_rest"], P["v_reset"], P["v_thresh"],
-            np.round(P["tau_refrac"] / dt), P["i_offset"],
+            refractory_steps(P["tau_refrac"], dt), P["i_offset"],
         ])
 
     def kernel(self):

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from spinn.kernels.deliver import INDEX_BITS, RECEPTOR_BITS
+from spinn.kernels.grid import delay_steps
 from spinn.kernels.params import at as value_at
 from spinn.kernels.prefetch import AHEAD, prefetch
 
@@ -36,10 +37,7 @@ WORD_DELAY_SHIFT = np.uint32(INDEX_BITS + RECEPTOR_BITS)
 MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-@njit(inline="always")
-def _delay_steps(delay_ms, dt):
-    d = np.rint(delay_ms / dt)
-    return np.int64(d) if d >= 1.0 else np.int64(1)
+_delay_steps = delay_steps      # NEST's rounding: nearest step, halves up (spinn/kernels/grid.py)
 
 
 @njit(inline="always")

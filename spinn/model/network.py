@@ -8,6 +8,7 @@ the Network stays comparable (``description()``) and serialisable.
 """
 
 import math
+import warnings
 import weakref
 
 import numpy as np
@@ -16,6 +17,7 @@ from spinn.distributions import RandomDistribution
 from spinn.dynamics import REGISTRY
 from spinn.dynamics.base import CellType
 from spinn.errors import ConfigurationError
+from spinn.kernels.grid import delay_steps_array, off_grid, refractory_steps
 from spinn.model.connectors import Connector
 from spinn.model.cores import overlap
 from spinn.model.describe import endpoint_text, value_text
@@ -91,6 +93,14 @@ class Network:
             items.extend(proj.description())
         return items
 
+    def report_rounding(self, what, message):
+        """Warn once per network and kind ('delay', 'tau_refrac') that values were rounded
+        onto the grid (UserWarning; rank 0 prints it when verbose)."""
+        done = self.__dict__.setdefault("_rounding_reported", set())
+        if what not in done:
+            done.add(what)
+            warnings.warn(message, UserWarning, stacklevel=4)
+
     def steps(self, ms, what):
         """ms → integer steps, insisting on a multiple of dt."""
         n = round(ms / self.dt)
@@ -128,6 +138,7 @@ class Population:
         self.size = int(size)
         self.celltype = cellclass
         self.celltype.check(str(self), self.size)
+        self._report_refractory()
         npc = network.neurons_per_core if neurons_per_core is None else int(neurons_per_core)
         if not 1 <= npc <= MAX_NEURONS_PER_CORE:
             raise ConfigurationError(
@@ -204,6 +215,20 @@ class Population:
         trial = self._make_celltype(type(self.celltype), {**self.celltype.values, **params})
         trial.check(str(self), self.size)
         self.celltype = trial
+        self._report_refractory()
+
+    def _report_refractory(self):
+        tau = self.celltype.values.get("tau_refrac")
+        if not self.celltype.refractory_grid or tau is None or \
+                isinstance(tau, RandomDistribution):
+            return
+        dt = self.network.dt
+        if off_grid(tau, dt):
+            t = float(np.ravel(tau)[0]) if np.ndim(tau) else float(tau)
+            self.network.report_rounding(
+                "tau_refrac", f"{self}: tau_refrac {t:g} ms is off the grid of dt = {dt:g} ms "
+                f"and lasts {refractory_steps(t, dt) * dt:g} ms: refractory periods round up "
+                f"to whole steps, as NEST's do")
 
     def record(self, variables, indices=None, sampling_interval=None):
         """Record "spikes" and/or state variables ("v", "gsyn_exc", …), of all neurons or of
@@ -484,7 +509,13 @@ class Projection:
                 f"{self}: delay {hi:g} ms exceeds the supported maximum {max_ms:g} ms "
                 f"({MAX_DELAY_STEPS} steps of dt = {dt:g} ms); use a shorter delay or a larger "
                 f"dt")
-        return max(1, round(lo / dt)), round(hi / dt)
+        if not isinstance(delay, RandomDistribution) and off_grid(arr, dt):
+            bad = arr.ravel()[np.argmax(np.abs(arr.ravel() / dt - np.rint(arr.ravel() / dt)))]
+            self.network.report_rounding(
+                "delay", f"{self}: delay {bad:g} ms is off the grid of dt = {dt:g} ms and "
+                f"becomes {delay_steps_array(bad, dt) * dt:g} ms: delays round to the nearest "
+                f"step, halves up, as NEST rounds them")
+        return int(delay_steps_array(lo, dt)), int(delay_steps_array(hi, dt))
 
     def _check_weights(self):
         weight = self._values("weight")

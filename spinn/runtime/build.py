@@ -19,6 +19,7 @@ from spinn.kernels.assemble import (
     tally,
 )
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
+from spinn.kernels.grid import delay_steps_array
 from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
@@ -243,7 +244,7 @@ class Part:
         src = self.src_base + (self.pre_map[self.pre] if self.pre_map.size else self.pre)
         index = (self.post_map[self.post] if self.post_map.size else self.post) - \
             self.index_base
-        d_steps = np.maximum(np.rint(np.asarray(self.delay) / dt), 1).astype(np.uint32)
+        d_steps = delay_steps_array(self.delay, dt).astype(np.uint32)
         words = pack_words(index, self.receptor, np.broadcast_to(d_steps, self.pre.shape))
         w = self.sign * np.broadcast_to(np.asarray(self.weight, np.float64), self.pre.shape)
         return src, words, w
