@@ -58,6 +58,12 @@ from spinn.model.connectors import (  # noqa: E402
     OneToOneConnector,
 )
 from spinn.model.distance import DistanceDependentProbabilityConnector  # noqa: E402
+from spinn.model.electrodes import (  # noqa: E402
+    ACSource,
+    DCSource,
+    NoisyCurrentSource,
+    StepCurrentSource,
+)
 from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere  # noqa: E402
 from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 
@@ -74,6 +80,7 @@ __all__ = [
 __all__ += [
     "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",
     "Cuboid", "Grid2D", "Grid3D", "Line", "RandomStructure", "Sphere",
+    "ACSource", "DCSource", "NoisyCurrentSource", "StepCurrentSource",
 ]
 
 from spinn.kernels import initialise as _initialise_kernels  # noqa: E402

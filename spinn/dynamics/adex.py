@@ -64,6 +64,7 @@ MAX_EXP_ARG = math.log(np.finfo(np.float64).max / 1e20)  # NEST's overflow guard
 
 
 class EIF_cond_exp_isfa_ista(CellType):
+    injectable = False     # current sources not read by this kernel yet
     step_ns = 20.0  # adaptive substeps: 3-70 ns, more when firing fast
     parameters = {
         "cm": Param(0.281, "nF", 0.0, low_open=True),

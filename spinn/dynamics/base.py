@@ -90,6 +90,7 @@ def describe_value(value, unit):
 
 class CellType:
     refractory_grid = False    # True: tau_refrac rounds up to whole steps, as NEST's
+    injectable = True          # its kernel reads the current sources' channel of the ring
     """Base of all cell types.  Subclasses declare the class attributes below."""
 
     parameters: dict = {}

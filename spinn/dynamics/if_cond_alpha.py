@@ -102,17 +102,20 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
     n = v.shape[0]
     # Invariant: at the top of step k the state holds the values at the start of the step
     # and ring slot (step0 + k) holds the weights arriving at its end.
+    nc = 2 if ring.shape[1] > 2 else 0       # the current channel, when there is one
+    cs = 1.0 if nc else 0.0
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
         in_e = ring[slot, 0, base:base + n]
         in_i = ring[slot, 1, base:base + n]
+        cur = ring[slot, nc, base:base + n]     # current sources (or unused)
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
             gbe = ge[i] * at(m0e, i) + dge[i] * at(m1e, i)
             gbi = gi[i] * at(m0i, i) + dgi[i] * at(m1i, i)
             gtot = at(g_l, i) + gbe + gbi
             v_inf = (at(g_l, i) * at(v_rest, i) + gbe * at(e_e, i) + gbi * at(e_i, i)
-                     + at(i_off, i)) / gtot
+                     + (at(i_off, i) + cs * cur[i])) / gtot
             v_new = v_inf + (v[i] - v_inf) * vexp(-gtot / at(cm, i) * at(h, i))
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
@@ -123,6 +126,7 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
             dgi[i] = dgi[i] * at(pi, i) + in_i[i] * at(jump_i, i)
             in_e[i] = 0.0
             in_i[i] = 0.0
+            cur[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
         record_state(S, rec_state, rec_lid, rec_buf, k)
     return n_out

@@ -124,13 +124,16 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
     n = v.shape[0]
     # Invariant: at the top of step k the state holds the values at the start of the step
     # and ring slot (step0 + k) holds the weights arriving at its end.
+    nc = 2 if ring.shape[1] > 2 else 0       # the current channel, when there is one
+    cs = 1.0 if nc else 0.0
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
         in_e = ring[slot, 0, base:base + n]
         in_i = ring[slot, 1, base:base + n]
+        cur = ring[slot, nc, base:base + n]     # current sources (or unused)
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p33, i) + at(i_off, i) * at(p30, i)
+            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p33, i) + (at(i_off, i) + cs * cur[i]) * at(p30, i)
                      + die[i] * at(p31e, i) + ie[i] * at(p32e, i)
                      + dii[i] * at(p31i, i) + ii[i] * at(p32i, i))
             v[i] = v_new if free else v[i]
@@ -142,6 +145,7 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
             dii[i] = dii[i] * at(p11i, i) + in_i[i] * at(jump_i, i)
             in_e[i] = 0.0
             in_i[i] = 0.0
+            cur[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
         record_state(S, rec_state, rec_lid, rec_buf, k)
     return n_out

@@ -60,18 +60,22 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
     v, ref = S[0], S[1]
     p33, p30, v_rest, v_reset, v_th, ref_steps, i_off = C[0], C[1], C[2], C[3], C[4], C[5], C[6]
     n = v.shape[0]
+    nc = 2 if ring.shape[1] > 2 else 0       # the current channel, when there is one
+    cs = 1.0 if nc else 0.0
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
         in_e = ring[slot, 0, base:base + n]
         in_i = ring[slot, 1, base:base + n]
+        cur = ring[slot, nc, base:base + n]     # current sources (or unused)
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p33, i) + at(i_off, i) * at(p30, i)
+            v_new = (at(v_rest, i) + (v[i] - at(v_rest, i)) * at(p33, i) + (at(i_off, i) + cs * cur[i]) * at(p30, i)
                      + in_e[i] + in_i[i])
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
             in_e[i] = 0.0
             in_i[i] = 0.0
+            cur[i] = 0.0
         n_out = emit_threshold_spikes(v, ref, v_th, v_reset, ref_steps, keys, k, out, n_out)
         record_state(S, rec_state, rec_lid, rec_buf, k)
     return n_out

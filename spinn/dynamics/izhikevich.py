@@ -87,19 +87,24 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
     n = v.shape[0]
     # Invariant: at the top of step k, v and u hold the state at the end of step k - 1, and
     # ring slot (step0 + k) holds the weights arriving in step k.
+    nc = 2 if ring.shape[1] > 2 else 0       # the current channel, when there is one
+    cs = 1.0 if nc else 0.0
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
         in_e = ring[slot, 0]
         in_i = ring[slot, 1]
+        cur = ring[slot, nc]          # current sources (nA), or unused
         for i in range(n):
             v0 = v[i]
             u0 = u[i]
             # forward Euler from (v0, u0) for both variables (NEST consistent_integration)
-            v[i] = (v0 + at(h, i) * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + at(i_drive, i))
+            v[i] = (v0 + at(h, i) * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + at(i_drive, i)
+                                   + cs * MV_PER_MS_PER_NA * cur[base + i])
                     + (in_e[base + i] + in_i[base + i]))
             u[i] = u0 + at(h, i) * at(a, i) * (at(b, i) * v0 - u0)
             in_e[base + i] = 0.0
             in_i[base + i] = 0.0
+            cur[base + i] = 0.0
             if v[i] >= 30.0:
                 v[i] = at(c, i)
                 u[i] += at(d, i)

@@ -223,7 +223,9 @@ def delay_stages(tick_steps, max_delay, lag=1):
     stages tile every delay.
     """
     cap = max(16, next_pow2(4 * tick_steps))
-    n_slots = min(next_pow2(max_delay + 1), cap)
+    # at least a tick ahead: current sources fill a whole tick's slots before its update
+    # (a network without projections has max_delay 1)
+    n_slots = min(next_pow2(max(max_delay, tick_steps) + 1), cap)
     stage_steps = max(tick_steps,
                       (n_slots - lag * tick_steps + 1) // tick_steps * tick_steps)
     extra = max(0, int(np.ceil((max_delay - n_slots) / stage_steps)))

@@ -67,6 +67,7 @@ class Network:
         self.time_scale_factor = float(time_scale_factor)
         self.populations = []
         self.projections = []
+        self.current_sources = []     # spinn.model.electrodes, in injection order
         self.frozen = False       # set once the network is built: no more populations
 
     # ---- bookkeeping ----------------------------------------------------------------
@@ -91,6 +92,8 @@ class Network:
             items.extend(pop.description())
         for proj in self.projections:
             items.extend(proj.description())
+        for source in self.current_sources:
+            items.extend(source.description())
         return items
 
     def report_rounding(self, what, message):
@@ -230,6 +233,11 @@ class Population:
                 f"and lasts {refractory_steps(t, dt) * dt:g} ms: refractory periods round up "
                 f"to whole steps, as NEST's do")
 
+    def inject(self, current_source):
+        """Inject a current source (spinn.DCSource, ACSource, StepCurrentSource,
+        NoisyCurrentSource) into these neurons; before the first run."""
+        current_source.inject_into(self)
+
     def record(self, variables, indices=None, sampling_interval=None):
         """Record "spikes" and/or state variables ("v", "gsyn_exc", …), of all neurons or of
         the given indices; sampling_interval (ms, multiple of dt) for state variables."""
@@ -358,6 +366,11 @@ class PopulationView:
 
     def __getitem__(self, selector):
         return PopulationView(self, selector)
+
+    def inject(self, current_source):
+        """Inject a current source (spinn.DCSource, ACSource, StepCurrentSource,
+        NoisyCurrentSource) into these neurons; before the first run."""
+        current_source.inject_into(self)
 
     def record(self, variables, sampling_interval=None):
         """Record these neurons (added to whatever the parent already records)."""

@@ -28,6 +28,7 @@ from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses
+from spinn.runtime.currents import Currents
 from spinn.runtime.comm import LocalChannel
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
@@ -86,7 +87,10 @@ class RankSimulator:
         self.core_has_rows = np.logical_or.reduce(stage_rows)
         self.delays = DelayExtension(plan, self.cores.slot, self.static, stage_rows)
         # sources take no synaptic input: the ring covers the neuron cores (first) only
-        self.ring = np.zeros((plan.n_slots, N_RECEPTORS, self.cores.n_ring))
+        # (a third channel carries the current sources' input: spinn/runtime/currents.py)
+        self.currents = Currents(network, self.groups)
+        self.ring = np.zeros((plan.n_slots, N_RECEPTORS + bool(network.current_sources),
+                              self.cores.n_ring))
         self.slot_mask = plan.n_slots - 1
         self._setup_routing()
         self._setup_buffers()
@@ -202,13 +206,15 @@ class RankSimulator:
         state_recorded = any(var != "spikes" for p in self.network.populations
                              for var in p.recording)
         if (self.channel is not None and not self.plastic and callback is None
-                and not realtime and not state_recorded):
+                and not realtime and not state_recorded and not self.network.current_sources):
             self._run_compiled(fused, D, end, progress)
             end = self.step   # done: skip the per-tick loop
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
             t0 = self.step
             a = clock()
+            if self.currents.sources:
+                self.currents.inject(ring, t0, k, self.slot_mask)
             n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds)
             if self.plastic:
                 record_post_spikes(self.out, n_out, t0, plan.index_bits, self.cores.slot,
