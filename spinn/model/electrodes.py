@@ -12,6 +12,7 @@ spinn's keyed streams (the same on any rank count).
 """
 
 import math
+import zlib
 
 import numpy as np
 
@@ -87,7 +88,7 @@ class CurrentSource:
         items += [(where, k, repr(v)) for k, v in self.parameters().items()]
         for pop, idx in self.targets:
             items.append((where, "target", f"{pop.label}[{idx.size} neurons, "
-                                           f"{hash(idx.tobytes()) & 0xFFFFFFFF:08x}]"))
+                                           f"{zlib.crc32(idx.tobytes()):08x}]"))
         return items
 
     # ---- amplitudes on the step grid: float64[n] for steps step0 .. step0 + n - 1 --------

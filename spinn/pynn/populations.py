@@ -128,8 +128,8 @@ class _NativeMixin:
         return self.recorder.count("spikes", gather, self._record_filter)
 
     def inject(self, current_source):
-        raise ConfigurationError(
-            f"{self}: current sources are not supported by spinn.pynn yet; use i_offset")
+        """Inject a spinn.pynn current source into these neurons (before the first run)."""
+        current_source.inject_into(self)
 
     @property
     def native(self):

@@ -1,5 +1,6 @@
 """spinn.pynn on several MPI ranks: a PyNN script gives every rank the same Neo data, and the
-same spikes as the whole network in one process (pyNN.random and connector RNGs included)."""
+same spikes as the whole network in one process (pyNN.random, connector RNGs and current
+sources, noisy ones included)."""
 
 import numpy as np
 import pytest
@@ -29,6 +30,9 @@ def script(comm=None):
     sim.Projection(exc, exc, sim.FixedTotalNumberConnector(600, rng=rng),
                    sim.StaticSynapse(weight=sim.RandomDistribution("exponential", (0.1,)),
                                      delay=0.7))
+    sim.NoisyCurrentSource(mean=0.05, stdev=0.4, start=20.0, stop=150.0, dt=0.5).inject_into(
+        exc[::2])
+    inh.inject(sim.StepCurrentSource(times=[30.0, 90.0], amplitudes=[0.3, 0.0]))
     exc.record(["spikes", "v"])
     inh[::3].record("spikes")
     sim.run(100.0)

@@ -254,3 +254,40 @@ def test_pynn_structures_become_the_native_ones():
     spinn.end()
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
+
+
+def test_pynn_electrodes_drive_neurons_as_the_native_sources():
+    """DCSource, StepCurrentSource, ACSource and NoisyCurrentSource from spinn.pynn, injected
+    with inject_into (a view, a list of IDs) and Population.inject, give exactly the traces
+    of the native sources with the same parameters."""
+    def pynn():
+        sim.setup(timestep=0.1, rng_seed=8)
+        p = sim.Population(4, sim.IF_curr_exp(v_thresh=100.0), label="p")
+        sim.DCSource(amplitude=0.5, start=10.0, stop=30.0).inject_into(p[0:1])
+        p[1:2].inject(sim.StepCurrentSource(times=[5.0, 15.0], amplitudes=[0.2, -0.4]))
+        sim.ACSource(start=2.0, stop=35.0, amplitude=0.3, offset=0.05, frequency=40.0,
+                     phase=90.0).inject_into([p[2]])
+        sim.NoisyCurrentSource(mean=0.1, stdev=0.3, start=5.0, dt=1.0).inject_into(p[3:4])
+        p.record("v")
+        sim.run(40.0)
+        v = np.asarray(p.get_data().segments[0].analogsignals[0].magnitude)
+        sim.end()
+        return v
+
+    def native():
+        spinn.setup(timestep=0.1, seed=8, verbose=False)
+        p = spinn.Population(4, spinn.IF_curr_exp(v_thresh=100.0), label="p")
+        spinn.DCSource(amplitude=0.5, start=10.0, stop=30.0).inject_into(p[0:1])
+        spinn.StepCurrentSource(times=[5.0, 15.0], amplitudes=[0.2, -0.4]).inject_into(p[1:2])
+        spinn.ACSource(start=2.0, stop=35.0, amplitude=0.3, offset=0.05, frequency=40.0,
+                       phase=90.0).inject_into(p[2:3])
+        spinn.NoisyCurrentSource(mean=0.1, stdev=0.3, start=5.0, dt=1.0).inject_into(p[3:4])
+        p.record("v")
+        spinn.run(40.0, progress=False)
+        v = p.get_data("v")[2]
+        spinn.end()
+        return v
+
+    got, want = pynn(), native()
+    np.testing.assert_array_equal(got, want)
+    assert np.all(np.abs(got[-1] + 65.0) > 1e-6)         # every neuron was driven
