@@ -1,7 +1,7 @@
 """SpikeSourceArray: spikes at given times.
 
 Parameter (PyNN): spike_times (ms) — one sequence for every neuron, or one sequence per neuron.
-Times are rounded to the nearest step (as NEST's spike_generator with allow_offgrid_times);
+Times are rounded to the nearest step, halves up (as NEST's spike_generator);
 a spike at time t is emitted as if a neuron fired in the step ending at t, so it reaches a
 target at exactly t + delay.  Times must be ≥ dt.  Several spikes of one source in one step
 travel as one packet with a count.
@@ -62,7 +62,8 @@ class SpikeSourceArray(CellType):
         steps, ids = [], []
         for i in range(lo, hi):
             seq = times[i] if _is_per_neuron(times) else times
-            s = np.round(np.asarray(seq, np.float64) / dt).astype(np.int64) - 1
+            # the nearest step, halves up (NEST's spike_generator; kernels/grid.py)
+            s = np.floor(np.asarray(seq, np.float64) * (1.0 / dt) + 0.5).astype(np.int64) - 1
             steps.append(s)
             ids.append(np.full(s.size, i - lo, np.int64))
         steps = np.concatenate(steps) if steps else np.empty(0, np.int64)
