@@ -24,6 +24,7 @@ from spinn.api import (  # noqa: E402
     num_processes,
     provenance,
     rank,
+    reset,
     run,
     setup,
     simulation,
@@ -75,7 +76,7 @@ __all__ = [
     "IF_curr_delta", "IF_curr_exp", "OneToOneConnector", "Population", "Projection",
     "RandomDistribution", "SimulationError", "SpikeSourceArray", "SpikeSourcePoisson",
     "SpinnError", "StaticSynapse", "build", "current", "end", "get_current_time",
-    "num_processes", "provenance", "rank", "run", "setup", "simulation", "write_results",
+    "num_processes", "provenance", "rank", "reset", "run", "setup", "simulation", "write_results",
 ]
 __all__ += [
     "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",

@@ -184,6 +184,14 @@ def _jsonable(x):
     return str(x)
 
 
+def reset():
+    """Back to t = 0 (COLLECTIVE): neurons at their initial values, nothing in flight,
+    plastic weights as built, a new recording segment; Poisson sources and noisy currents
+    continue their streams (a new trial).  The network's structure, parameters and
+    recording requests stay."""
+    simulation().reset()
+
+
 def end():
     """Finish (collective): every rank must reach it; drops the network."""
     state = _current.get()

@@ -210,6 +210,24 @@ class Simulation:
         if self.verbose and self.comm.rank == 0:
             print(text, flush=True)
 
+    def reset(self):
+        """Back to t = 0 (COLLECTIVE): the network as built, every neuron at its initial
+        values, nothing in flight, plastic weights as built; a new recording segment — the
+        getters and write_results give what was recorded since (spinn.runtime.simulator
+        RankSimulator.reset says what continues)."""
+        net = self.network
+        self.agree("reset", step=f"{0 if self.engine is None else self.engine.step} steps")
+        if self.engine is None:
+            return                       # nothing run yet: already at t = 0
+        if self.engine.recorder is not None:
+            self.engine.recorder.flush()
+        self.spool.new_segment()
+        self.engine.reset()
+        if self.engine.recorder is not None:
+            self.engine.recorder.sample_initial(self.engine)
+        self.results.simulated_steps = 0
+        net.segments = getattr(net, "segments", 0) + 1
+
     def end(self):
         if not self.ended:
             self.agree("end")

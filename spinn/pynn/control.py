@@ -71,9 +71,7 @@ run, run_until = common.build_run(simulator)
 run_for = run
 
 
-def reset(annotations=None):
-    """Not supported yet: see spinn.pynn.simulator.State.reset."""
-    simulator.state.reset()
+reset = common.build_reset(simulator)
 
 
 initialize = common.initialize

@@ -56,10 +56,12 @@ class State(common.control.BaseState):
         self.segment_counter += 1
 
     def reset(self):
-        from spinn.errors import ConfigurationError
-        raise ConfigurationError(
-            "spinn.pynn: reset() is not supported yet: spinn cannot rewind a built network "
-            "to t = 0; run each condition in its own setup() … end(), or in its own job")
+        """t = 0 and a new segment: spinn.api.reset (a full reset: nothing of the previous
+        run reaches the next one)."""
+        api.reset()
+        self.running = False
+        self.t_start = 0
+        self.segment_counter += 1
 
 
 state = State()

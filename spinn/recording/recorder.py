@@ -48,10 +48,7 @@ class Recorder:
                 wanted = np.flatnonzero(_selected(ids_all, g.pop.recording[v][0]))
                 g.rec_columns.append(wanted)
                 self.spool.set_sample_ids(g.pop.index, v, ids_all[wanted])
-                key = (g.pop.index, v)
-                # the initial value is the sample at t = 0 (as PyNN reports it)
-                self.samples[key] = [g.S[g.rec_state[q], g.rec_lid[wanted]][None, :].copy()]
-                self.sample_steps[key] = [np.zeros(1, np.int64)]
+        self.sample_initial(sim)
         self.spike_pops.sort(key=lambda p: p[1])
         # nothing to copy out of the loop when no spike and no state is recorded here
         self.active = bool(self.rec_mask.any() or any(g.rec_vars for g in sim.groups))
@@ -126,6 +123,16 @@ class Recorder:
                 self.samples[key], self.sample_steps[key] = [], []
         self.buffered = 0
         self.flushes += 1
+
+    def sample_initial(self, sim):
+        """The initial values are the samples at t = 0 (as PyNN reports them): at the build
+        and after a reset."""
+        for g in sim.groups:
+            for q, v in enumerate(g.rec_vars):
+                wanted = g.rec_columns[q]
+                key = (g.pop.index, v)
+                self.samples[key] = [g.S[g.rec_state[q], g.rec_lid[wanted]][None, :].copy()]
+                self.sample_steps[key] = [np.zeros(1, np.int64)]
 
     def start_run(self):
         self.spikes_recorded = 0

@@ -59,6 +59,18 @@ class Spool:
     def set_sample_ids(self, pop, var, ids):
         np.asarray(ids, np.int64).tofile(self._path(f"state_{pop}_{var}.ids"))
 
+    def new_segment(self):
+        """After a reset: what was recorded so far moves to segment<k>/ (kept until the end,
+        no longer read); reading starts again from nothing."""
+        self.segment = getattr(self, "segment", 0) + 1
+        old = self._path(f"segment{self.segment - 1}")
+        os.makedirs(old, exist_ok=True)
+        for name in os.listdir(self.directory):
+            path = self._path(name)
+            if os.path.isfile(path) and (name.startswith("spikes_") or (
+                    name.startswith("state_") and not name.endswith(".ids"))):
+                os.replace(path, os.path.join(old, name))
+
     # ---- reading ----------------------------------------------------------------------
     def spike_count(self, pop):
         path = self._path(f"spikes_{pop}.bin")

@@ -69,30 +69,45 @@ def build_group(network, plan, pop, cores, base, keys):
     g = Group(pop, cores, *plan.core_bounds(cores), base)
     g.keys = keys
     ct = pop.celltype
-    args = (seed, PURPOSE_PARAM, pop.index)
     if ct.name == "SpikeSourceArray":
         build_array_events(g, dt)
         g.S = np.empty((0, g.n))
         g.C = np.empty((0, g.n))
         return g
-    P = {name: per_core_values(ct.values[name], *args, i, g.cores, g.core_lo, g.core_hi)
-         for i, name in enumerate(ct.parameters)}
+    P = group_parameters(g, network)
     g.C = np.ascontiguousarray(ct.prepare(P, dt), dtype=np.float64)
     if ct.compact_constants:
         g.C = compact_constants(g.C)
-    g.S = np.zeros((len(ct.state), g.n))
-    for i, (name, st) in enumerate(ct.state.items()):
-        init = pop.initial_values.get(name, st.initial)
-        if isinstance(init, str):
-            g.S[i] = P[init]
-        else:
-            g.S[i] = per_core_values(init, seed, PURPOSE_INIT, pop.index, i, g.cores,
-                                     g.core_lo, g.core_hi)
+    g.S = initial_state(g, network, P)
     if ct.name == "SpikeSourcePoisson":
         g.rng_state = np.stack([seed_state(seed, PURPOSE_POISSON, pop.index, int(c))
                                 for c in g.cores]) if g.cores.size else np.zeros((0, 2),
                                                                                  np.uint64)
     return g
+
+
+def group_parameters(g, network):
+    """{name: float64[n]} of the group's neurons (the same draws as at the build)."""
+    ct, pop = g.pop.celltype, g.pop
+    return {name: per_core_values(ct.values[name], network.seed, PURPOSE_PARAM, pop.index, i,
+                                  g.cores, g.core_lo, g.core_hi)
+            for i, name in enumerate(ct.parameters)}
+
+
+def initial_state(g, network, P=None):
+    """float64[n_state, n]: the group's state at t = 0 (initial values, the same draws as
+    at the build; refractory counters and synaptic currents 0)."""
+    pop, ct = g.pop, g.pop.celltype
+    P = group_parameters(g, network) if P is None else P
+    S = np.zeros((len(ct.state), g.n))
+    for i, (name, st) in enumerate(ct.state.items()):
+        init = pop.initial_values.get(name, st.initial)
+        if isinstance(init, str):
+            S[i] = P[init]
+        else:
+            S[i] = per_core_values(init, network.seed, PURPOSE_INIT, pop.index, i, g.cores,
+                                   g.core_lo, g.core_hi)
+    return S
 
 
 def build_array_events(g, dt):

@@ -25,10 +25,12 @@ def _mix(x):
         return x ^ (x >> np.uint64(31))
 
 
-def keyed_normals(seed, source, interval, gid):
-    """Standard normal values, one per (interval, gid) pair (broadcast), from a hash."""
+def keyed_normals(seed, source, interval, gid, epoch=0):
+    """Standard normal values, one per (interval, gid) pair (broadcast), from a hash; epoch:
+    the number of resets before (a reset run draws new noise)."""
     with np.errstate(over="ignore"):
-        base = _mix(np.uint64(seed) * _GOLDEN + np.uint64(source + 1))
+        base = _mix(np.uint64(seed) * _GOLDEN + np.uint64(source + 1)) ^ \
+            _mix(np.uint64(epoch) * _M1 + _GOLDEN)
         key = _mix(base ^ (np.asarray(interval, np.uint64) * _GOLDEN)) ^ \
             (np.asarray(gid, np.uint64) + np.uint64(1)) * _M2
         a, b = _mix(key), _mix(key ^ _GOLDEN)
@@ -42,6 +44,7 @@ class Currents:
 
     def __init__(self, network, groups):
         self.network = network
+        self.epoch = 0             # resets so far (spinn.simulation.Simulation.reset)
         self.sources = []          # (source, ring index int64[m], gid int64[m])
         for src in network.current_sources:
             lids, gids = [], []
@@ -69,7 +72,7 @@ class Currents:
                 if not on.any():
                     continue
                 interval = steps // src.every(dt)
-                z = keyed_normals(seed, src.index, interval[:, None], gid[None, :])
+                z = keyed_normals(seed, src.index, interval[:, None], gid[None, :], self.epoch)
                 amp = np.where(on[:, None], src.mean + src.stdev * z, 0.0)
                 np.add.at(ring, (slots[:, None], CURRENT, lid[None, :]), amp)
             else:

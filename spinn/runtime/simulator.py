@@ -27,7 +27,8 @@ from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.mapping.routing import lookup
-from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses
+from spinn.runtime.build import (N_RECEPTORS, RankCores, build_group, build_synapses,
+                                 initial_state)
 from spinn.runtime.currents import Currents
 from spinn.runtime.comm import LocalChannel
 from spinn.runtime.delays import DelayExtension
@@ -283,6 +284,29 @@ class RankSimulator:
         c["packets_received"] += received
         c["ticks"] += ticks
         return clock() - wall0
+
+    def reset(self):
+        """Back to t = 0 with the network as built: every neuron's state at its initial
+        values (the same draws), nothing in flight (ring buffer, delay-extension queues, a
+        pending lag-2 tick), plastic weights and STDP traces as built, spike-array sources
+        from their first spike.  Poisson sources and noisy currents continue their streams
+        (a new trial, as on NEST).  Collective only through what follows (no communication
+        here)."""
+        for g in self.groups:
+            if g.pop.celltype.name == "SpikeSourceArray":
+                g.cursor[0] = 0
+            elif g.S.size:
+                g.S[...] = initial_state(g, self.network)
+        self.ring[...] = 0.0
+        self.pending = None
+        self.delays.q_ptr[...] = 0
+        if self.plastic:
+            self.plastic = [PlasticProjection(pp.proj, build_synapses(
+                self.network, self.plan, self.cores, [pp.proj], plastic=True))
+                for pp in self.plastic]
+            self._setup_history()
+        self.currents.epoch += 1
+        self.step = 0
 
     def _swap_pending(self, packets, when):
         """Lag 2: keep this tick's packets (a copy) until after the next update; return the

@@ -181,9 +181,9 @@ def test_projection_get_len_and_signs():
     sim.end()
 
 
-def test_wrong_sign_unsupported_parts_and_reset_are_refused_clearly():
-    """A positive current-based inhibitory weight, a connector spinn does not generate,
-    reset(): each a ConfigurationError naming what and how to fix, before any run."""
+def test_wrong_sign_and_unsupported_parts_are_refused_clearly():
+    """A positive current-based inhibitory weight, a connector spinn does not generate: each
+    a ConfigurationError naming what and how to fix, before any run."""
     with pytest.raises(spinn.ConfigurationError, match="inh→exc.*must be negative"):
         pynn_network(weight_inh=0.4)
     sim.end()
@@ -191,8 +191,6 @@ def test_wrong_sign_unsupported_parts_and_reset_are_refused_clearly():
     with pytest.raises(spinn.ConfigurationError, match="SmallWorldConnector"):
         exc = sim.Population(10, sim.IF_curr_exp(), label="x")
         sim.Projection(exc, exc, sim.SmallWorldConnector(0.5, 0.1), sim.StaticSynapse())
-    with pytest.raises(spinn.ConfigurationError, match="reset"):
-        sim.reset()
     sim.end()
 
 
@@ -291,3 +289,35 @@ def test_pynn_electrodes_drive_neurons_as_the_native_sources():
     got, want = pynn(), native()
     np.testing.assert_array_equal(got, want)
     assert np.all(np.abs(got[-1] + 65.0) > 1e-6)         # every neuron was driven
+
+
+def test_reset_starts_a_new_segment_that_replays_a_deterministic_network():
+    """run, reset, run (PyNN's scenario): two Neo segments; with deterministic drive (a DC
+    source, spike arrays) the second repeats the first exactly; t restarts at 0; Poisson
+    drive gives a new trial."""
+    sim.setup(timestep=0.1, rng_seed=2)
+    src = sim.Population(5, sim.SpikeSourceArray(spike_times=[3.0, 9.0, 15.5]), label="src")
+    p = sim.Population(10, sim.IF_curr_exp(tau_refrac=2.0), label="p")
+    sim.Projection(src, p, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.6, delay=1.0))
+    sim.DCSource(amplitude=0.8, start=5.0, stop=25.0).inject_into(p[0:5])
+    noise = sim.Population(10, sim.SpikeSourcePoisson(rate=300.0), label="noise")
+    q = sim.Population(10, sim.IF_curr_exp(), label="q")
+    sim.Projection(noise, q, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.0, delay=1))
+    p.record(["spikes", "v"])
+    q.record("spikes")
+    sim.run(30.0)
+    sim.reset()
+    assert sim.get_current_time() == 0.0
+    sim.run(30.0)
+    blk, qblk = p.get_data(), q.get_data()
+    sim.end()
+    assert len(blk.segments) == 2
+    s0, s1 = blk.segments
+    assert sum(len(st) for st in s0.spiketrains) > 5
+    for a, b in zip(s0.spiketrains, s1.spiketrains, strict=True):
+        np.testing.assert_array_equal(a.magnitude, b.magnitude)
+        assert float(b.t_start) == 0.0 and float(b.t_stop) == 30.0
+    np.testing.assert_array_equal(s0.analogsignals[0].magnitude, s1.analogsignals[0].magnitude)
+    q0 = np.concatenate([st.magnitude for st in qblk.segments[0].spiketrains])
+    q1 = np.concatenate([st.magnitude for st in qblk.segments[1].spiketrains])
+    assert q0.size > 10 and q1.size > 10 and not np.array_equal(np.sort(q0), np.sort(q1))
