@@ -51,6 +51,7 @@ from spinn.errors import ConfigurationError, SimulationError, SpinnError  # noqa
 from spinn.model.connectors import (  # noqa: E402
     AllToAllConnector,
     ArrayConnector,
+    CloneConnector,
     FixedNumberPostConnector,
     FixedNumberPreConnector,
     FixedProbabilityConnector,
@@ -65,6 +66,7 @@ from spinn.model.electrodes import (  # noqa: E402
     NoisyCurrentSource,
     StepCurrentSource,
 )
+from spinn.model.function import IndexBasedProbabilityConnector  # noqa: E402
 from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere  # noqa: E402
 from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 
@@ -82,6 +84,7 @@ __all__ += [
     "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",
     "Cuboid", "Grid2D", "Grid3D", "Line", "RandomStructure", "Sphere",
     "ACSource", "DCSource", "NoisyCurrentSource", "StepCurrentSource",
+    "CloneConnector", "IndexBasedProbabilityConnector",
 ]
 
 from spinn.kernels import initialise as _initialise_kernels  # noqa: E402

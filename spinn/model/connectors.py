@@ -556,3 +556,37 @@ class ArrayConnector(Connector):
     def describe(self):
         return {"connector": "ArrayConnector", "shape": list(self.array.shape),
                 "n_connections": int(np.count_nonzero(self.array))}
+
+
+class CloneConnector(Connector):
+    """The connections of another projection (PyNN's CloneConnector): the reference's
+    connector, drawn from the reference's streams, so the same pairs on any rank count; this
+    projection's own weights and delays."""
+
+    def __init__(self, reference_projection):
+        self._reference = reference_projection
+        self.reference = str(reference_projection)      # what the description shows
+        self.stream_index = reference_projection.index
+        self.seed = getattr(reference_projection.connector, "seed", None)
+        self.allow_self_connections = reference_projection.connector.allow_self_connections
+        self.uses_positions = reference_projection.connector.uses_positions
+
+    def check(self, owner, pre_size, post_size, same_population=False):
+        ref = self._reference
+        if (pre_size, post_size) != (ref.pre.size, ref.post.size):
+            raise ConfigurationError(
+                f"{owner}: CloneConnector of {ref} needs its shape ({ref.pre.size}, "
+                f"{ref.post.size}), not ({pre_size}, {post_size})")
+
+    def block_factor(self, pre_size, post_size):
+        return self._reference.connector.block_factor(pre_size, post_size)
+
+    def core_pairs(self, pre, post, *args, **kwargs):
+        return self._reference.connector.core_pairs(pre, post, *args, **kwargs)
+
+    def connect(self, ctx):
+        pre, post, _ = self._reference.connector.connect(ctx)
+        return pre, post, {}      # the pairs only: weights and delays are this projection's
+
+    def describe(self):
+        return {"connector": "CloneConnector", "reference": self.reference}

@@ -23,6 +23,7 @@ from spinn.model.cores import overlap
 from spinn.model.describe import endpoint_text, value_text
 from spinn.model.space import Line
 from spinn.model.synapses import StaticSynapse, STDPMechanism
+from spinn.model.synapses import _value as _synapse_value
 
 MAX_DELAY_STEPS = (1 << 14) - 1   # synapse word: 14 bits of delay (kernels/deliver.py)
 MAX_NEURONS_PER_CORE = 1 << 16    # synapse word: 16 bits of target index
@@ -575,6 +576,28 @@ class Projection:
             raise ConfigurationError(
                 f"{self}: {name} array has shape {arr.shape}; give a scalar, a "
                 f"RandomDistribution or an array of shape ({self.pre.size}, {self.post.size})")
+
+    def set(self, weight=None, delay=None):
+        """New weights and/or delays for every synapse (a number, an (n_pre, n_post) array or
+        a RandomDistribution), checked as at creation; before the first run (spinn generates
+        the synapses at the build)."""
+        if self.network.frozen:
+            raise ConfigurationError(
+                f"{self}: set() after the network was built is not supported; set weights "
+                f"and delays before the first run()")
+        old = (self.synapse.weight, self.synapse.delay)
+        if weight is not None:
+            self.synapse.weight = _synapse_value(weight)
+        if delay is not None:
+            self.synapse.delay = _synapse_value(delay)
+        try:
+            self.delay_steps_range = self._check_delays()
+            self._check_weights()
+            if self.plastic:
+                self._check_plastic_weights()
+        except ConfigurationError:
+            self.synapse.weight, self.synapse.delay = old
+            raise
 
     def get(self, attribute, format="list", gather=True, multiple_synapses="sum"):
         """Current synapses: "weight" (PyNN units and signs: inhibitory current weights are

@@ -7,6 +7,8 @@ ranks; a connector's ``rng`` gives the seed of its streams.  Weights keep PyNN's
 (current-based inhibitory weights negative), as spinn's native API does.
 """
 
+import copy
+
 import numpy as np
 from pyNN import common, connectors as pc
 from pyNN.space import Space
@@ -27,8 +29,9 @@ def _seed(connector):
     return None if seed is None else int(seed) % (1 << 32)
 
 
-def native_connector(c, owner):
-    """The spinn connector that generates what the PyNN connector ``c`` describes."""
+def native_connector(c, owner, projection=None):
+    """The spinn connector that generates what the PyNN connector ``c`` describes
+    (projection: the PyNN projection, which PyNN's index-based expressions read)."""
     self_ok = getattr(c, "allow_self_connections", True)
     if self_ok == "NoMutual":
         raise ConfigurationError(f"{owner}: allow_self_connections='NoMutual' is not supported")
@@ -51,10 +54,24 @@ def native_connector(c, owner):
     elif isinstance(c, pc.FixedNumberPostConnector):
         out = spinn.FixedNumberPostConnector(int(n), allow_self_connections=self_ok,
                                              with_replacement=c.with_replacement)
+    elif isinstance(c, pc.IndexBasedProbabilityConnector):    # incl. DisplacementDependent
+        expr = copy.copy(c.index_expression)
+        expr.projection = projection
+        out = spinn.IndexBasedProbabilityConnector(expr, allow_self_connections=self_ok)
+    elif isinstance(c, pc.CloneConnector):
+        ref = getattr(c.reference_projection, "native", None)
+        if ref is None:
+            raise ConfigurationError(
+                f"{owner}: CloneConnector's reference is not a spinn.pynn Projection")
+        return spinn.CloneConnector(ref)
     elif isinstance(c, pc.FromFileConnector):
-        raise ConfigurationError(
-            f"{owner}: FromFileConnector is not supported yet; load the file and give its "
-            f"rows to FromListConnector")
+        if c.distributed:
+            raise ConfigurationError(
+                f"{owner}: FromFileConnector(distributed=True) splits the file by PyNN's "
+                f"ranks, which are not spinn's cores; give one file (every rank reads it)")
+        columns = [n for n in c.file.get_metadata().get("columns", ("weight", "delay"))
+                   if n not in ("i", "j")]
+        out = spinn.FromListConnector(c.file.read(), column_names=columns)
     elif isinstance(c, pc.FromListConnector):
         out = spinn.FromListConnector(c.conn_list, column_names=list(c.column_names))
     elif isinstance(c, pc.ArrayConnector):
@@ -70,7 +87,8 @@ def native_connector(c, owner):
         raise ConfigurationError(
             f"{owner}: {type(c).__name__} is not supported by spinn.pynn yet; use one of "
             f"AllToAll, OneToOne, FixedProbability, FixedNumberPre/Post, FixedTotalNumber, "
-            f"FromList, Array or DistanceDependentProbability")
+            f"FromList, FromFile, Array, DistanceDependentProbability, IndexBasedProbability, "
+            f"DisplacementDependentProbability or Clone")
     seed = _seed(c)
     if seed is not None:
         out.seed = seed
@@ -125,7 +143,7 @@ class Projection(common.Projection):
                 weight=values["weight"], delay=values["delay"])
         else:
             native_syn = spinn.StaticSynapse(weight=values["weight"], delay=values["delay"])
-        self._native = api.Projection(pre, post, native_connector(connector, owner),
+        self._native = api.Projection(pre, post, native_connector(connector, owner, self),
                                       native_syn, receptor_type=self.receptor_type,
                                       label=self.label)
 
@@ -152,9 +170,22 @@ class Projection(common.Projection):
                 if hasattr(common.projections, "Connection") else (i, j, w, d)
 
     def set(self, **attributes):
-        raise ConfigurationError(
-            f"Projection '{self.label}': set() is not supported yet in spinn: synapses are "
-            f"generated at the build; give weights and delays in the synapse type")
+        """New weight and/or delay of every synapse (number, array, RandomDistribution),
+        before the first run (spinn generates synapses at the build)."""
+        unknown = set(attributes) - {"weight", "delay"}
+        if unknown:
+            raise ConfigurationError(
+                f"Projection '{self.label}': set({', '.join(sorted(unknown))}=…): spinn sets "
+                f"'weight' and 'delay' (the STDP parameters are fixed at creation)")
+        owner = f"Projection '{self.label}'"
+        values = {}
+        for k, v in attributes.items():
+            if callable(v) or isinstance(v, str):
+                raise ConfigurationError(
+                    f"{owner}: set({k}=…) with a function or an expression is not supported "
+                    f"yet; give a number, an array or a RandomDistribution")
+            values[k] = native_value(v, owner, k, per_synapse=True)
+        self._native.set(**values)
 
     def get(self, attribute_names, format, gather=True, with_address=True,
             multiple_synapses="sum"):

@@ -302,10 +302,11 @@ def core_synapse_parts(network, plan, core, caches, projections, signed):
         if post_ids.size == 0:
             continue
         seed = connection_seed(network, proj)
-        rng = stream(seed, PURPOSE_CONNECT, proj.index, int(core))
+        index = getattr(proj.connector, "stream_index", proj.index)    # a clone: its reference's
+        rng = stream(seed, PURPOSE_CONNECT, index, int(core))
         ctx = ConnectContext(
             str(proj), proj.pre.size, proj.post.size, post_ids, core_number, ends.post.counts,
-            rng, lambda *key, _p=proj, _s=seed: stream(_s, PURPOSE_SPLIT, _p.index, *key),
+            rng, lambda *key, _i=index, _s=seed: stream(_s, PURPOSE_SPLIT, _i, *key),
             lambda _p=proj: (_p.pre.positions, _p.post.positions), cache,
             self_pre=ends.self_map if ends.self_map.possible else None,
             post_core_of=ends.post.core_of)

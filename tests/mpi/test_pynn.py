@@ -33,13 +33,17 @@ def script(comm=None):
     sim.NoisyCurrentSource(mean=0.05, stdev=0.4, start=20.0, stop=150.0, dt=0.5).inject_into(
         exc[::2])
     inh.inject(sim.StepCurrentSource(times=[30.0, 90.0], amplitudes=[0.3, 0.0]))
+    sim.Projection(exc, inh, sim.DisplacementDependentProbabilityConnector(
+        lambda d: 0.3 * np.exp(-np.abs(d[0]) / 10.0), rng=sim.NumpyRNG(seed=3)),
+        sim.StaticSynapse(weight=0.005, delay=1.0), label="displacement")
     exc.record(["spikes", "v"])
     inh[::3].record("spikes")
     sim.run(100.0)
     sim.run_until(200.0)
     e, i = exc.get_data(), inh.get_data()
     w = [p for p in sim.simulator.state.network.projections if p.label == "inh→exc"][0]
-    weights = w.get("weight")
+    weights = w.get("weight") + [p for p in sim.simulator.state.network.projections
+                                 if p.label == "displacement"][0].get("weight")
     sim.end()
     return ([np.asarray(s) for s in e.segments[0].spiketrains],
             [np.asarray(s) for s in i.segments[0].spiketrains],

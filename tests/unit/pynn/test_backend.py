@@ -321,3 +321,73 @@ def test_reset_starts_a_new_segment_that_replays_a_deterministic_network():
     q0 = np.concatenate([st.magnitude for st in qblk.segments[0].spiketrains])
     q1 = np.concatenate([st.magnitude for st in qblk.segments[1].spiketrains])
     assert q0.size > 10 and q1.size > 10 and not np.array_equal(np.sort(q0), np.sort(q1))
+
+
+def test_projection_set_before_the_run():
+    """proj.set(weight=…, delay=…) before the first run takes effect (numbers,
+    distributions); a wrong sign is refused and changes nothing; after the build it is
+    refused with the reason."""
+    sim.setup(timestep=0.1, rng_seed=1)
+    a = sim.Population(3, sim.IF_curr_exp(), label="a")
+    b = sim.Population(2, sim.IF_curr_exp(), label="b")
+    p = sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1, delay=1.0))
+    p.set(weight=0.25, delay=sim.RandomDistribution("uniform", (1.0, 2.0)))
+    with pytest.raises(spinn.ConfigurationError, match="must be positive"):
+        p.set(weight=-1.0)
+    w, d = p.get(["weight", "delay"], format="array")
+    assert np.all(w == 0.25) and np.all((d >= 1.0) & (d <= 2.0)) and np.unique(d).size > 1
+    with pytest.raises(spinn.ConfigurationError, match="after the network was built"):
+        p.set(weight=0.3)
+    sim.end()
+
+
+def test_generic_connectors_index_displacement_clone_and_file(tmp_path):
+    """PyNN's IndexBasedProbability (an IndexBasedExpression), DisplacementDependent
+    Probability (a function of the displacement), CloneConnector (the reference's pairs,
+    its own weights) and FromFileConnector (reading what Projection.save wrote) through
+    spinn's generic path."""
+    from pyNN.core import IndexBasedExpression
+
+    class Band(IndexBasedExpression):
+        def __call__(self, i, j):
+            return np.where(np.abs(i - j) <= 2, 0.8, 0.0)
+
+    sim.setup(timestep=0.1, rng_seed=3)
+    a = sim.Population(60, sim.IF_curr_exp(), label="a", structure=sim.space.Line(dx=10.0))
+    b = sim.Population(60, sim.IF_curr_exp(), label="b", structure=sim.space.Line(dx=10.0))
+    band = sim.Projection(a, b, sim.IndexBasedProbabilityConnector(
+        Band(), rng=sim.NumpyRNG(seed=4)), sim.StaticSynapse(weight=0.1))
+    disp = sim.Projection(a, b, sim.DisplacementDependentProbabilityConnector(
+        lambda d: (np.abs(d[0]) <= 30.0) * 1.0), sim.StaticSynapse(weight=0.2))
+    clone = sim.Projection(a, b, sim.CloneConnector(band),
+                           sim.StaticSynapse(weight=0.3, delay=2.0))
+    pairs = [(i, j) for i, j, _ in band.get("weight", "list")]
+    n_possible = sum(1 for i in range(60) for j in range(60) if abs(i - j) <= 2)
+    assert all(abs(i - j) <= 2 for i, j in pairs)
+    assert abs(len(pairs) - 0.8 * n_possible) < 5 * np.sqrt(n_possible * 0.16)
+    assert sorted((i, j) for i, j, _ in disp.get("weight", "list")) == \
+        [(i, j) for i in range(60) for j in range(60) if abs(i - j) <= 3]
+    assert [(i, j) for i, j, _ in clone.get("weight", "list")] == pairs
+    assert {w for *_, w in clone.get("weight", "list")} == {np.float32(0.3)}
+    band.save(["weight", "delay"], str(tmp_path / "band.txt"), format="list")
+    sim.end()
+    sim.setup(timestep=0.1, rng_seed=9)
+    a = sim.Population(60, sim.IF_curr_exp(), label="a")
+    b = sim.Population(60, sim.IF_curr_exp(), label="b")
+    loaded = sim.Projection(a, b, sim.FromFileConnector(str(tmp_path / "band.txt")),
+                            sim.StaticSynapse())
+    assert [(i, j) for i, j, _ in loaded.get("weight", "list")] == pairs
+    sim.end()
+
+
+def test_displacement_expression_keeps_its_orientation_on_unequal_populations():
+    """d = post position - pre position, as PyNN defines it, also when the populations differ
+    in size (PyNN's own 2-D evaluation transposes the result there)."""
+    sim.setup(timestep=0.1, rng_seed=3)
+    a = sim.Population(20, sim.IF_curr_exp(), label="a", structure=sim.space.Line(dx=10.0))
+    b = sim.Population(30, sim.IF_curr_exp(), label="b", structure=sim.space.Line(dx=10.0))
+    p = sim.Projection(a, b, sim.DisplacementDependentProbabilityConnector(
+        lambda d: ((d[0] >= 0.0) & (d[0] <= 20.0)) * 1.0), sim.StaticSynapse(weight=0.1))
+    got = sorted((i, j) for i, j, _ in p.get("weight", "list"))
+    sim.end()
+    assert got == [(i, j) for i in range(20) for j in range(30) if 0 <= j - i <= 2]
