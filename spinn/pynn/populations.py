@@ -152,10 +152,11 @@ class Population(_NativeMixin, common.Population):
 
     def _create_cells(self):
         first = simulator.state.id_counter
-        self.all_cells = np.array([simulator.ID(i) for i in range(first, first + self.size)],
-                                  dtype=simulator.ID)
-        for cell in self.all_cells:
-            cell.parent = self
+        # one ID class per population, with the population as its class attribute `parent`:
+        # no attribute set per cell (IDs are pyNN.common.IDMixin ints, as in pyNN.nest)
+        cls = type("ID", (simulator.ID,), {"parent": self, "__slots__": ()})
+        self.all_cells = np.empty(self.size, dtype=object)
+        self.all_cells[:] = list(map(cls, range(first, first + self.size)))
         self._mask_local = np.ones(self.size, bool)
         simulator.state.id_counter += self.size
         ct = self.celltype
