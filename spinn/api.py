@@ -18,7 +18,7 @@ from spinn.model import network as model
 from spinn.recording import provenance as prov
 from spinn.recording.raster import plot_raster
 from spinn.recording.recorder import DEFAULT_BUFFER_MB
-from spinn.recording.sonata import write_spikes
+from spinn.recording.sonata import write_frames, write_spikes
 from spinn.runtime.comm import world
 from spinn.simulation import Simulation
 
@@ -123,7 +123,8 @@ def provenance():
 
 
 def write_results(out_dir, title=None):
-    """Write out_dir/spikes.h5 (SONATA), provenance.json, raster.png, the mapping plan of
+    """Write out_dir/spikes.h5 (SONATA), a SONATA frame report <var>.h5 per sampled state
+    variable (v.h5, gsyn_exc.h5, …: every population recording it), provenance.json, raster.png, the mapping plan of
     rank 0 (plan.msgpack) and the final weights of plastic projections (weights_<label>.txt).
 
     Collective (call it on every rank, as run()): the spike file is assembled on rank 0 from
@@ -148,7 +149,18 @@ def write_results(out_dir, title=None):
     recorded_pops = {p.label: p.index for p in net.populations if "spikes" in p.recording}
     written = write_spikes(paths["spikes"], state.comm, state.spool, recorded_pops, net.dt,
                            state.engine.step)
-    recorded = sum(r["totals"]["spikes_recorded"] for r in state.runs)
+    recorded = sum(r["totals"]["spikes_recorded"] for r in state.runs[state.segment_run:])
+    frames = {}
+    for pop in net.populations:          # sampled state: one frame report per variable
+        for var in pop.recording:
+            if var != "spikes":
+                t, ids, values = pop.get_data(var)       # collective, as every getter
+                unit = pop.celltype.state[var].unit if var in pop.celltype.state else ""
+                frames.setdefault(var, {})[pop.label] = (t, ids, values, unit)
+    if state.comm.rank == 0:
+        for var, reports in frames.items():
+            paths[var] = os.path.join(out_dir, f"{_safe(var)}.h5")
+            write_frames(paths[var], reports, net.dt)
     if written != recorded:
         raise SimulationError(f"write_results: {written} spikes to write but {recorded} were "
                               f"recorded; recording lost data")

@@ -58,6 +58,7 @@ class Simulation:
         # per run: {"totals": job totals (every rank), "mine": this rank's provenance,
         # "per_rank": every rank's, on rank 0 only (None elsewhere)}
         self.runs = []
+        self.segment_run = 0          # index in runs of the first run since the last reset
         self.calls = 0                # collective calls made so far (every rank the same)
         self.ended = False
         attach_run_state(network, self)
@@ -226,7 +227,8 @@ class Simulation:
         if self.engine.recorder is not None:
             self.engine.recorder.sample_initial(self.engine)
         self.results.simulated_steps = 0
-        net.segments = getattr(net, "segments", 0) + 1
+        self.segment_run = len(self.runs)
+        self.segments = getattr(self, "segments", 0) + 1
 
     def end(self):
         if not self.ended:

@@ -1,5 +1,9 @@
-"""SONATA spike reports: /spikes/<population>/timestamps (ms) and node_ids, sorted by time
-(then id), with ``sorting = "by_time"`` and ``units = "ms"``.
+"""SONATA reports.  Spikes: /spikes/<population>/timestamps (ms) and node_ids, sorted by time
+(then id), with ``sorting = "by_time"`` and ``units = "ms"``; frame reports of sampled state
+(v, gsyn_exc, …): /report/<population>/data [time, node] with its units and
+/report/<population>/mapping/{node_ids, index_pointers, element_ids, time = (start, stop,
+dt)}, one element per point neuron.  Every file carries SONATA's root attributes ``magic``
+(0x0A7A) and ``version`` (0, 1).
 
 The file is assembled from every rank's spool without holding all spikes in one rank's
 memory: the ranks agree on time windows of at most WINDOW_SPIKES spikes (from a histogram of
@@ -36,6 +40,7 @@ def write_spikes(path, comm, spool, populations, dt, n_steps, budget=WINDOW_SPIK
         import h5py
 
         f = h5py.File(path, "w")
+        root_attributes(f)
         top = f.create_group("spikes")
     written = 0
     try:
@@ -61,6 +66,52 @@ def write_spikes(path, comm, spool, populations, dt, n_steps, budget=WINDOW_SPIK
         if f is not None:
             f.close()
     return written
+
+
+MAGIC = 0x0A7A
+VERSION = (0, 1)
+
+
+def root_attributes(f):
+    f.attrs["magic"] = np.uint32(MAGIC)
+    f.attrs["version"] = np.array(VERSION, np.uint32)
+
+
+def write_frames(path, reports, dt):
+    """A SONATA frame report (rank 0): reports = {population label: (times_ms float64[T],
+    node_ids int64[k], values float64[T, k], units)}, samples every ``dt`` ms."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        root_attributes(f)
+        top = f.create_group("report")
+        for label, (times, ids, values, units) in reports.items():
+            g = top.create_group(label)
+            data = g.create_dataset("data", data=np.asarray(values, np.float32))
+            data.attrs["units"] = units
+            m = g.create_group("mapping")
+            m.create_dataset("node_ids", data=np.asarray(ids, np.uint64))
+            m.create_dataset("index_pointers", data=np.arange(len(ids) + 1, dtype=np.uint64))
+            m.create_dataset("element_ids", data=np.zeros(len(ids), np.uint32))
+            step = float(times[1] - times[0]) if len(times) > 1 else float(dt)
+            stop = float(times[-1]) + step if len(times) else 0.0
+            t = m.create_dataset("time", data=np.array(
+                [float(times[0]) if len(times) else 0.0, stop, step]))
+            t.attrs["units"] = "ms"
+
+
+def read_frames(path):
+    """dict label → (times_ms, node_ids, values float32[T, k]) from a SONATA frame report."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        out = {}
+        for label, g in f["report"].items():
+            start, stop, step = g["mapping"]["time"][()]
+            values = g["data"][()]
+            times = start + step * np.arange(values.shape[0])
+            out[label] = (times, g["mapping"]["node_ids"][()].astype(np.int64), values)
+        return out
 
 
 def read_spikes(path):

@@ -167,3 +167,37 @@ def test_unrecorded_variable_raises():
     sim.run(1.0)
     with pytest.raises(KeyError, match="'v'"):
         exc.get_data("v")
+
+
+def test_sonata_root_attributes_and_frame_reports(tmp_path):
+    """Every SONATA file has magic 0x0A7A and version (0, 1); sampled state goes to one frame
+    report per variable (v.h5, gsyn_exc.h5) whose data, node ids and time axis equal
+    get_data; after reset() write_results writes the new segment, complete."""
+    from spinn.recording.sonata import read_frames
+
+    src, arr, exc, quiet = build()
+    exc.record("v", indices=[0, 3, 5])
+    quiet.record(["v", "gsyn_exc"], sampling_interval=0.5)
+    sim.run(20.0)
+    sim.reset()
+    sim.run(30.0)
+    paths = sim.write_results(str(tmp_path))
+    for key in ("spikes", "v", "gsyn_exc"):
+        with h5py.File(paths[key], "r") as f:
+            assert int(f.attrs["magic"]) == 0x0A7A
+            assert list(f.attrs["version"]) == [0, 1]
+    v = read_frames(paths["v"])
+    assert set(v) == {"exc", "quiet"} and set(read_frames(paths["gsyn_exc"])) == {"quiet"}
+    for pop in (exc, quiet):
+        t, ids, values = pop.get_data("v")
+        ft, fids, fvalues = v[pop.label]
+        np.testing.assert_allclose(ft, t)
+        np.testing.assert_array_equal(fids, ids)
+        np.testing.assert_allclose(fvalues, values.astype(np.float32))
+    assert v["quiet"][0][1] - v["quiet"][0][0] == pytest.approx(0.5)
+    with h5py.File(paths["v"], "r") as f:
+        assert f["report/exc/data"].attrs["units"] == "mV"
+        assert f["report/exc/mapping/time"].attrs["units"] == "ms"
+        assert list(f["report/exc/mapping/index_pointers"][()]) == [0, 1, 2, 3]
+    times, _ = exc.get_spikes()
+    assert times.max() <= 30.0                            # the segment after the reset
