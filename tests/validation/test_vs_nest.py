@@ -9,6 +9,7 @@ benchmarks/side_by_side.py's ensure_peers, with PyNN and neo added here); slow, 
 'validation' (launch/test --all).
 """
 
+import json
 import pathlib
 import subprocess
 import sys
@@ -39,9 +40,11 @@ def test_pynn_scenarios_equal_pynn_nest(tmp_path):
     subprocess.run([str(py), str(SCRIPT), "nest", str(tmp_path / "nest.npz")], check=True,
                    capture_output=True)
     ours, nest = np.load(tmp_path / "spinn.npz"), np.load(tmp_path / "nest.npz")
-    assert sorted(ours) == sorted(nest) and len(ours) == 20
+    assert sorted(ours) == sorted(nest) and len(ours) == 21
+    # the Neo Block has pyNN.nest's structure: names, units, annotations, channel indices
+    assert json.loads(str(ours["neo_structure"])) == json.loads(str(nest["neo_structure"]))
     n_spikes = 0
-    for key in sorted(ours):
+    for key in sorted(k for k in ours if k != "neo_structure"):
         a, b = ours[key], nest[key]
         assert a.shape == b.shape, key
         if "spikes" in key:

@@ -68,7 +68,38 @@ def synapses(dt):
     sim.end()
 
 
-data = {}
+def neo_structure():
+    """What a Neo Block from get_data() looks like: names, units, annotation keys."""
+    import json
+    sim.setup(timestep=0.1, min_delay=0.1, **extra)
+    p = sim.Population(4, sim.IF_cond_exp(i_offset=1.0), label="cells")
+    p.record(["spikes", "v", "gsyn_exc"])
+    p[1:3].record("spikes")
+    sim.run(30.0)
+    blk = p.get_data()
+    seg = blk.segments[0]
+    st = seg.spiketrains[0]
+    desc = {
+        "block_annotations": sorted(k for k in blk.annotations if k not in (
+            "simulator", "mpi_processes", "pynn_version")),
+        "block_name": blk.name, "n_segments": len(blk.segments), "segment_name": seg.name,
+        "spiketrain_units": str(st.units), "spiketrain_annotations": sorted(st.annotations),
+        "t_start": float(st.t_start), "t_stop": float(st.t_stop),
+        "n_spiketrains": len(seg.spiketrains),
+        "signals": sorted((a.name, str(a.units), float(a.sampling_period), a.shape[1],
+                           sorted(a.annotations), sorted(a.array_annotations),
+                           [int(c) for c in a.array_annotations["channel_index"]])
+                          for a in seg.analogsignals),
+        "signal_t_start": float(seg.analogsignals[0].t_start),
+        "n_samples": seg.analogsignals[0].shape[0],
+        "view_spiketrains": len(p[1:3].get_data("spikes").segments[0].spiketrains),
+        "spike_counts": sorted(p.get_spike_counts().values()),
+    }
+    sim.end()
+    yield "neo_structure", np.array(json.dumps(desc, sort_keys=True))
+
+
+data = dict(neo_structure())
 for dt in (0.1, 1.0):
     data.update(electrodes(dt))
     data.update(synapses(dt))
