@@ -18,6 +18,7 @@ from spinn.pynn.control import (  # noqa: F401
     end, get_current_time, get_max_delay, get_min_delay, get_time_step, initialize,
     num_processes, rank, reset, run, run_for, run_until, setup)
 from spinn.pynn.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa
+from spinn.pynn.nest_models import native_cell_type, native_synapse_type  # noqa: F401
 from spinn.pynn.populations import Assembly, Population, PopulationView  # noqa: F401
 from spinn.pynn.procedural_api import connect, create, record, record_gsyn, record_v  # noqa
 from spinn.pynn.projections import Projection  # noqa: F401

@@ -101,6 +101,7 @@ class _NativeMixin:
     def _set_initial_value_array(self, variable, initial_values):
         root = self.grandparent if isinstance(self, PopulationView) else self
         v = native_value(initial_values, self, variable, self.size)
+        variable = getattr(root.celltype, "native_variables", {}).get(variable, variable)
         if root is not self:
             old = root._native.initial_values.get(variable, root.celltype.default_initial_values
                                                   .get(variable, 0.0))

@@ -95,12 +95,102 @@ def native_connector(c, owner, projection=None):
     return out
 
 
-def _endpoint(p, owner, which):
-    if isinstance(p, Assembly):
+def _components(p):
+    """[(native population or view, offset in p)] — one entry unless p is an Assembly."""
+    if not isinstance(p, Assembly):
+        return [(p.native, 0)]
+    out, at = [], 0
+    for q in p.populations:
+        out.append((q.native, at))
+        at += q.size
+    return out
+
+
+def _split_connector(c, owner, pre_off, pre_n, post_off, post_n):
+    """The part of a pairwise connector between one component of each side, or None when it
+    has no synapses there."""
+    if isinstance(c, pc.AllToAllConnector):
+        return native_connector(c, owner)
+    if isinstance(c, pc.FixedProbabilityConnector):
+        return native_connector(c, owner)
+    if isinstance(c, pc.FromListConnector) and not isinstance(c, pc.FromFileConnector):
+        rows = np.asarray(c.conn_list, np.float64)
+        if rows.size == 0:
+            return None
+        i, j = rows[:, 0], rows[:, 1]
+        mine = (i >= pre_off) & (i < pre_off + pre_n) & (j >= post_off) & (j < post_off + post_n)
+        if not mine.any():
+            return None
+        part = rows[mine].copy()
+        part[:, 0] -= pre_off
+        part[:, 1] -= post_off
+        return spinn.FromListConnector(part, column_names=list(c.column_names))
+    if isinstance(c, pc.ArrayConnector):
+        block = np.asarray(c.array)[pre_off:pre_off + pre_n, post_off:post_off + post_n]
+        return spinn.ArrayConnector(block) if block.any() else None
+    raise ConfigurationError(
+        f"{owner}: {type(c).__name__} between Assemblies is not supported; an Assembly "
+        f"projection takes AllToAll, FixedProbability, FromList or Array (connectors whose "
+        f"pairs are independent), or make one projection per population")
+
+
+def _nest_scale(post):
+    """NEST's weight unit on the target model → spinn's (pA → nA, nS → µS, mV → mV)."""
+    cells = post.populations if isinstance(post, Assembly) else [post]
+    scales = {getattr(c.celltype, "nest_weight_scale", 0.001) for c in cells}
+    if len(scales) != 1:
         raise ConfigurationError(
-            f"{owner}: an Assembly as {which}synaptic neurons is not supported yet; make one "
-            f"projection per population of the assembly")
-    return p.native
+            f"a NEST static_synapse onto target models whose weight units differ: split the "
+            f"projection by target model")
+    return scales.pop()
+
+
+def _nest_units(connector, owner, scale):
+    """A FromList connector's weight column in spinn's units (× scale)."""
+    if isinstance(connector, pc.FromListConnector) and "weight" in list(
+            getattr(connector, "column_names", ())):
+        rows = np.array(connector.conn_list, np.float64, copy=True)
+        k = 2 + list(connector.column_names).index("weight")
+        rows[:, k] *= scale
+        out = pc.FromListConnector.__new__(pc.FromListConnector)
+        out.__dict__.update(connector.__dict__)
+        out.conn_list = rows
+        return out
+    return connector
+
+
+def _by_sign(conn, native_syn, post, owner):
+    """NEST's convention: a negative weight is inhibitory.  [(connector, synapse, receptor,
+    label)]: the excitatory and the inhibitory part (a conductance keeps its magnitude, a
+    current its negative sign — spinn's and PyNN's convention)."""
+    cond = post.parent.celltype.conductance_based
+    w = native_syn.weight
+    if isinstance(conn, spinn.FromListConnector) and "weight" in conn.columns:
+        col = np.asarray(conn.columns["weight"], np.float64)
+        out = []
+        rows = np.column_stack([conn.pre, conn.post,
+                                *[conn.columns[n] for n in conn.column_names]])
+        for receptor, mask in (("excitatory", col >= 0), ("inhibitory", col < 0)):
+            if mask.any():
+                part = rows[mask].copy()
+                if receptor == "inhibitory" and cond:
+                    k = 2 + conn.column_names.index("weight")
+                    part[:, k] = np.abs(part[:, k])
+                out.append((spinn.FromListConnector(part, column_names=conn.column_names),
+                            native_syn, receptor, None))
+        return out
+    if isinstance(w, spinn.RandomDistribution):
+        lo, hi = w.support()
+        if lo < 0 < hi:
+            raise ConfigurationError(
+                f"{owner}: a NEST weight distribution of both signs; give one sign")
+        negative = hi <= 0
+    else:
+        negative = float(np.min(w)) < 0
+    if negative and cond:
+        native_syn = spinn.StaticSynapse(weight=-np.asarray(w) if not isinstance(
+            w, spinn.RandomDistribution) else w, delay=native_syn.delay)
+    return [(conn, native_syn, "inhibitory" if negative else "excitatory", None)]
 
 
 class Projection(common.Projection):
@@ -120,8 +210,6 @@ class Projection(common.Projection):
                 getattr(space, "periodic_boundaries", None) is not None:
             raise ConfigurationError(f"{owner}: a Space with axes or periodic boundaries is "
                                      f"not supported yet")
-        pre = _endpoint(presynaptic_population, owner, "pre")
-        post = _endpoint(postsynaptic_population, owner, "post")
         syn = self.synapse_type
         if not isinstance(syn, StandardSynapseType):
             raise ConfigurationError(f"{owner}: synapse type {syn!r} is not spinn's")
@@ -143,13 +231,64 @@ class Projection(common.Projection):
                 weight=values["weight"], delay=values["delay"])
         else:
             native_syn = spinn.StaticSynapse(weight=values["weight"], delay=values["delay"])
-        self._native = api.Projection(pre, post, native_connector(connector, owner, self),
-                                      native_syn, receptor_type=self.receptor_type,
-                                      label=self.label)
+        pres = _components(presynaptic_population)
+        posts = _components(postsynaptic_population)
+        self._parts = []        # (native projection, pre offset, post offset)
+        signed = getattr(syn, "nest_signed_weights", False)
+        if signed:
+            scale = _nest_scale(postsynaptic_population)
+            connector = _nest_units(connector, owner, scale)
+            w = native_syn.weight
+            native_syn = spinn.StaticSynapse(weight=w * scale if not isinstance(
+                w, spinn.RandomDistribution) else w, delay=native_syn.delay)
+        if len(pres) == 1 and len(posts) == 1 and not signed:
+            self._parts.append((api.Projection(
+                pres[0][0], posts[0][0], native_connector(connector, owner, self), native_syn,
+                receptor_type=self.receptor_type, label=self.label), 0, 0))
+            return
+        if any(np.ndim(v) > 0 for v in values.values() if not isinstance(
+                v, spinn.RandomDistribution)):
+            raise ConfigurationError(
+                f"{owner}: weight or delay arrays on an Assembly projection are not supported; "
+                f"give numbers, distributions or FromList columns")
+        for a, (pre, po) in enumerate(pres):
+            for b, (post, qo) in enumerate(posts):
+                part = _split_connector(connector, owner, po, pre.size, qo, post.size)
+                if part is None:
+                    continue
+                name = self.label if len(pres) == len(posts) == 1 else \
+                    f"{self.label} [{a}, {b}]"
+                pieces = _by_sign(part, native_syn, post, owner) if signed else \
+                    [(part, native_syn, self.receptor_type, name)]
+                for conn, syn_part, receptor, label in pieces:
+                    if signed:
+                        label = f"{name} ({receptor})"
+                    self._parts.append((api.Projection(
+                        pre, post, conn, syn_part, receptor_type=receptor, label=label), po, qo))
 
     @property
     def native(self):
-        return self._native
+        """The spinn native Projection underneath (one; an Assembly projection has a part
+        per pair of populations: ``native_parts``)."""
+        if len(self._parts) != 1:
+            raise ConfigurationError(
+                f"Projection '{self.label}' connects Assemblies: it has {len(self._parts)} "
+                f"native parts (native_parts), not one")
+        return self._parts[0][0]
+
+    def _signs(self, rows):
+        """+1/-1 per synapse row: NEST reports inhibitory weights negative (a conductance
+        too); rows sorted by (pre, post) as get() gives them."""
+        sign = {}
+        for p, po, qo in self._parts:
+            s_ = -1 if p.receptor_type == "inhibitory" else 1
+            for i, j, _ in p.get("weight", "list", False):
+                sign.setdefault((i + po, j + qo), s_)
+        return [sign.get((i, j), 1) for i, j, _ in rows]
+
+    @property
+    def native_parts(self):
+        return [p for p, _, _ in self._parts]
 
     def _built(self):
         net = api.current()
@@ -162,7 +301,7 @@ class Projection(common.Projection):
     def size(self, gather=True):
         """Number of synapses (builds the network first if needed: COLLECTIVE then)."""
         self._built()
-        return int(self._native.size())
+        return int(sum(p.size() for p, _, _ in self._parts))
 
     def __iter__(self):
         for i, j, w, d in self.get(["weight", "delay"], format="list", with_address=True):
@@ -185,7 +324,8 @@ class Projection(common.Projection):
                     f"{owner}: set({k}=…) with a function or an expression is not supported "
                     f"yet; give a number, an array or a RandomDistribution")
             values[k] = native_value(v, owner, k, per_synapse=True)
-        self._native.set(**values)
+        for p, _, _ in self._parts:
+            p.set(**values)
 
     def get(self, attribute_names, format, gather=True, with_address=True,
             multiple_synapses="sum"):
@@ -200,7 +340,17 @@ class Projection(common.Projection):
                     f"Projection '{self.label}': get({n!r}): spinn gives 'weight' and 'delay'")
         self._built()
         gather = bool(gather)
-        cols = [self._native.get(n, "list", gather) for n in names]
+        cols = []
+        for n in names:
+            rows = [(i + po, j + qo, v) for p, po, qo in self._parts
+                    for i, j, v in p.get(n, "list", gather)]
+            if len(self._parts) > 1:
+                rows.sort(key=lambda r: (r[0], r[1]))      # stable: a multapse keeps its order
+            if n == "weight" and getattr(self.synapse_type, "nest_signed_weights", False):
+                back = 1.0 / _nest_scale(self.post)
+                rows = [(i, j, v * back if p_sign >= 0 else -abs(v) * back)
+                        for (i, j, v), p_sign in zip(rows, self._signs(rows))]
+            cols.append(rows)
         if format == "list":
             rows = [(i, j, *[c[k][2] for c in cols]) for k, (i, j, _) in enumerate(cols[0])]
             if not with_address:

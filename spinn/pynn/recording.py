@@ -17,13 +17,18 @@ class Recorder(recording.Recorder):
     def _native(self):
         return self.population._native
 
+    def _native_name(self, name):
+        """spinn's name of a variable (NEST-named cell types call v 'V_m')."""
+        return getattr(self.population.celltype, "native_variables", {}).get(name, name)
+
     def _record(self, variable, new_ids, sampling_interval=None):
         ids = np.array(sorted(int(i) for i in self.recorded[variable]), np.int64)
         index = ids - int(self.population.first_id)
         if sampling_interval is not None:
             self.sampling_interval = sampling_interval
         interval = None if variable.name == "spikes" else self.sampling_interval
-        self._native().record([variable.name], indices=index, sampling_interval=interval)
+        self._native().record([self._native_name(variable.name)], indices=index,
+                              sampling_interval=interval)
 
     def _fetch(self, name):
         """The native getter's result for one variable — COLLECTIVE; within get() it comes
@@ -33,8 +38,11 @@ class Recorder(recording.Recorder):
         if cache is not None and name in cache:
             return cache[name]
         native = self._native()
-        return native.get_spikes(gather=True) if name == "spikes" else \
-            native.get_data(name, gather=True)
+        if name == "spikes":
+            return native.get_spikes(gather=True)
+        t, ids, values = native.get_data(self._native_name(name), gather=True)
+        scale = getattr(self.population.celltype, "state_scale", {}).get(name, 1.0)
+        return t, ids, values * scale if scale != 1.0 else values
 
     def _get_spiketimes(self, ids, clear=False):
         data = self._fetch("spikes")

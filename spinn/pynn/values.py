@@ -43,6 +43,10 @@ def native_value(value, owner, name, size=None, per_synapse=False):
             return float(base)
         if per_synapse:
             return np.asarray(base, np.float64)
+    if isinstance(value, larray) and ops and np.ndim(base) == 0 and not callable(base) and \
+            not isinstance(base, pynn_random.RandomDistribution):
+        value.shape = (1,)                  # a number with a unit translation applied
+        return float(np.ravel(value.evaluate(simplify=True))[0])
     if isinstance(value, larray):
         if per_synapse and (callable(base) or ops):
             raise ConfigurationError(

@@ -1,7 +1,9 @@
 """The same PyNN scripts on spinn.pynn and on pyNN.nest (NEST 3.10, on_grid) give the same
 spikes and membrane traces: current sources (DC, step, AC) and synapses (excitatory,
 negative inhibitory weights, delays on and off the grid) on IF_curr_exp and IF_curr_alpha at
-dt 0.1 and 1.0.  v agrees to 1e-6 mV (weights are float32 in spinn: relative 6e-8), spike
+dt 0.1 and 1.0, and a circuit written for NEST (native_cell_type iaf_psc_exp/alpha/delta and
+native_synapse_type static_synapse: NEST's names, defaults, pA/mV weights, negative =
+inhibitory), as PyNN's SONATA importer builds them.  v agrees to 1e-6 mV (weights are float32 in spinn: relative 6e-8), spike
 times exactly.
 
 NEST runs in the peers' environment of benchmarks/ (benchmarks/.peers/venv, created by
@@ -40,7 +42,7 @@ def test_pynn_scenarios_equal_pynn_nest(tmp_path):
     subprocess.run([str(py), str(SCRIPT), "nest", str(tmp_path / "nest.npz")], check=True,
                    capture_output=True)
     ours, nest = np.load(tmp_path / "spinn.npz"), np.load(tmp_path / "nest.npz")
-    assert sorted(ours) == sorted(nest) and len(ours) == 21
+    assert sorted(ours) == sorted(nest) and len(ours) == 27
     # the Neo Block has pyNN.nest's structure: names, units, annotations, channel indices
     assert json.loads(str(ours["neo_structure"])) == json.loads(str(nest["neo_structure"]))
     n_spikes = 0

@@ -99,7 +99,35 @@ def neo_structure():
     yield "neo_structure", np.array(json.dumps(desc, sort_keys=True))
 
 
+def nest_native(dt):
+    """A circuit written for NEST: native_cell_type / native_synapse_type with NEST's names,
+    units and defaults (pA, pF, nS; negative weights inhibitory), as PyNN's SONATA importer
+    uses them."""
+    sim.setup(timestep=dt, min_delay=dt, **extra)
+    # (pyNN.nest's own native spike_generator fails in NEST 3.10: 'spike_multiplicities')
+    gen = sim.Population(2, sim.SpikeSourceArray(spike_times=[5.0, 11.0, 11.5, 20.0]),
+                         label="gen")
+    out = {}
+    for name in ("iaf_psc_exp", "iaf_psc_alpha", "iaf_psc_delta"):
+        cells = sim.Population(3, sim.native_cell_type(name)(I_e=120.0), label=name)
+        rows = [(0, 0, 300.0, 1.0), (1, 1, -450.0, 2.0), (0, 2, 150.0, 1.5),
+                (1, 2, -100.0, 3.0)]
+        if name == "iaf_psc_delta":
+            rows = [(i, j, w / 100.0, d) for i, j, w, d in rows]     # mV
+        sim.Projection(gen, cells, sim.FromListConnector(rows, column_names=["weight", "delay"]),
+                       sim.native_synapse_type("static_synapse")())
+        cells.record(["V_m", "spikes"])
+        out[name] = cells
+    sim.run(40.0)
+    for name, cells in out.items():
+        yield f"nest_native_{name}_dt{dt}_v", np.asarray(
+            cells.get_data().segments[0].analogsignals[0].magnitude)
+    sim.end()
+
+
 data = dict(neo_structure())
+for dt in (0.1, 1.0):
+    data.update(nest_native(dt))
 for dt in (0.1, 1.0):
     data.update(electrodes(dt))
     data.update(synapses(dt))
