@@ -86,7 +86,15 @@ class _NativeMixin:
         current = root._native.celltype.values
         for name, value in parameter_space.items():
             v = native_value(value, self, name, self.size)
-            if root is not self:
+            if root is not self and name == "spike_times":      # one sequence per neuron
+                old = current[name]
+                per = list(old) if len(old) == root.size and all(
+                    np.ndim(x) == 1 for x in old) else [np.asarray(old, np.float64)] * root.size
+                mine = v if isinstance(v, list) else [np.asarray(v, np.float64)] * self.size
+                for k, seq in zip(idx, mine):
+                    per[int(k)] = np.asarray(seq, np.float64)
+                v = per
+            elif root is not self:
                 full = current[name]
                 if isinstance(full, spinn.RandomDistribution):
                     raise ConfigurationError(
