@@ -76,21 +76,25 @@ class Recorder(recording.Recorder):
     def _reset(self):
         pass
 
+    def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
+        # PyNN walks the recorded variables in set order, which differs between processes:
+        # fetch them first, sorted, so that every rank makes the same collective calls
+        names = sorted({v.name for v in self.recorded if self.recorded[v]})
+        if variables != "all":
+            wanted = {getattr(v, "name", v) for v in variables}
+            names = [n for n in names if n in wanted]
+        self._prefetched = {}
+        for name in names:
+            self._prefetched[name] = self._fetch(name)
+        try:
+            return super()._get_current_segment(filter_ids, variables, clear)
+        finally:
+            self._prefetched = None
+
     def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
             locations=None):
         # every rank already holds the whole population: no MPI gather of Blocks
-        names = sorted({v.name for v in self.recorded if self.recorded[v]})
-        if variables != "all":
-            wanted = {variables} if isinstance(variables, str) else set(variables)
-            names = [n for n in names if n in wanted]
-        self._prefetched = {}
-        if self._simulator.state.running:
-            for name in names:
-                self._prefetched[name] = self._fetch(name)
-        try:
-            return super().get(variables, False, filter_ids, clear, annotations, locations)
-        finally:
-            self._prefetched = None
+        return super().get(variables, False, filter_ids, clear, annotations, locations)
 
     def count(self, variable, gather=True, filter_ids=None):
         return self._local_count(recording.Variable(variable, None, None)
