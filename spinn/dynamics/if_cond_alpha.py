@@ -12,22 +12,16 @@ Equations (v in mV, conductances in µS, cm in nF, currents in nA, times in ms):
 so one spike of weight w at t = 0 gives g(t) = w (t/tau) e^{1 - t/tau}, peaking at w when
 t = tau (NEST's iaf_cond_alpha: dgsyn_x is its dg_x, gsyn_x its g_x).
 
-Integration scheme (second order, as IF_cond_exp's): over a step h the conductances evolve
-exactly, g(s) = (g + s dg) e^{-s/tau}, and are replaced in the v equation by their exact
-mean over the step, ḡ = g φ1(h/tau) + dg h φ2(h/tau) with φ1(x) = (1 - e^{-x})/x and
-φ2(x) = (1 - e^{-x}(1 + x))/x² (see if_curr_alpha.py).  With ḡ fixed the v equation is
-linear and v is advanced exactly:  a = (cm/tau_m + ḡe + ḡi)/cm,
-v∞ = (cm/tau_m v_rest + ḡe e_rev_E + ḡi e_rev_I + i_offset) / (a cm),  v ← v∞ + (v - v∞) e^{-a h}.
-Then g ← (g + h dg) e^{-h/tau}, dg ← dg e^{-h/tau} + (input arriving this step) e/tau, then
-the threshold test (the order of IF_cond_exp; NEST integrates iaf_cond_alpha with adaptive
-RKF45 and adds input after its threshold test, which is equivalent since input enters dg).
-
-Error: ḡ differs from g(s) by a zero-mean O(h ġ) term, whose effect on v over the step is
-O(h³ ġ (1/tau_m + g/cm)); the global error is second order, O(h²).  With the PyNN default
-time constants (0.3 / 0.5 ms, so h/tau up to 1/3 at dt = 0.1 ms) a single 3 mV PSP stays
-within 2e-4 mV, and a Poisson-driven trace spanning 7 mV within 3e-4 mV, of a tight solve_ivp
-reference at dt = 0.1 ms, the error falling 4× when dt halves (tests/validation/test_alpha.py
-asserts < 0.05 mV and the ratio).  With no synaptic input the scheme is exact (f–I curve).
+Integration scheme (IF_cond_exp's exponential integrator): over a step h the conductances
+evolve exactly, g(s) = (g + s dg) e^{-s/tau}, so Λ(s) = ∫_0^s A is in closed form
+(∫_0^s g = g s φ1(s/tau) + dg s² φ2(s/tau), φ1(x) = (1 - e^{-x})/x, φ2(x) = (1 - e^{-x}(1 + x))/x²)
+and v(h) = v e^{-Λ(h)} + ∫_0^h e^{-(Λ(h) - Λ(s))} B(s) ds with the integral by 3-point
+Gauss–Legendre quadrature (an alpha conductance rises and falls within a step: 2 points left
+0.01 mV at dt 1.0).  Then g ← (g + h dg) e^{-h/tau}, dg ← dg e^{-h/tau} + (input
+arriving this step) e/tau, then the threshold test (the order of IF_cond_exp; NEST integrates
+iaf_cond_alpha with adaptive RKF45 and adds input after its threshold test, which is
+equivalent since input enters dg).  Within 1e-3 mV of a tight solve_ivp reference at dt 1.0
+and 0.1 ms while the conductances change (tests/validation/test_cond_accuracy.py).
 """
 
 import numpy as np
@@ -41,12 +35,13 @@ from spinn.dynamics.base import (
     lif_parameters,
     time_constant,
 )
+from spinn.dynamics.if_cond_exp import gauss_nodes
 from spinn.dynamics.if_curr_alpha import phi1, phi2
 from spinn.kernels.grid import refractory_steps
 from spinn.kernels.packets import emit_threshold_spikes
 from spinn.kernels.params import at
 from spinn.kernels.record import record_state
-from spinn.kernels.vexp import vexp
+from spinn.kernels.vexp import vexp_short
 
 
 class IF_cond_alpha(CellType):
@@ -72,33 +67,43 @@ class IF_cond_alpha(CellType):
         check_reset_below_threshold(owner, self.values)
 
     def prepare(self, P, dt):
-        tau_e, tau_i = P["tau_syn_E"], P["tau_syn_I"]
-        return np.array([
-            P["cm"] / P["tau_m"],                          # g_L (µS)
-            P["cm"],
-            np.exp(-dt / tau_e), np.exp(-dt / tau_i),
-            phi1(dt / tau_e), dt * phi2(dt / tau_e),       # mean of g over the step per g, dg
-            phi1(dt / tau_i), dt * phi2(dt / tau_i),
-            np.e / tau_e, np.e / tau_i,                    # jump of dg per µS of weight
-            P["e_rev_E"], P["e_rev_I"],
-            P["v_rest"], P["v_reset"], P["v_thresh"],
-            refractory_steps(P["tau_refrac"], dt), P["i_offset"],
-            np.full_like(P["cm"], dt),
-        ])
+        te, ti, cm = P["tau_syn_E"], P["tau_syn_I"], P["cm"]
+        (s1, s2, s3), (w1, w2, w3) = gauss_nodes(dt, 3)
+        rows = [dt / P["tau_m"], s1 / P["tau_m"], s2 / P["tau_m"], s3 / P["tau_m"]]   # 0-3
+        for tau in (te, ti):            # 4-11 (exc), 12-19 (inh): Λ per µS of g and of dg
+            for s in (dt, s1, s2, s3):
+                rows += [s * phi1(s / tau) / cm, s * s * phi2(s / tau) / cm]
+        for tau, e_rev in ((te, P["e_rev_E"]), (ti, P["e_rev_I"])):   # 20-25, 26-31: B
+            for s in (s1, s2, s3):
+                d = np.exp(-s / tau)
+                rows += [d * e_rev / cm, s * d * e_rev / cm]
+        g_l = cm / P["tau_m"]
+        rows += [
+            (g_l * P["v_rest"] + P["i_offset"]) / cm, 1.0 / cm,             # 32, 33
+            np.exp(-dt / te), np.exp(-dt / ti),                              # 34, 35
+            np.e / te, np.e / ti,                                            # 36, 37
+            P["v_reset"], P["v_thresh"], refractory_steps(P["tau_refrac"], dt),  # 38-40
+            np.full_like(te, dt), np.full_like(te, w1), np.full_like(te, w2),   # 41-43
+            np.full_like(te, w3),                                            # 44
+        ]
+        return np.array([np.broadcast_to(np.asarray(r, np.float64), te.shape) for r in rows])
 
     def kernel(self):
         return _tick
 
 
-# error_model="numpy": no zero-division check on / gtot (gtot ≥ g_L > 0), whose branch would
-# stop the loop from vectorising (8.9 → 1.4 ns per neuron-step with vexp)
 @njit(cache=True, nogil=True, error_model="numpy")
 def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
           n_out):
     v, ge, gi, ref, dge, dgi = S[0], S[1], S[2], S[3], S[4], S[5]
-    g_l, cm, pe, pi, m0e, m1e, m0i, m1i = C[0], C[1], C[2], C[3], C[4], C[5], C[6], C[7]
-    jump_e, jump_i, e_e, e_i = C[8], C[9], C[10], C[11]
-    v_rest, v_reset, v_th, ref_steps, i_off, h = C[12], C[13], C[14], C[15], C[16], C[17]
+    lh, l1, l2, l3 = C[0], C[1], C[2], C[3]
+    ahe, bhe, a1e, b1e, a2e, b2e, a3e, b3e = C[4], C[5], C[6], C[7], C[8], C[9], C[10], C[11]
+    ahi, bhi, a1i, b1i, a2i, b2i, a3i, b3i = (C[12], C[13], C[14], C[15], C[16], C[17],
+                                              C[18], C[19])
+    e10, e11, e20, e21, e30, e31 = C[20], C[21], C[22], C[23], C[24], C[25]
+    i10, i11, i20, i21, i30, i31 = C[26], C[27], C[28], C[29], C[30], C[31]
+    b0, inv_cm, pe, pi, jump_e, jump_i = C[32], C[33], C[34], C[35], C[36], C[37]
+    v_reset, v_th, ref_steps, h, w1, w2, w3 = C[38], C[39], C[40], C[41], C[42], C[43], C[44]
     n = v.shape[0]
     # Invariant: at the top of step k the state holds the values at the start of the step
     # and ring slot (step0 + k) holds the weights arriving at its end.
@@ -111,19 +116,33 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
         cur = ring[slot, nc, base:base + n]     # current sources (or unused)
         for i in range(n):  # branch-free, so that it vectorises
             free = ref[i] <= 0.0
-            gbe = ge[i] * at(m0e, i) + dge[i] * at(m1e, i)
-            gbi = gi[i] * at(m0i, i) + dgi[i] * at(m1i, i)
-            gtot = at(g_l, i) + gbe + gbi
-            v_inf = (at(g_l, i) * at(v_rest, i) + gbe * at(e_e, i) + gbi * at(e_i, i)
-                     + (at(i_off, i) + cs * cur[i])) / gtot
-            v_new = v_inf + (v[i] - v_inf) * vexp(-gtot / at(cm, i) * at(h, i))
+            g_e, d_e, g_i, d_i = ge[i], dge[i], gi[i], dgi[i]
+            lam_h = (at(lh, i) + g_e * at(ahe, i) + d_e * at(bhe, i) + g_i * at(ahi, i)
+                     + d_i * at(bhi, i))
+            lam_1 = (at(l1, i) + g_e * at(a1e, i) + d_e * at(b1e, i) + g_i * at(a1i, i)
+                     + d_i * at(b1i, i))
+            lam_2 = (at(l2, i) + g_e * at(a2e, i) + d_e * at(b2e, i) + g_i * at(a2i, i)
+                     + d_i * at(b2i, i))
+            lam_3 = (at(l3, i) + g_e * at(a3e, i) + d_e * at(b3e, i) + g_i * at(a3i, i)
+                     + d_i * at(b3i, i))
+            drive = at(b0, i) + cs * cur[i] * at(inv_cm, i)
+            q_1 = drive + g_e * at(e10, i) + d_e * at(e11, i) + g_i * at(i10, i) + \
+                d_i * at(i11, i)
+            q_2 = drive + g_e * at(e20, i) + d_e * at(e21, i) + g_i * at(i20, i) + \
+                d_i * at(i21, i)
+            q_3 = drive + g_e * at(e30, i) + d_e * at(e31, i) + g_i * at(i30, i) + \
+                d_i * at(i31, i)
+            v_new = (v[i] * vexp_short(-lam_h)
+                     + at(w1, i) * vexp_short(lam_1 - lam_h) * q_1
+                     + at(w2, i) * vexp_short(lam_2 - lam_h) * q_2
+                     + at(w3, i) * vexp_short(lam_3 - lam_h) * q_3)
             v[i] = v_new if free else v[i]
             ref[i] = ref[i] if free else ref[i] - 1.0
             # (dg, g) ← exp(h A) (dg, g), A = [[-1/tau, 0], [1, -1/tau]]; g uses the old dg
-            ge[i] = (ge[i] + at(h, i) * dge[i]) * at(pe, i)
-            gi[i] = (gi[i] + at(h, i) * dgi[i]) * at(pi, i)
-            dge[i] = dge[i] * at(pe, i) + in_e[i] * at(jump_e, i)
-            dgi[i] = dgi[i] * at(pi, i) + in_i[i] * at(jump_i, i)
+            ge[i] = (g_e + at(h, i) * d_e) * at(pe, i)
+            gi[i] = (g_i + at(h, i) * d_i) * at(pi, i)
+            dge[i] = d_e * at(pe, i) + in_e[i] * at(jump_e, i)
+            dgi[i] = d_i * at(pi, i) + in_i[i] * at(jump_i, i)
             in_e[i] = 0.0
             in_i[i] = 0.0
             cur[i] = 0.0

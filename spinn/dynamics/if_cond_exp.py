@@ -130,7 +130,11 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
     return n_out
 
 
-def gauss_nodes(h):
-    """The 2-point Gauss–Legendre nodes on [0, h]."""
-    r = 1.0 / np.sqrt(3.0)
-    return 0.5 * h * (1.0 - r), 0.5 * h * (1.0 + r)
+def gauss_nodes(h, n=2):
+    """The n-point Gauss–Legendre nodes on [0, h] (n = 2: the two nodes; n = 3: (nodes,
+    weights) as arrays)."""
+    if n == 2:
+        r = 1.0 / np.sqrt(3.0)
+        return 0.5 * h * (1.0 - r), 0.5 * h * (1.0 + r)
+    x, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * h * (x + 1.0), 0.5 * h * w

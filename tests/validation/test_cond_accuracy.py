@@ -1,6 +1,7 @@
-"""IF_cond_exp against a tight ODE solve while its conductances change: |Δv| ≤ 1e-3 mV at dt
-1.0 and 0.1 ms (NEST's iaf_cond_exp integrates adaptively with RKF45; spinn's exponential
-integrator with 2-point Gauss quadrature matches the exact solution without sub-steps)."""
+"""IF_cond_exp and IF_cond_alpha against a tight ODE solve while their conductances change:
+|Δv| ≤ 1e-3 mV at dt 1.0 and 0.1 ms (NEST's iaf_cond_exp/alpha integrate adaptively with
+RKF45; spinn's exponential integrator with 2-point Gauss quadrature matches the exact solution
+without sub-steps)."""
 
 import numpy as np
 import pytest
@@ -16,11 +17,11 @@ INPUTS = [(5.0, 1.0, 0.05, 0.0), (11.0, 1.0, 0.0, 0.08), (19.0, 1.0, 0.03, 0.03)
 T = 60.0
 
 
-def spinn_trace(dt):
+def spinn_trace(dt, celltype="IF_cond_exp"):
     sim.setup(timestep=dt, seed=1, verbose=False)
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=sorted({t for t, *_ in INPUTS})),
                          label="src")
-    post = sim.Population(1, sim.IF_cond_exp(**P), label="post")
+    post = sim.Population(1, getattr(sim, celltype)(**P), label="post")
     times = sorted({t for t, *_ in INPUTS})
     for receptor, col in (("excitatory", 2), ("inhibitory", 3)):
         # one source neuron, its spikes at every input time: one projection per input
@@ -38,15 +39,20 @@ def spinn_trace(dt):
     return t, v[:, 0]
 
 
-def reference(dt):
+def reference(dt, celltype="IF_cond_exp"):
     """Exact between steps (DOP853, rtol 1e-12); a spike at t with delay d raises the
-    conductance at t + d, when spinn adds it (the step ending at t + d)."""
-    gl, cm = P["cm"] / P["tau_m"], P["cm"]
+    conductance (alpha: its derivative, by w e / tau) at t + d, when spinn adds it (the step
+    ending at t + d)."""
+    gl, cm, te, ti = P["cm"] / P["tau_m"], P["cm"], P["tau_syn_E"], P["tau_syn_I"]
+    alpha = celltype == "IF_cond_alpha"
 
     def f(_, y):
-        v, ge, gi = y
-        return [(gl * (P["v_rest"] - v) + ge * (P["e_rev_E"] - v) + gi * (P["e_rev_I"] - v)
-                 + P["i_offset"]) / cm, -ge / P["tau_syn_E"], -gi / P["tau_syn_I"]]
+        v, ge, gi, de, di = y
+        dv = (gl * (P["v_rest"] - v) + ge * (P["e_rev_E"] - v) + gi * (P["e_rev_I"] - v)
+              + P["i_offset"]) / cm
+        if alpha:
+            return [dv, de - ge / te, di - gi / ti, -de / te, -di / ti]
+        return [dv, -ge / te, -gi / ti, 0.0, 0.0]
 
     jumps = {}
     for t, d, we, wi in INPUTS:
@@ -54,20 +60,25 @@ def reference(dt):
         a = jumps.setdefault(k, [0.0, 0.0])
         a[0] += we
         a[1] += wi
-    y = np.array([P["v_rest"], 0.0, 0.0])
+    y = np.array([P["v_rest"], 0.0, 0.0, 0.0, 0.0])
     out = [y[0]]
     for k in range(int(round(T / dt))):
         y = solve_ivp(f, (k * dt, (k + 1) * dt), y, method="DOP853", rtol=1e-12,
                       atol=1e-12).y[:, -1].copy()
         if k + 1 in jumps:
-            y[1:] += jumps[k + 1]
+            we, wi = jumps[k + 1]
+            if alpha:
+                y[3:] += (we * np.e / te, wi * np.e / ti)
+            else:
+                y[1:3] += (we, wi)
         out.append(y[0])
     return np.array(out)
 
 
+@pytest.mark.parametrize("celltype", ["IF_cond_exp", "IF_cond_alpha"])
 @pytest.mark.parametrize("dt", [1.0, 0.1])
-def test_cond_exp_within_a_microvolt_of_the_exact_solution(dt):
-    t, v = spinn_trace(dt)
-    ref = reference(dt)[:v.size]
+def test_conductance_cells_within_a_microvolt_of_the_exact_solution(dt, celltype):
+    t, v = spinn_trace(dt, celltype)
+    ref = reference(dt, celltype)[:v.size]
     assert np.ptp(v) > 5.0                     # the conductances move v a lot
     np.testing.assert_allclose(v, ref, atol=1e-3, rtol=0)
