@@ -4,7 +4,10 @@ NoisyCurrentSource — descriptions; the engine side is spinn/runtime/currents.p
 Timing, as PyNN's sources behave on NEST (pyNN.nest corrects NEST's device delay so that a
 change "takes effect at the target" at the given time): the amplitude a source has at the
 start t_k = k·dt of a step drives the neuron during that step, as i_offset does — so a
-DCSource(start=10) first moves v at 10 + dt.  Times are rounded to the nearest step.
+DCSource(start=10) first moves v at 10 + dt.  Start and stop round to the nearest step, halves up (as NEST's
+times); StepCurrentSource times round as pyNN.nest rounds them (numpy's rint).  A change takes
+effect at its own time even before min_delay (pyNN.nest cannot: NEST's device delay makes it
+clamp such times to min_delay).
 A source is on for start ≤ t_k < stop.  Currents are in nA, times in ms, frequencies in Hz,
 phases in degrees.  NoisyCurrentSource draws a new value mean + stdev·N(0, 1) every ``dt``
 ms (its own, a multiple of the time step), independently for every target neuron, from
@@ -31,6 +34,11 @@ def _number(owner, name, value, low=-INF, strict=False):
         raise ConfigurationError(
             f"{owner}: {name} = {v:g} must be {'>' if strict else '≥'} {low:g}")
     return v
+
+
+def _step(t_ms, dt):
+    """The step of a start or stop time: the nearest, halves up (as NEST's times)."""
+    return int(np.floor(t_ms * (1.0 / dt) + 0.5))
 
 
 class CurrentSource:
@@ -94,8 +102,8 @@ class CurrentSource:
     # ---- amplitudes on the step grid: float64[n] for steps step0 .. step0 + n - 1 --------
     def _window(self, step0, n, dt):
         k = step0 + np.arange(n)
-        lo = round(self.start / dt)
-        hi = INF if self.stop == INF else round(self.stop / dt)
+        lo = _step(self.start, dt)
+        hi = INF if self.stop == INF else _step(self.stop, dt)
         return k, (k >= lo) & (k < hi)
 
 
@@ -136,7 +144,7 @@ class ACSource(CurrentSource):
 
     def amplitudes(self, step0, n, dt):
         k, on = self._window(step0, n, dt)
-        t = k * dt - round(self.start / dt) * dt
+        t = k * dt - _step(self.start, dt) * dt
         value = self.offset + self.amplitude * np.sin(
             2.0 * np.pi * self.frequency * t / 1000.0 + np.deg2rad(self.phase))
         return np.where(on, value, 0.0)

@@ -71,7 +71,14 @@ run, run_until = common.build_run(simulator)
 run_for = run
 
 
-reset = common.build_reset(simulator)
+def reset(annotations=None):
+    """t = 0 and a new segment (COLLECTIVE).  PyNN's own reset walks its recorders in set
+    order, which differs between processes; here they go in population order, so that every
+    rank caches the segments with the same collective calls."""
+    for recorder in sorted(simulator.state.recorders,
+                           key=lambda r: int(r.population.first_id)):
+        recorder.store_to_cache(annotations)
+    simulator.state.reset()
 
 
 initialize = common.initialize

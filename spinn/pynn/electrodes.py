@@ -70,8 +70,8 @@ class _Source:
         ids = list(cells)
         if not ids:
             return
-        parents = {id.parent for id in ids}
-        for parent in parents:
+        parents = sorted({id.parent for id in ids}, key=lambda q: int(q.first_id))
+        for parent in parents:          # a stable order: the description lists targets
             mine = sorted(int(i) for i in ids if i.parent is parent)
             self.inject_into(parent[parent.id_to_index(np.asarray(mine))])
 

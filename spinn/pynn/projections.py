@@ -63,6 +63,12 @@ def native_connector(c, owner, projection=None):
         if ref is None:
             raise ConfigurationError(
                 f"{owner}: CloneConnector's reference is not a spinn.pynn Projection")
+        post = projection.post.native if projection is not None else None
+        if post is not None and (post.parent is not ref.post.parent or not np.array_equal(
+                post.parent_ids, ref.post.parent_ids)):
+            raise ConfigurationError(
+                f"{owner}: CloneConnector onto other neurons than its reference's "
+                f"({ref.post}) is not supported yet: spinn draws connections per post core")
         return spinn.CloneConnector(ref)
     elif isinstance(c, pc.FromFileConnector):
         if c.distributed:
@@ -137,12 +143,38 @@ def _split_connector(c, owner, pre_off, pre_n, post_off, post_n):
 def _nest_scale(post):
     """NEST's weight unit on the target model → spinn's (pA → nA, nS → µS, mV → mV)."""
     cells = post.populations if isinstance(post, Assembly) else [post]
-    scales = {getattr(c.celltype, "nest_weight_scale", 0.001) for c in cells}
+    scales = {getattr(c.celltype, "nest_weight_scale", None) or (
+        1.0 if getattr(c.celltype.native, "weight_unit", "") == "mV" else 0.001) for c in cells}
     if len(scales) != 1:
         raise ConfigurationError(
             f"a NEST static_synapse onto target models whose weight units differ: split the "
             f"projection by target model")
     return scales.pop()
+
+
+def _scaled(dist, factor, owner):
+    """factor × a native distribution, for the families closed under it (uniform, normal and
+    the clipped normals for any factor; exponential, gamma and lognormal for factor > 0)."""
+    p, name = dict(dist.parameters), dist.name
+    if name in ("uniform", "normal", "normal_clipped", "normal_clipped_to_boundary"):
+        for k in ("mu", "sigma", "low", "high"):
+            if k in p:
+                p[k] *= factor
+        if factor < 0:
+            if "sigma" in p:
+                p["sigma"] = -p["sigma"]
+            if "low" in p:
+                p["low"], p["high"] = p["high"], p["low"]
+        return spinn.RandomDistribution(name, p)
+    if factor > 0 and name in ("exponential", "gamma"):
+        p["beta" if name == "exponential" else "theta"] *= factor
+        return spinn.RandomDistribution(name, p)
+    if factor > 0 and name == "lognormal":
+        p["mu"] += np.log(factor)
+        return spinn.RandomDistribution(name, p)
+    raise ConfigurationError(
+        f"{owner}: a NEST weight distribution {name!r} cannot be converted to spinn's units "
+        f"(× {factor:g}); use uniform, normal or normal_clipped")
 
 
 def _nest_units(connector, owner, scale):
@@ -188,8 +220,8 @@ def _by_sign(conn, native_syn, post, owner):
     else:
         negative = float(np.min(w)) < 0
     if negative and cond:
-        native_syn = spinn.StaticSynapse(weight=-np.asarray(w) if not isinstance(
-            w, spinn.RandomDistribution) else w, delay=native_syn.delay)
+        native_syn = spinn.StaticSynapse(weight=_scaled(w, -1.0, owner) if isinstance(
+            w, spinn.RandomDistribution) else -np.asarray(w), delay=native_syn.delay)
     return [(conn, native_syn, "inhibitory" if negative else "excitatory", None)]
 
 
@@ -239,8 +271,9 @@ class Projection(common.Projection):
             scale = _nest_scale(postsynaptic_population)
             connector = _nest_units(connector, owner, scale)
             w = native_syn.weight
-            native_syn = spinn.StaticSynapse(weight=w * scale if not isinstance(
-                w, spinn.RandomDistribution) else w, delay=native_syn.delay)
+            native_syn = spinn.StaticSynapse(
+                weight=_scaled(w, scale, owner) if isinstance(w, spinn.RandomDistribution)
+                else w * scale, delay=native_syn.delay)
         if len(pres) == 1 and len(posts) == 1 and not signed:
             self._parts.append((api.Projection(
                 pres[0][0], posts[0][0], native_connector(connector, owner, self), native_syn,
@@ -275,16 +308,6 @@ class Projection(common.Projection):
                 f"Projection '{self.label}' connects Assemblies: it has {len(self._parts)} "
                 f"native parts (native_parts), not one")
         return self._parts[0][0]
-
-    def _signs(self, rows):
-        """+1/-1 per synapse row: NEST reports inhibitory weights negative (a conductance
-        too); rows sorted by (pre, post) as get() gives them."""
-        sign = {}
-        for p, po, qo in self._parts:
-            s_ = -1 if p.receptor_type == "inhibitory" else 1
-            for i, j, _ in p.get("weight", "list", False):
-                sign.setdefault((i + po, j + qo), s_)
-        return [sign.get((i, j), 1) for i, j, _ in rows]
 
     @property
     def native_parts(self):
@@ -340,16 +363,18 @@ class Projection(common.Projection):
                     f"Projection '{self.label}': get({n!r}): spinn gives 'weight' and 'delay'")
         self._built()
         gather = bool(gather)
+        nest = getattr(self.synapse_type, "nest_signed_weights", False)
+        back = 1.0 / _nest_scale(self.post) if nest else 1.0
         cols = []
         for n in names:
-            rows = [(i + po, j + qo, v) for p, po, qo in self._parts
-                    for i, j, v in p.get(n, "list", gather)]
+            rows = [(i + po, j + qo, v, p.receptor_type == "inhibitory")
+                    for p, po, qo in self._parts for i, j, v in p.get(n, "list", gather)]
             if len(self._parts) > 1:
                 rows.sort(key=lambda r: (r[0], r[1]))      # stable: a multapse keeps its order
-            if n == "weight" and getattr(self.synapse_type, "nest_signed_weights", False):
-                back = 1.0 / _nest_scale(self.post)
-                rows = [(i, j, v * back if p_sign >= 0 else -abs(v) * back)
-                        for (i, j, v), p_sign in zip(rows, self._signs(rows))]
+            if n == "weight" and nest:     # NEST's units; inhibitory negative, conductances too
+                rows = [(i, j, -abs(v) * back if inh else v * back) for i, j, v, inh in rows]
+            else:
+                rows = [(i, j, v) for i, j, v, _ in rows]
             cols.append(rows)
         if format == "list":
             rows = [(i, j, *[c[k][2] for c in cols]) for k, (i, j, _) in enumerate(cols[0])]

@@ -62,19 +62,31 @@ def reset_scenario(extra):
     sim.Projection(src, p, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(seed=5)),
                    sim.StaticSynapse(weight=0.02, delay=1.0))
     sim.DCSource(amplitude=0.4, start=10.0, stop=40.0).inject_into(p[::2])
+    q = sim.Population(15, sim.native_cell_type("iaf_cond_exp")(I_e=300.0), label="q")
+    rows = [(i % 10, i, 2.0 if i % 2 else -3.0, 1.0) for i in range(15)] + \
+        [(3, 0, 1.5, 2.0), (4, 0, -2.5, 2.0)]
+    nest_prj = sim.Projection(src, q, sim.FromListConnector(rows, column_names=["weight",
+                                                                               "delay"]),
+                              sim.native_synapse_type("static_synapse")())
+    q.record(["spikes", "V_m"])            # a second recorded population: reset's order
     p.record(["spikes", "v", "gsyn_exc"])
     sim.run(50.0)
     sim.reset()
     sim.run(50.0)
-    blk = p.get_data()
+    blk, qblk = p.get_data(), q.get_data()
+    weights = nest_prj.get("weight", "list")
     sim.end()
-    return ([trains(blk, s) for s in (0, 1)],
-            [np.asarray(a.magnitude) for seg in blk.segments for a in seg.analogsignals])
+    return ([trains(blk, s) for s in (0, 1)] + [trains(qblk, s) for s in (0, 1)],
+            [np.asarray(a.magnitude) for seg in blk.segments + qblk.segments
+             for a in seg.analogsignals] + [np.array(weights)])
 
 
 def test_recording_and_reset():
     (tr, sig), (tr1, sig1) = both(reset_scenario)
-    assert len(sig) == 4 and all(np.array_equal(a, b) for a, b in zip(sig, sig1, strict=True))
+    assert len(sig) == 7 and all(np.array_equal(a, b) for a, b in zip(sig, sig1, strict=True))
+    w = sig[-1]                      # NEST's nS, inhibitory negative, on every rank alike
+    assert sorted(w[:, 2].round(6).tolist()) == sorted(
+        [2.0 if i % 2 else -3.0 for i in range(15)] + [1.5, -2.5])
     assert all(np.array_equal(a, b) for s, s1 in zip(tr, tr1) for a, b in zip(s, s1))
     assert all(np.array_equal(a, b) for a, b in zip(tr[0], tr[1]))     # deterministic replay
     assert sum(map(len, tr[0])) > 0

@@ -391,3 +391,30 @@ def test_displacement_expression_keeps_its_orientation_on_unequal_populations():
     got = sorted((i, j) for i, j, _ in p.get("weight", "list"))
     sim.end()
     assert got == [(i, j) for i in range(20) for j in range(30) if 0 <= j - i <= 2]
+
+
+def test_nest_weights_in_nest_units_distributions_and_refused_clones():
+    """native_synapse_type weights are NEST's (pA onto iaf_psc_*, nS onto iaf_cond_*, mV onto
+    iaf_psc_delta and PyNN's IF_curr_delta), distributions included; get() reports them so,
+    inhibitory ones negative (conductances too); a clone onto other neurons is refused."""
+    sim.setup(timestep=0.1, rng_seed=5)
+    src = sim.Population(20, sim.SpikeSourcePoisson(rate=10.0), label="src")
+    cur = sim.Population(10, sim.native_cell_type("iaf_psc_exp")(), label="cur")
+    cond = sim.Population(10, sim.native_cell_type("iaf_cond_exp")(), label="cond")
+    delta = sim.Population(10, sim.IF_curr_delta(), label="delta")
+    static = sim.native_synapse_type("static_synapse")
+    p1 = sim.Projection(src, cur, sim.AllToAllConnector(), static(
+        weight=sim.RandomDistribution("uniform", (100.0, 200.0)), delay=1.0))
+    p2 = sim.Projection(src, cond, sim.AllToAllConnector(), static(
+        weight=sim.RandomDistribution("normal_clipped", (-5.0, 1.0, -10.0, -1.0)), delay=1.0))
+    p3 = sim.Projection(src, delta, sim.AllToAllConnector(), static(weight=0.5, delay=1.0))
+    with pytest.raises(spinn.ConfigurationError, match="CloneConnector onto other neurons"):
+        sim.Projection(src, cond, sim.CloneConnector(p1), sim.StaticSynapse(weight=0.01))
+    w1 = np.array([w for *_, w in p1.get("weight", "list")])
+    w2 = np.array([w for *_, w in p2.get("weight", "list")])
+    w3 = np.array([w for *_, w in p3.get("weight", "list")])
+    natives = [q.receptor_type for q in p2.native_parts]
+    sim.end()
+    assert w1.min() >= 100.0 - 1e-4 and w1.max() <= 200.0 + 1e-4 and w1.std() > 10.0
+    assert w2.max() <= -1.0 + 1e-6 and w2.min() >= -10.0 - 1e-6 and natives == ["inhibitory"]
+    np.testing.assert_allclose(w3, 0.5, rtol=1e-6)      # mV onto a delta cell: not ÷ 1000
