@@ -75,6 +75,35 @@ class _Source:
             mine = sorted(int(i) for i in ids if i.parent is parent)
             self.inject_into(parent[parent.id_to_index(np.asarray(mine))])
 
+    def record(self):
+        """Record the current this source injects (get_data() then gives it: nA, every dt,
+        from t = 0 to now — the amplitude at each step's start, as pyNN.nest reports it)."""
+        object.__setattr__(self, "_recorded", True)
+
+    def _get_data(self):
+        if not getattr(self, "_recorded", False):
+            raise ConfigurationError(
+                f"{type(self).__name__}: call record() before get_data()")
+        if self._native is None:
+            raise ConfigurationError(
+                f"{type(self).__name__}: get_data() of a source never injected")
+        from spinn import api
+        dt = simulator.state.dt
+        n = int(round(api.get_current_time() / dt)) + 1
+        src = self._native
+        if isinstance(src, spinn.NoisyCurrentSource):       # the first target's noise
+            from spinn.runtime.currents import keyed_normals
+            pop, idx = src.targets[0]
+            steps = np.arange(n)
+            _, on = src._window(0, n, dt)
+            epoch = getattr(api.simulation(), "segments", 0)
+            z = keyed_normals(pop.network.seed, src.index, steps // src.every(dt),
+                              np.full(n, pop.gid_lo + idx[0]), epoch)
+            amp = np.where(on, src.mean + src.stdev * z, 0.0)
+        else:
+            amp = src.amplitudes(0, n, dt)
+        return np.arange(n) * dt, amp
+
     def _stop(self):
         stop = float(self._params.get("stop", NEVER))
         return None if stop >= NEVER else stop

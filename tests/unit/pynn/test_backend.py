@@ -418,3 +418,31 @@ def test_nest_weights_in_nest_units_distributions_and_refused_clones():
     assert w1.min() >= 100.0 - 1e-4 and w1.max() <= 200.0 + 1e-4 and w1.std() > 10.0
     assert w2.max() <= -1.0 + 1e-6 and w2.min() >= -10.0 - 1e-6 and natives == ["inhibitory"]
     np.testing.assert_allclose(w3, 0.5, rtol=1e-6)      # mV onto a delta cell: not ÷ 1000
+
+
+def test_current_source_recording_gives_what_the_neuron_received():
+    """source.record(); source.get_data() → an AnalogSignal in nA every dt from 0: the
+    amplitude at each step's start — for the noisy source, the current its first target
+    received (recovered from that neuron's v by the exact IF_curr_exp recursion)."""
+    sim.setup(timestep=0.1, rng_seed=8)
+    p = sim.Population(2, sim.IF_curr_exp(v_thresh=100.0, tau_m=20.0, cm=1.0), label="p")
+    dc = sim.DCSource(amplitude=0.5, start=2.0, stop=6.0)
+    noise = sim.NoisyCurrentSource(mean=0.1, stdev=0.3, start=1.0, dt=0.5)
+    dc.inject_into(p[0:1])
+    noise.inject_into(p[1:2])
+    dc.record()
+    noise.record()
+    p.record("v")
+    sim.run(10.0)
+    i_dc, i_noise = dc.get_data(), noise.get_data()
+    v = np.asarray(p.get_data().segments[0].analogsignals[0].magnitude)
+    sim.end()
+    assert str(i_dc.units.dimensionality) == "nA" and i_dc.shape[0] == 101
+    assert float(i_dc.sampling_period) == pytest.approx(0.1)
+    t = np.arange(101) * 0.1
+    np.testing.assert_array_equal(i_dc.magnitude.ravel(),
+                                  np.where((t >= 2.0 - 1e-9) & (t < 6.0 - 1e-9), 0.5, 0.0))
+    p22 = np.exp(-0.1 / 20.0)
+    got = (v[1:, 1] + 65.0 - (v[:-1, 1] + 65.0) * p22) / (20.0 * (1.0 - p22))
+    np.testing.assert_allclose(i_noise.magnitude.ravel()[:100], got, atol=1e-9)
+    assert np.unique(np.round(got[10:], 9)).size > 5
