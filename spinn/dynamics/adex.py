@@ -64,7 +64,6 @@ MAX_EXP_ARG = math.log(np.finfo(np.float64).max / 1e20)  # NEST's overflow guard
 
 
 class EIF_cond_exp_isfa_ista(CellType):
-    injectable = False     # current sources not read by this kernel yet
     step_ns = 20.0  # adaptive substeps: 3-70 ns, more when firing fast
     parameters = {
         "cm": Param(0.281, "nF", 0.0, low_open=True),
@@ -239,11 +238,17 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
     # Invariants: at the top of step k the state is that at the end of step k - 1; within
     # the step, s (ms) is the time integrated so far, (vv, ww) the state at s, ref the
     # refractory time left at s; g(s) = g(step start) exp(-s/tau) is exact.
+    nc = 2 if ring.shape[1] > 2 else 0       # the current channel, when there is one
+    cs = 1.0 if nc else 0.0
     for k in range(n_steps):
         slot = (step0 + k) & slot_mask
         in_e = ring[slot, 0]
         in_i = ring[slot, 1]
+        cur = ring[slot, nc]          # current sources (nA), or unused
         for i in range(n):
+            # a current source adds to i_offset (row 14) for this step; restored exactly after
+            i_own = C[14, i]
+            C[14, i] = i_own + cs * cur[base + i]
             h, hs = C[16, i], C[17, i]
             eps = 1e-9 * h
             vv, ww, r = v[i], w[i], ref[i]
@@ -298,6 +303,8 @@ def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask,
             gi[i] = gi[i] * C[19, i] + in_i[base + i]
             in_e[base + i] = 0.0
             in_i[base + i] = 0.0
+            cur[base + i] = 0.0
+            C[14, i] = i_own
             if n_spikes > 0:
                 out[n_out] = make_packet(k, keys[i], min(n_spikes, MAX_COUNT))
                 n_out += 1

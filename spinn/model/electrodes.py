@@ -66,7 +66,7 @@ class CurrentSource:
         if not parent.celltype.injectable:
             raise ConfigurationError(
                 f"{self}: current injection into {parent}'s {parent.celltype.name} is not "
-                f"supported yet; use one of the IF cell types or Izhikevich")
+                f"supported")
         net = parent.network
         if net.frozen:
             raise ConfigurationError(

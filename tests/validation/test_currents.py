@@ -93,11 +93,8 @@ def test_noisy_source_draws_a_value_per_interval_and_neuron():
 def test_bad_current_sources_are_refused_clearly():
     sim.setup(timestep=0.1, seed=1, verbose=False)
     src = sim.Population(3, sim.SpikeSourcePoisson(rate=5.0), label="src")
-    adex = sim.Population(3, sim.EIF_cond_exp_isfa_ista(), label="adex")
     with pytest.raises(sim.ConfigurationError, match="spike source"):
         sim.DCSource(amplitude=1.0).inject_into(src)
-    with pytest.raises(sim.ConfigurationError, match="not supported yet"):
-        adex.inject(sim.DCSource(amplitude=1.0))
     with pytest.raises(sim.ConfigurationError, match="increase strictly"):
         sim.StepCurrentSource(times=[5.0, 5.0], amplitudes=[1.0, 2.0])
     with pytest.raises(sim.ConfigurationError, match="one amplitude per time"):
@@ -113,3 +110,29 @@ def test_bad_current_sources_are_refused_clearly():
     with pytest.raises(sim.ConfigurationError, match="after the network was built"):
         p.inject(sim.DCSource(amplitude=0.1))
     sim.end()
+
+
+def test_adex_takes_current_sources_as_its_i_offset():
+    """EIF_cond_exp_isfa_ista: a DCSource of a from t = 0 gives exactly the trace (and
+    spikes) of i_offset = a; a source switching on later changes nothing before."""
+    def run(i_offset, source):
+        sim.setup(timestep=0.1, seed=2, verbose=False)
+        p = sim.Population(2, sim.EIF_cond_exp_isfa_ista(i_offset=i_offset), label="p")
+        if source is not None:
+            source.inject_into(p)
+        p.record(["v", "spikes"])
+        sim.run(200.0)
+        t, _, v = p.get_data("v")
+        n = p.get_spikes()[0].size
+        sim.end()
+        return t, v, n
+
+    t, v_src, n_src = run(0.0, sim.DCSource(amplitude=0.8))
+    _, v_off, n_off = run(0.8, None)
+    np.testing.assert_array_equal(v_src, v_off)
+    assert n_src == n_off > 3
+    _, v_late, _ = run(0.0, sim.DCSource(amplitude=0.8, start=50.0))
+    _, v_none, _ = run(0.0, None)
+    before = t <= 50.0
+    np.testing.assert_array_equal(v_late[before], v_none[before])
+    assert not np.array_equal(v_late[~before], v_none[~before])
