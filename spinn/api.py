@@ -15,6 +15,7 @@ import numpy as np
 
 from spinn.errors import ConfigurationError, SimulationError
 from spinn.model import network as model
+from spinn.model.projection import Projection as _Projection
 from spinn.recording import provenance as prov
 from spinn.recording.raster import plot_raster
 from spinn.recording.recorder import DEFAULT_BUFFER_MB
@@ -88,7 +89,7 @@ def Population(size, cellclass, cellparams=None, initial_values=None, label=None
 
 def Projection(presynaptic, postsynaptic, connector, synapse_type=None,
                receptor_type="excitatory", label=None):
-    return model.Projection(current(), presynaptic, postsynaptic, connector, synapse_type,
+    return _Projection(current(), presynaptic, postsynaptic, connector, synapse_type,
                             receptor_type, label)
 
 

@@ -98,6 +98,26 @@ class Connector:
     def _excludes_self(self, ctx):
         return not self.allow_self_connections and ctx.may_self
 
+    def _draw_pairs(self, ctx, probability, pairs_per_chunk):
+        """(pre, post, {}) for a connector that takes every (pre, post) pair independently:
+        ``probability(chunk)`` gives p[len(chunk), pre_size] for a chunk of ctx.post_ids,
+        evaluated in chunks of at most pairs_per_chunk pairs, one uniform draw per pair from
+        the core's stream, self-connections dropped when excluded."""
+        posts = ctx.post_ids.astype(np.int64)
+        own = ctx.self_pre(posts) if self._excludes_self(ctx) else np.full(posts.size, -1)
+        step = max(1, pairs_per_chunk // max(ctx.pre_size, 1))
+        pres_out, posts_out = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for lo in range(0, posts.size, step):
+            chunk = posts[lo:lo + step]
+            p = probability(chunk)
+            hit = ctx.rng.random(p.shape) < p                  # [chunk, pre_size]
+            rows = np.flatnonzero(own[lo:lo + step] >= 0)
+            hit[rows, own[lo:lo + step][rows]] = False
+            r, c = np.nonzero(hit)
+            pres_out.append(c.astype(np.int64))
+            posts_out.append(chunk[r])
+        return np.concatenate(pres_out), np.concatenate(posts_out), {}
+
     def _drop_self(self, ctx, pre, post):
         if self._excludes_self(ctx):
             keep = ctx.self_pre(post) != pre

@@ -133,20 +133,8 @@ class DistanceDependentProbabilityConnector(Connector):
         if "positions" not in ctx.cache:
             ctx.cache["positions"] = ctx.positions()
         pre_pos, post_pos = ctx.cache["positions"]
-        posts = ctx.post_ids.astype(np.int64)
-        own = ctx.self_pre(posts) if self._excludes_self(ctx) else np.full(posts.size, -1)
-        step = max(1, PAIRS_PER_CHUNK // max(ctx.pre_size, 1))
-        pres_out, posts_out = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-        for lo in range(0, posts.size, step):
-            chunk = posts[lo:lo + step]
-            p = self.probability(pair_distances(post_pos[:, chunk], pre_pos), ctx.owner)
-            hit = ctx.rng.random(p.shape) < p                  # [chunk, pre_size]
-            rows = np.flatnonzero(own[lo:lo + step] >= 0)
-            hit[rows, own[lo:lo + step][rows]] = False
-            r, c = np.nonzero(hit)
-            pres_out.append(c.astype(np.int64))
-            posts_out.append(chunk[r])
-        return np.concatenate(pres_out), np.concatenate(posts_out), {}
+        return self._draw_pairs(ctx, lambda chunk: self.probability(
+            pair_distances(post_pos[:, chunk], pre_pos), ctx.owner), PAIRS_PER_CHUNK)
 
     def describe(self):
         return {"connector": type(self).__name__, "d_expression": self.d_expression,

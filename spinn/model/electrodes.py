@@ -47,7 +47,7 @@ class CurrentSource:
     kind = ""
 
     def __init__(self):
-        self.targets = []        # [(Population, int64 indices in the parent)]
+        self.targets = []        # [(Population, int64 indices in the parent, or None: all)]
         self.index = None
         self.network = None
 
@@ -79,7 +79,9 @@ class CurrentSource:
             net.current_sources.append(self)
         elif self.network is not net:
             raise ConfigurationError(f"{self}: belongs to another network")
-        self.targets.append((parent, np.asarray(cells.parent_ids, np.int64)))
+        # a whole population is None, not an array over all its neurons on every rank
+        self.targets.append((parent, None if cells is parent else
+                             np.asarray(cells.parent_ids, np.int64)))
 
     def __str__(self):
         return f"{type(self).__name__}" + (f" #{self.index}" if self.index is not None else "")
@@ -95,8 +97,8 @@ class CurrentSource:
         items = [(where, "type", type(self).__name__)]
         items += [(where, k, repr(v)) for k, v in self.parameters().items()]
         for pop, idx in self.targets:
-            items.append((where, "target", f"{pop.label}[{idx.size} neurons, "
-                                           f"{zlib.crc32(idx.tobytes()):08x}]"))
+            items.append((where, "target", f"{pop.label}" if idx is None else
+                          f"{pop.label}[{idx.size} neurons, {zlib.crc32(idx.tobytes()):08x}]"))
         return items
 
     # ---- amplitudes on the step grid: float64[n] for steps step0 .. step0 + n - 1 --------

@@ -79,22 +79,13 @@ class IndexBasedProbabilityConnector(Connector):
                 np.asarray(out_w, np.float64))
 
     def connect(self, ctx):
-        posts = ctx.post_ids.astype(np.int64)
-        own = ctx.self_pre(posts) if self._excludes_self(ctx) else np.full(posts.size, -1)
         pres = np.arange(ctx.pre_size, dtype=np.int64)
-        step = max(1, PAIRS_PER_CHUNK // max(ctx.pre_size, 1))
-        pres_out, posts_out = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-        for lo in range(0, posts.size, step):
-            chunk = posts[lo:lo + step]
-            J, I = np.meshgrid(chunk, pres, indexing="ij")           # [chunk, pre_size]
-            p = self.probability(I, J, ctx.owner)
-            hit = ctx.rng.random(p.shape) < p
-            rows = np.flatnonzero(own[lo:lo + step] >= 0)
-            hit[rows, own[lo:lo + step][rows]] = False
-            r, c = np.nonzero(hit)
-            pres_out.append(c.astype(np.int64))
-            posts_out.append(chunk[r])
-        return np.concatenate(pres_out), np.concatenate(posts_out), {}
+
+        def probability(chunk):
+            post, pre = np.meshgrid(chunk, pres, indexing="ij")      # [chunk, pre_size]
+            return self.probability(pre, post, ctx.owner)
+
+        return self._draw_pairs(ctx, probability, PAIRS_PER_CHUNK)
 
     def describe(self):
         return {"connector": type(self).__name__, "function": self.function,

@@ -98,7 +98,7 @@ class _Source:
             _, on = src._window(0, n, dt)
             epoch = getattr(api.simulation(), "segments", 0)
             z = keyed_normals(pop.network.seed, src.index, steps // src.every(dt),
-                              np.full(n, pop.gid_lo + idx[0]), epoch)
+                              np.full(n, pop.gid_lo + (0 if idx is None else idx[0])), epoch)
             amp = np.where(on, src.mean + src.stdev * z, 0.0)
         else:
             amp = src.amplitudes(0, n, dt)

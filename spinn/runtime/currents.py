@@ -52,8 +52,10 @@ class Currents:
                 for g in groups:
                     if g.pop is not pop:
                         continue
-                    _, pos, _ = np.intersect1d(g.index, idx, assume_unique=False,
-                                               return_indices=True)
+                    if idx is None:          # the whole population: all its local neurons
+                        pos = np.arange(g.n)
+                    else:
+                        _, pos, _ = np.intersect1d(g.index, idx, return_indices=True)
                     lids.append(g.base + pos)
                     gids.append(pop.gid_lo + g.index[pos])
             if lids:
