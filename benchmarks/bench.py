@@ -39,18 +39,37 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "results.jsonl"
 
 
 def parser():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("model", choices=sorted(MODELS))
-    p.add_argument("--scale", type=float, default=1.0)
-    p.add_argument("--k-scale", type=float, default=None, help="microcircuit/brunel in-degrees")
-    p.add_argument("--ranks", type=int, default=1)
-    p.add_argument("--repeat", type=int, default=1)
-    p.add_argument("--duration", type=float, default=1000.0, help="measured ms")
-    p.add_argument("--warmup", type=float, default=100.0, help="discarded ms before it")
+    p = argparse.ArgumentParser(
+        prog="spinn bench", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="models:\n"
+               "  brunel        Brunel (2000) model A: 12 500 neurons x scale, CE 1 000\n"
+               "  microcircuit  Potjans & Diesmann (2014) cortical microcircuit (PD14)\n"
+               "  va_coba       Vogels & Abbott (2005) benchmark, conductance-based\n"
+               "  va_cuba       Vogels & Abbott (2005) benchmark, current-based\n\n"
+               "examples:\n"
+               "  spinn bench brunel --ranks 2 --repeat 3\n"
+               "  spinn bench microcircuit --scale 0.25 --ranks 2 --duration 1000\n\n"
+               "Each repeat is a fresh mpiexec job; compilation is warmed up before the clock\n"
+               "and never in sim_s.  For spinn beside NEST and Brian2 in paired, alternating\n"
+               "batches use benchmarks/side_by_side.py; for scaling sweeps benchmarks/scaling.py.")
+    p.add_argument("model", choices=sorted(MODELS), help="the network to run (see below)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="scales the number of neurons (default 1)")
+    p.add_argument("--k-scale", type=float, default=None,
+                   help="scales the in-degrees (microcircuit, brunel; default 1)")
+    p.add_argument("--ranks", type=int, default=1, help="MPI ranks of each run (default 1)")
+    p.add_argument("--repeat", type=int, default=1, help="runs, one JSON line each (default 1)")
+    p.add_argument("--duration", type=float, default=1000.0,
+                   help="measured biological time, ms (default 1000)")
+    p.add_argument("--warmup", type=float, default=100.0,
+                   help="biological time run and discarded before it, ms (default 100)")
     p.add_argument("--background", choices=["poisson", "dc"], default="poisson",
-                   help="microcircuit drive")
-    p.add_argument("--seed", type=int, default=12345)
-    p.add_argument("--json-out", default=str(DEFAULT_OUT))
+                   help="microcircuit drive: Poisson input or its DC equivalent")
+    p.add_argument("--seed", type=int, default=12345, help="seed of every random stream")
+    p.add_argument("--json-out", default=str(DEFAULT_OUT),
+                   help="JSON-lines file each result is appended to "
+                        "(default benchmarks/results/results.jsonl)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return p
 

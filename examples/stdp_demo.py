@@ -4,9 +4,10 @@
 Half of the inputs share spikes (each copies a common "mother" train's spikes with
 probability c = 0.2, topped up with independent spikes to 10 Hz); the other half are
 independent.  Pair-based STDP with slightly dominant depression strengthens the correlated
-inputs and weakens the others: the weight distribution splits.  Writes OUT/weights.png (weight
-histograms before and after) beside the usual spikes.h5, provenance.json, raster.png and
-the final weights.
+inputs and weakens the others: the weight distribution splits.  Writes
+OUT/weights_split.png (correlated and independent inputs' weights before and after) beside
+what write_results writes: spikes.h5, provenance.json, raster.png, weights.png (the whole
+distribution as built and at the end) and the final weights.
 
     python examples/stdp_demo.py --duration 20000 --out out/stdp
     spinn run --ranks 2 examples/stdp_demo.py -- --out out/stdp
@@ -60,12 +61,14 @@ def build(duration_ms, seed, scale=1.0, dt=0.1):
 
 
 def plot_weights(path, before, after):
-    import matplotlib
+    """Correlated and independent inputs' weights, before and after (the pyplot state and
+    backend are left alone)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
+    fig = Figure(figsize=(9, 3.5))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2, sharey=True)
     bins = np.linspace(0.0, W_MAX, 26)
     for ax, w, title in ((axes[0], before, "before"), (axes[1], after, "after")):
         pre = w[:, 0].astype(int)
@@ -77,7 +80,6 @@ def plot_weights(path, before, after):
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def main(argv=None):
@@ -100,7 +102,7 @@ def main(argv=None):
     if args.out:
         sim.write_results(args.out, title="STDP demo")
         if sim.rank() == 0:
-            plot_weights(f"{args.out}/weights.png", before, after)
+            plot_weights(f"{args.out}/weights_split.png", before, after)
     sim.end()
     return result
 

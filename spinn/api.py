@@ -17,11 +17,15 @@ from spinn.errors import ConfigurationError, SimulationError
 from spinn.model import network as model
 from spinn.model.projection import Projection as _Projection
 from spinn.recording import provenance as prov
+from spinn.recording import tables
+from spinn.recording.figures import draw_all
 from spinn.recording.raster import plot_raster
 from spinn.recording.recorder import DEFAULT_BUFFER_MB
 from spinn.recording.sonata import write_frames, write_spikes
 from spinn.runtime.comm import world
 from spinn.simulation import Simulation
+
+PROVENANCE_FORMAT = 2   # provenance.json layout version (docs/provenance.md)
 
 _current = contextvars.ContextVar("spinn_simulation", default=None)
 
@@ -74,21 +78,39 @@ def current():
 
 
 def rank():
+    """This process's MPI rank (0 without MPI)."""
     return simulation().comm.rank
 
 
 def num_processes():
+    """The number of MPI ranks of the job (1 without MPI)."""
     return simulation().comm.size
 
 
 def Population(size, cellclass, cellparams=None, initial_values=None, label=None,
                neurons_per_core=None, structure=None):
+    """A population of ``size`` neurons of one cell type (PyNN's Population).
+
+    cellclass: a cell type, as a class (parameters from cellparams) or an instance
+    (``sim.IF_curr_exp(tau_m=10.0)``); parameters take numbers, arrays of ``size`` or a
+    RandomDistribution.  initial_values: {state variable: value} (e.g. ``{"v": ...}``).
+    label: a unique name (default "population<k>").  neurons_per_core: the most neurons a
+    core holds (default setup's, 256): the population is cut into as few, equal cores as that
+    allows.  structure: Grid2D, Grid3D, Line or RandomStructure, for positions.
+    Methods: record, get_data/get_spikes, initialize, set, get, mean_rate, inject, and
+    views ``pop[10:20]``.  help(spinn.model.network.Population) lists them all."""
     return model.Population(current(), size, cellclass, cellparams, initial_values, label,
                             neurons_per_core, structure)
 
 
 def Projection(presynaptic, postsynaptic, connector, synapse_type=None,
                receptor_type="excitatory", label=None):
+    """Synapses from ``presynaptic`` to ``postsynaptic`` (populations or views) made by
+    ``connector`` with ``synapse_type`` (StaticSynapse or STDPMechanism; default a
+    StaticSynapse of weight 0 and delay dt) onto ``receptor_type`` ("excitatory" or
+    "inhibitory").  Weights follow PyNN's signs (negative onto the inhibitory receptor of
+    current-based cells); delays in ms, rounded onto the step grid as NEST does.  Methods:
+    get/set/save of weights and delays, size().  help(spinn.model.projection.Projection)."""
     return _Projection(current(), presynaptic, postsynaptic, connector, synapse_type,
                             receptor_type, label)
 
@@ -112,6 +134,7 @@ def run(duration, realtime=False, callbacks=None, progress=True):
 
 
 def get_current_time():
+    """Simulated time so far, in ms."""
     return simulation().time_ms
 
 
@@ -165,14 +188,28 @@ def write_results(out_dir, title=None):
     if written != recorded:
         raise SimulationError(f"write_results: {written} spikes to write but {recorded} were "
                               f"recorded; recording lost data")
+    populations = tables.population_table(state)            # collective, as the getters
+    projections = tables.projection_table(state, populations)
+    hists = _weight_histograms(state)
     if state.comm.rank != 0:
         return None
+    paths["weights_hist"] = os.path.join(out_dir, "weights_hist.json")
+    with open(paths["weights_hist"], "w") as f:
+        json.dump(hists, f, indent=1)
     with open(paths["plan"], "wb") as f:
         f.write(state.plan.to_msgpack())
-    prov.write_provenance(paths["provenance"], [r["per_rank"] for r in state.runs])
+    prov.write_provenance(paths["provenance"], state.runs)
     with open(paths["provenance"]) as f:
         data = json.load(f)
+    data["format"] = PROVENANCE_FORMAT
+    data["job"] = tables.job_facts(state)
+    data["job"]["hosts"] = sorted({r.get("host") for run in state.runs
+                                   for r in run["per_rank"]} - {None})
+    data["title"] = title or ""
+    data["simulated_ms"] = get_current_time()
     data["spikes_written"] = written
+    data["populations"] = populations
+    data["projections"] = projections
     data["network"] = {"dt": net.dt, "seed": net.seed, "ranks": state.comm.size,
                        "populations": [p.describe() for p in net.populations
                                        if p.celltype.name != "SpikeSourceArray"],
@@ -182,7 +219,29 @@ def write_results(out_dir, title=None):
     plot_raster(paths["raster"], paths["spikes"],
                 {p.label: p.size for p in net.populations if "spikes" in p.recording},
                 get_current_time(), title or "")
+    figures = draw_all(out_dir, title=title or "", raster=False)
+    paths.update({k: v for k, v in figures.items() if k not in paths})
     return paths
+
+
+def _weight_histograms(state):
+    """Collective: {label: {"edges", "before", "after", "units"}} of every plastic
+    projection's weights, as built and now (summed over ranks)."""
+    now = state.weight_histograms()
+    out = {}
+    for proj in state.network.projections:
+        if not proj.plastic:
+            continue
+        edges, before = state.initial_weights[proj.index]
+        after = now[proj.index][1]
+        both = np.concatenate([before, after])
+        if state.comm.size > 1:
+            both = state.comm.allreduce(both, "sum")
+        n = edges.size - 1
+        out[proj.label] = {"edges": edges.tolist(), "before": both[:n].tolist(),
+                           "after": both[n:].tolist(),
+                           "units": proj.post.celltype.weight_unit}
+    return out
 
 
 def _safe(label):

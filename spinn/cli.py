@@ -1,5 +1,5 @@
-"""Command-line entry point: ``spinn run``, ``spinn rehearse``, ``spinn bench`` and
-``spinn version``.
+"""Command-line entry point: ``spinn run``, ``spinn rehearse``, ``spinn bench``,
+``spinn report``, ``spinn plot`` and ``spinn version`` (also ``spinn --version``).
 
 Kept free of heavy imports (numpy, numba, mpi4py) so it starts instantly.
 """
@@ -87,7 +87,11 @@ def spinn_version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spinn", description="spinn simulator tools")
+    parser = argparse.ArgumentParser(
+        prog="spinn", description="spinn: a SpiNNaker-style spiking neural network simulator "
+                                  "on MPI — run scripts, rehearse ranks, benchmark, and read "
+                                  "results (docs/guide.md)")
+    parser.add_argument("--version", action="version", version=f"spinn {spinn_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser(
@@ -126,10 +130,25 @@ def build_parser() -> argparse.ArgumentParser:
     reh.add_argument("script", metavar="SCRIPT")
     reh.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
+    # no help of its own: "spinn bench --help" is benchmarks/bench.py's full help
     bench = sub.add_parser(
-        "bench", help="benchmark a model (benchmarks/bench.py; see its --help)",
-        usage="spinn bench MODEL [--scale S] [--ranks N] [--repeat R] ...")
+        "bench", help="benchmark a model (spinn bench --help for the models and options)",
+        usage="spinn bench MODEL [--scale S] [--ranks N] [--repeat R] ...", add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    report = sub.add_parser(
+        "report", help="print a readable summary of a run's output directory",
+        description="Summarise OUT_DIR/provenance.json (written by write_results): the job, "
+                    "each run, each population and projection, warnings and the energy "
+                    "estimate.")
+    report.add_argument("out_dir", metavar="OUT_DIR")
+    plot = sub.add_parser(
+        "plot", help="draw the figures of a run's output directory",
+        description="Draw OUT_DIR's figures from its files: raster.png (spikes.h5), "
+                    "<var>.png for each recorded state variable (v.h5, gsyn_exc.h5, ...), "
+                    "weights.png for plastic projections (weights_*.txt).")
+    plot.add_argument("out_dir", metavar="OUT_DIR")
+    plot.add_argument("--per-population", type=int, default=200,
+                      help="neurons drawn per population in the raster (default 200)")
     sub.add_parser("version", help="print spinn's version")
     return parser
 
@@ -143,6 +162,8 @@ def bench_script() -> Optional[str]:
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:     # everything after it, --help included, is bench.py's
+        return argparse.Namespace(command="bench", bench_args=argv[1:])
     # Split at the first "--" ourselves: argparse's handling of "--" differs between
     # Python versions.
     rest: list[str] = []
@@ -181,6 +202,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if args.command == "rehearse":
         return rehearse_command(args)
+    if args.command == "report":
+        from spinn.recording.report import report_command
+
+        return report_command(args.out_dir)
+    if args.command == "plot":
+        from spinn.recording.figures import plot_command
+
+        return plot_command(args.out_dir, args.per_population)
     if args.rank_report:
         os.environ["SPINN_RANK_REPORT"] = os.path.abspath(args.rank_report)
     mpiexec = find_mpiexec(args.mpiexec)

@@ -138,6 +138,7 @@ class RandomDistribution:
         )
 
     def to_dict(self):
+        """{'distribution': PyNN's name, 'parameters': {...}}: the distribution as data."""
         return {"distribution": self.name, "parameters": dict(self.parameters)}
 
     def __repr__(self):

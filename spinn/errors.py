@@ -17,3 +17,9 @@ class ConfigurationError(SpinnError, ValueError):
 
 class SimulationError(SpinnError, RuntimeError):
     """A failure while building or running; under MPI it aborts every rank."""
+
+
+class RunWarning(UserWarning):
+    """Something in a run the user should know about (tick overruns, STDP history
+    overflow, packets without a route): issued on rank 0 through ``warnings`` and logged to
+    the ``spinn`` logger, each with what it means and how to fix it."""

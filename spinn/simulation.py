@@ -25,15 +25,20 @@ import numpy as np
 from spinn.errors import ConfigurationError
 from spinn.mapping import make_plan
 from spinn.model.network import attach_run_state
+from spinn.progress import Progress
 from spinn.recording import provenance as prov
 from spinn.recording.recorder import DEFAULT_BUFFER_MB, Recorder
 from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
-from spinn.runtime.simulator import RankSimulator
+from spinn.runtime import compiling
+from spinn.runtime.fused import module_key
+from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
 AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
 REPORT_RATE_HZ = 5.0         # the rate rank reports assume unless told otherwise
+COMPILE_NOTICE_S = 0.5       # compiling for longer than this is announced
+WEIGHT_BINS = 40             # bins of the plastic weight distributions (weights.png)
 
 
 class Rehearsed(BaseException):
@@ -130,6 +135,7 @@ class Simulation:
             return self.engine
         self.agree("build")
         self.agree_on_network()          # the description, before anything is mapped
+        self.compile_mark = compiling.seconds()
         t0 = time.perf_counter()
         plan = self.guarded("mapping", lambda: make_plan(self.network, self.comm.size,
                                                          self.comm.rank))
@@ -150,6 +156,8 @@ class Simulation:
             return engine
 
         self.engine = self.guarded("build", _build)
+        self.build_compile_seconds = compiling.seconds() - self.compile_mark
+        self.initial_weights = self.weight_histograms()   # this rank's, as built
         self.network.frozen = True
         self.results = Recordings(self.network, self.comm, self.spool)
         self.synapse_reader = SynapseReader(self)
@@ -160,6 +168,20 @@ class Simulation:
             write_report(report_dir, self.rank_report())
         return self.engine
 
+    def weight_histograms(self):
+        """{projection index: (edges, counts)} of this rank's plastic weights (magnitudes,
+        WEIGHT_BINS bins over [w_min, w_max]); no communication."""
+        out = {}
+        for pp in self.engine.plastic:
+            w = pp.proj.synapse.weights
+            edges = np.linspace(w.w_min, w.w_max if w.w_max > w.w_min else w.w_min + 1.0,
+                                WEIGHT_BINS + 1)
+            counts = np.zeros(WEIGHT_BINS)
+            for m in pp.matrices:
+                counts += np.histogram(np.clip(m.syn_weight, edges[0], edges[-1]), edges)[0]
+            out[pp.proj.index] = (edges, counts)
+        return out
+
     def rank_report(self, rate_hz=None):
         """This rank's figures after the build (spinn.recording.provenance.rank_report)."""
         rate = rate_hz if rate_hz is not None else getattr(self.comm, "rate_hz",
@@ -167,17 +189,25 @@ class Simulation:
         return prov.rank_report(self.plan, self.engine, self.map_seconds, rate)
 
     def run(self, duration, realtime=False, callbacks=None, progress=True):
-        """Advance by ``duration`` ms on every rank (collective); returns the time in ms."""
+        """Advance by ``duration`` ms on every rank (collective); returns the time in ms.
+
+        Before the clock starts, the kernels this run calls are compiled or loaded from
+        numba's cache (rank 0 first, then the others from the cache it wrote): a phase of
+        its own, reported beside the run and never counted in its real-time factor."""
         net = self.network
         n_steps = net.steps(float(duration), "run: duration")
+        shown = bool(progress and self.verbose)
         self.agree("run", duration=f"{float(duration)!r} ms", steps=n_steps,
                    realtime=bool(realtime), callbacks=len(callbacks or ()),
+                   progress=shown,
                    start=f"{0 if self.engine is None else self.engine.step} steps")
         engine = self.build()
         if self.comm.kind == "rehearsal":
             raise Rehearsed(self.rank_report())
+        warm = self.guarded("warm-up", lambda: self._warm_up(realtime, bool(callbacks)))
         step0 = engine.step
-        report = _progress(self, step0, n_steps) if progress and self.verbose else None
+        report = Progress(self.comm, net.dt, step0, n_steps,
+                          LOCAL_TICKS * self.plan.tick_steps) if shown else None
         calls = [[f, 0.0] for f in (callbacks or [])]
 
         def on_tick(step):
@@ -190,18 +220,80 @@ class Simulation:
         engine.recorder.start_run()
 
         def _run():
-            wall = engine.run(n_steps, realtime, on_tick if calls else None, progress=report)
+            try:
+                wall = engine.run(n_steps, realtime, on_tick if calls else None,
+                                  progress=report)
+            finally:
+                if report is not None:
+                    report.close()
             engine.recorder.flush()
             return wall
 
+        c0, cpu0, uj0 = compiling.seconds(), time.process_time(), prov.rapl_microjoules()
+        t_run = time.perf_counter()
         wall = self.guarded("run", _run)
-        mine = prov.rank_provenance(engine, engine.recorder, wall, n_steps)
+        warm["compile_in_run_seconds"] = compiling.seconds() - c0
+        warm["cpu_seconds"] = time.process_time() - cpu0
+        warm["rapl_joules"] = prov.rapl_delta_joules(
+            uj0, prov.rapl_microjoules(),
+            warm["cpu_seconds"] / max((time.perf_counter() - t_run) * (os.cpu_count() or 1),
+                                      1e-9))
+        self.compile_mark = compiling.seconds()
+        mine = prov.rank_provenance(engine, engine.recorder, wall, n_steps, warm)
         self.results.simulated_steps = engine.step
         totals = prov.job_totals(self.comm, mine)
+        totals["populations"] = self._population_counts()
+        projecting = {p.pre.parent.index for p in net.projections}
+        # spikes of populations that nothing reads: routed nowhere, as they should be
+        totals["unrouted_without_targets"] = sum(
+            n for i, n in enumerate(totals["populations"]["spikes"]) if i not in projecting)
         self.runs.append({"totals": totals, "mine": mine,
                           "per_rank": self.comm.gather(mine, root=0)})
         self.say(prov.summary(totals))
+        if self.comm.rank == 0:
+            self.runs[-1]["warnings"] = prov.warn_about(totals)
         return engine.step * net.dt
+
+    def _population_counts(self):
+        """Collective: each population's spikes and update seconds (summed over ranks) in
+        the run that just ended — two allreduces of one number per population."""
+        n = len(self.network.populations)
+        spikes, seconds = np.zeros(n), np.zeros(n)
+        for i, g in enumerate(self.engine.groups):
+            spikes[g.pop.index] += self.engine.group_spikes[i]
+            seconds[g.pop.index] += self.engine.group_seconds[i]
+        both = self.comm.allreduce(np.concatenate([spikes, seconds]), "sum") \
+            if self.comm.size > 1 else np.concatenate([spikes, seconds])
+        return {"spikes": [int(x) for x in both[:n]],
+                "update_seconds": [float(x) for x in both[n:]]}
+
+    def _warm_up(self, realtime, callbacks):
+        """Collective: compile or load this run's kernels, rank 0 first: the ranks with the
+        same generated module as rank 0 (spinn.runtime.fused.module_key) then find it in the
+        cache instead of compiling it again; the others compile beside rank 0.  Returns
+        this rank's {"warmup_seconds", "compile_seconds"} (compile: build and warm-up)."""
+        t0 = time.perf_counter()
+        engine = self.engine
+        key = module_key(engine.kernels, tuple(g.celltype.kernel_args(g) for g in engine.groups))
+        key0 = self.comm.bcast(key if self.comm.rank == 0 else None, root=0) \
+            if self.comm.size > 1 else key
+        first = self.comm.rank == 0 or key != key0
+        if first:            # rank 0, and ranks whose kernels differ from rank 0's
+            engine.warm_up(realtime, callbacks)
+        if self.comm.size > 1:
+            self.comm.barrier()
+        if not first:        # the same kernels as rank 0: loaded from the cache it wrote
+            engine.warm_up(realtime, callbacks)
+        seconds = time.perf_counter() - t0
+        compiled = compiling.seconds() - self.compile_mark
+        self.compile_mark = compiling.seconds()
+        worst = self.comm.allreduce(np.array([seconds, compiled]), "max") \
+            if self.comm.size > 1 else np.array([seconds, compiled])
+        if worst[1] >= COMPILE_NOTICE_S:
+            self.say(f"compiling kernels — first run on this machine only (cached in "
+                     f"{compiling.cache_directory()}): {worst[1]:.1f} s, not counted in the "
+                     f"run's figures")
+        return {"warmup_seconds": seconds, "compile_seconds": compiled}
 
     @property
     def time_ms(self):
@@ -240,26 +332,6 @@ class Simulation:
         """Remove this rank's spool (its recordings are gone with it)."""
         if self.spool is not None:
             self.spool.remove()
-
-
-def _progress(simulation, step0, n_steps):
-    """A progress line on rank 0 about every 10 % of the run."""
-    marks = set(int(step0 + n_steps * q / 10) for q in range(1, 10))
-    start = time.perf_counter()
-    dt = simulation.network.dt
-
-    def report(step):
-        if simulation.comm.rank == 0 and any(m <= step for m in marks) \
-                and time.perf_counter() - start > 2.0:
-            for m in [m for m in marks if m <= step]:
-                marks.discard(m)
-            done = (step - step0) / n_steps
-            wall = time.perf_counter() - start
-            rtf = wall / ((step - step0) * dt / 1000.0)
-            print(f"  progress: {step * dt:8.1f} ms ({done:4.0%}), {wall:6.1f} s wall, "
-                  f"RTF {rtf:.2f}", flush=True)
-
-    return report
 
 
 def write_report(directory, report):

@@ -89,9 +89,22 @@ def describe_value(value, unit):
 
 
 class CellType:
+    """Base of all cell types.  Subclasses declare the class attributes below; each
+    subclass's help() is its module's text (equations, integration scheme) followed by its
+    parameters with units and defaults, state variables, recordables and receptors."""
+
     refractory_grid = False    # True: tau_refrac rounds up to whole steps, as NEST's
     injectable = True          # its kernel reads the current sources' channel of the ring
-    """Base of all cell types.  Subclasses declare the class attributes below."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__doc__" in cls.__dict__ and cls.__dict__["__doc__"]:
+            return                                  # a class that says it itself
+        import sys
+
+        module = sys.modules.get(cls.__module__)
+        text = (module.__doc__ or "").strip() if module is not None else ""
+        cls.__doc__ = (text + "\n\n" if text else "") + describe_class(cls)
 
     parameters: dict = {}
     state: dict = {}
@@ -220,3 +233,23 @@ def check_reset_below_threshold(owner, values):
             f"{owner}: v_reset {reset.ravel()[i]:g} mV must be below v_thresh "
             f"{thresh.ravel()[i]:g} mV{where}; lower v_reset or raise v_thresh"
         )
+
+
+def describe_class(cls):
+    """Parameters (PyNN names, units, defaults, bounds), state, recordables, receptors."""
+    lines = [f"{cls.__name__}(**parameters)", "", "Parameters (name: default unit):"]
+    for name, p in cls.parameters.items():
+        default = p.default if not isinstance(p.default, float) else f"{p.default:g}"
+        bound = p.constraint()
+        doc = f" — {p.doc}" if p.doc else ""
+        lines.append(f"    {name}: {default} {p.unit}".rstrip()
+                     + (f"   ({bound})" if bound != "any value" else "") + doc)
+    if cls.state:
+        lines += ["", "State variables (initial value; settable with initialize()):"]
+        for name, st in cls.state.items():
+            lines.append(f"    {name}: {st.unit}, initially {st.initial}")
+    lines += ["", f"Recordable: {', '.join(cls.recordable)}",
+              f"Receptor types: {', '.join(cls.receptors) or 'none (a source)'}",
+              f"Weights in {cls.weight_unit}" + (" (conductance-based)"
+                                                 if cls.conductance_based else "")]
+    return "\n".join(lines)

@@ -23,8 +23,8 @@ and, writing x = h (1/tau - 1/tau_m), φ1(x) = (1 - e^{-x})/x, φ2(x) = (1 - e^{
 (the two forms are the same integral with the factored exponential chosen so that nothing
 overflows).  φ1, φ2 are evaluated with expm1 and, near 0, a Taylor series, so tau = tau_m
 needs no special case and nearly equal time constants lose no precision.  Input arriving at
-step n moves v from step n+1.  Inhibitory weights are positive and stored negated (PyNN's
-convention for current synapses).
+step n moves v from step n+1.  Inhibitory weights are negative (PyNN's
+convention for current synapses; a positive one is refused).
 """
 
 import numpy as np

@@ -9,7 +9,7 @@ Integration: exact, as NEST's iaf_psc_delta.  Per step h: if not refractory,
 v ← v_rest + (v - v_rest) P33 + i_offset P30 + (weights arriving this step), with
 P33 = exp(-h/tau_m), P30 = tau_m/cm (1 - P33); input arriving while refractory is discarded
 (NEST's default).  Then the threshold test: input arriving at step n can fire at step n.
-Inhibitory weights are positive and stored negated.
+Inhibitory weights are negative (PyNN's and NEST's convention).
 """
 
 import numpy as np

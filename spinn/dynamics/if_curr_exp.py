@@ -12,7 +12,8 @@ refractory, v ← v_rest + (v - v_rest) P22 + i_exc P21e + i_inh P21i + i_offset
 P22 = exp(-h/tau_m), P20 = tau_m/cm (1 - P22), P21x = tau_m tau_x / (cm (tau_x - tau_m))
 (exp(-h/tau_x) - P22) (h/cm P22 when tau_x = tau_m); then i_x ← i_x exp(-h/tau_x) + input
 arriving this step; then the threshold test.  Input arriving at step n moves v from step n+1.
-Inhibitory weights are positive and stored negated (PyNN's convention for current synapses).
+Inhibitory weights are negative (PyNN's convention for current synapses; a positive one is
+refused).
 """
 
 import numpy as np

@@ -13,7 +13,7 @@ unchanged, and PyNN's NEURON mechanism gives the cell a capacitance of 0.001 nF,
 1 nA also drives v at 1000 mV/ms.  Izhikevich's tonic drive I = 10 is i_offset = 0.01 nA.
 
 Synapses are delta synapses (PyNN's ``voltage_based_synapses``): a spike of weight w (mV)
-makes v jump by w; inhibitory weights are positive and stored negated.
+makes v jump by w; inhibitory weights are negative (PyNN's convention for current synapses).
 
 Integration: forward Euler with step h = dt, NEST's ``consistent_integration`` variant — v and
 u are both advanced from their values at the start of the step, and the weights arriving in

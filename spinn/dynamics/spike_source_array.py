@@ -46,6 +46,7 @@ class SpikeSourceArray(CellType):
                 )
 
     def check_dt(self, owner, dt):
+        """Refuse spike times before t = dt, the first time a source can spike."""
         seqs = self.values["spike_times"]
         seqs = seqs if _is_per_neuron(seqs) else [seqs]
         lows = [np.min(s) for s in seqs if np.size(s)]
@@ -73,6 +74,7 @@ class SpikeSourceArray(CellType):
         return u[0], u[1], counts
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         t = self.values["spike_times"]
         return {"cell_type": self.name,
                 "parameters": {"spike_times": [np.asarray(s).tolist() for s in t]

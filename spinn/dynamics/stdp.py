@@ -63,6 +63,10 @@ class _Declared:
 
 
 class SpikePairRule(_Declared):
+    """Pair-based timing dependence (PyNN): a pre spike after a post one depresses by
+    A_minus·k_minus, a post spike after a pre one potentiates by A_plus·k_plus, with traces
+    decaying by tau_plus and tau_minus (ms); all pairs (NEST's stdp_synapse)."""
+
     parameters = {
         "tau_plus": Param(20.0, "ms", 0.0, low_open=True),
         "tau_minus": Param(20.0, "ms", 0.0, low_open=True),
@@ -72,6 +76,10 @@ class SpikePairRule(_Declared):
 
 
 class AdditiveWeightDependence(_Declared):
+    """Weight changes independent of the weight, clipped to [w_min, w_max] (PyNN):
+    facilitate w + A_plus·w_max·k, depress w − A_minus·w_max·k.  Weights in the
+    postsynaptic cell type's units."""
+
     multiplicative = False
     parameters = {"w_min": Param(0.0, "", 0.0), "w_max": Param(1.0, "", 0.0)}
 
@@ -84,6 +92,9 @@ class AdditiveWeightDependence(_Declared):
 
 
 class MultiplicativeWeightDependence(AdditiveWeightDependence):
+    """Soft bounds (PyNN): facilitate w + A_plus·(w_max − w)·k, depress
+    w − A_minus·(w − w_min)·k."""
+
     multiplicative = True
 
 

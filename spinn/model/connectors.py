@@ -91,6 +91,7 @@ class Connector:
         raise NotImplementedError
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"connector": type(self).__name__, **{
             k: v for k, v in vars(self).items()
             if not isinstance(v, np.ndarray) and not k.startswith("_")}}
@@ -149,6 +150,9 @@ def _check_probability(owner, name, p):
 
 
 class AllToAllConnector(Connector):
+    """Every presynaptic neuron to every postsynaptic one (PyNN); allow_self_connections=False
+    leaves out i → i when both ends are the same population."""
+
     def __init__(self, allow_self_connections=True):
         self.allow_self_connections = bool(allow_self_connections)
 
@@ -163,6 +167,8 @@ class AllToAllConnector(Connector):
 
 
 class OneToOneConnector(Connector):
+    """Neuron i to neuron i (PyNN); both ends must have the same size."""
+
     def check(self, owner, pre_size, post_size, same_population=False):
         if pre_size != post_size:
             raise ConfigurationError(
@@ -403,6 +409,7 @@ class FromListConnector(Connector):
         return self.pre[sel], self.post[sel], {k: v[sel] for k, v in self.columns.items()}
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"connector": "FromListConnector", "n_connections": int(self.pre.size),
                 "column_names": self.column_names}
 
@@ -574,6 +581,7 @@ class ArrayConnector(Connector):
         return pre.astype(np.int64), posts[q], {}
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"connector": "ArrayConnector", "shape": list(self.array.shape),
                 "n_connections": int(np.count_nonzero(self.array))}
 
@@ -609,4 +617,5 @@ class CloneConnector(Connector):
         return pre, post, {}      # the pairs only: weights and delays are this projection's
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"connector": "CloneConnector", "reference": self.reference}

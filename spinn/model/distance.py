@@ -137,6 +137,7 @@ class DistanceDependentProbabilityConnector(Connector):
             pair_distances(post_pos[:, chunk], pre_pos), ctx.owner), PAIRS_PER_CHUNK)
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"connector": type(self).__name__, "d_expression": self.d_expression,
                 "allow_self_connections": self.allow_self_connections}
 

@@ -87,6 +87,7 @@ class CurrentSource:
         return f"{type(self).__name__}" + (f" #{self.index}" if self.index is not None else "")
 
     def parameters(self):
+        """The source's parameters by PyNN's names (nA, ms, Hz)."""
         return {}
 
     def check(self, dt):
@@ -119,9 +120,11 @@ class DCSource(CurrentSource):
         self.stop = INF if stop is None else _number(self, "stop", stop, 0.0)
 
     def parameters(self):
+        """The source's parameters by PyNN's names (nA, ms, Hz)."""
         return {"amplitude": self.amplitude, "start": self.start, "stop": self.stop}
 
     def amplitudes(self, step0, n, dt):
+        """float64[n]: the amplitude in nA at the start of each step step0 .. step0+n-1."""
         _, on = self._window(step0, n, dt)
         return np.where(on, self.amplitude, 0.0)
 
@@ -141,10 +144,12 @@ class ACSource(CurrentSource):
         self.phase = _number(self, "phase", phase)
 
     def parameters(self):
+        """The source's parameters by PyNN's names (nA, ms, Hz)."""
         return {k: getattr(self, k) for k in ("start", "stop", "amplitude", "offset",
                                               "frequency", "phase")}
 
     def amplitudes(self, step0, n, dt):
+        """float64[n]: the amplitude in nA at the start of each step step0 .. step0+n-1."""
         k, on = self._window(step0, n, dt)
         t = k * dt - _step(self.start, dt) * dt
         value = self.offset + self.amplitude * np.sin(
@@ -172,9 +177,11 @@ class StepCurrentSource(CurrentSource):
         self.start, self.stop = 0.0, INF
 
     def parameters(self):
+        """The source's parameters by PyNN's names (nA, ms, Hz)."""
         return {"times": self.times.tolist(), "amplitudes": self.values.tolist()}
 
     def amplitudes(self, step0, n, dt):
+        """float64[n]: the amplitude in nA at the start of each step step0 .. step0+n-1."""
         if not self.times.size:
             return np.zeros(n)
         k = step0 + np.arange(n)
@@ -197,6 +204,7 @@ class NoisyCurrentSource(CurrentSource):
         self.dt = None if dt is None else _number(self, "dt", dt, 0.0, strict=True)
 
     def parameters(self):
+        """The source's parameters by PyNN's names (nA, ms, Hz)."""
         return {k: getattr(self, k) for k in ("mean", "stdev", "start", "stop", "dt")}
 
     def check(self, dt):

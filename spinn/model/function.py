@@ -88,6 +88,7 @@ class IndexBasedProbabilityConnector(Connector):
         return self._draw_pairs(ctx, probability, PAIRS_PER_CHUNK)
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"connector": type(self).__name__, "function": self.function,
                 "allow_self_connections": self.allow_self_connections}
 

@@ -225,7 +225,8 @@ class Population:
             return
         dt = self.network.dt
         if off_grid(tau, dt):
-            t = float(np.ravel(tau)[0]) if np.ndim(tau) else float(tau)
+            values = np.ravel(np.asarray(tau, np.float64))
+            t = float(next(v for v in values if off_grid(v, dt)))   # one that is off it
             self.network.report_rounding(
                 "tau_refrac", f"{self}: tau_refrac {t:g} ms is off the grid of dt = {dt:g} ms "
                 f"and lasts {refractory_steps(t, dt) * dt:g} ms: refractory periods round up "
@@ -299,6 +300,7 @@ class Population:
         return [(where, what, str(value)) for what, value in items]
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"label": self.label, "size": self.size, "gid_lo": self.gid_lo,
                 "neurons_per_core": self.neurons_per_core, **self.celltype.describe()}
 
@@ -417,6 +419,7 @@ class PopulationView:
         return count / (n * span) if n and span > 0 else 0.0
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"view_of": self._parent.label, "size": self.size}
 
 

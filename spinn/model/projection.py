@@ -220,6 +220,7 @@ class Projection:
         return [(where, what, str(value)) for what, value in items]
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"label": self.label, "pre": self.pre.label, "post": self.post.label,
                 "receptor_type": self.receptor_type, **self.connector.describe(),
                 **self.synapse.describe()}

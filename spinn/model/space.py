@@ -21,9 +21,11 @@ class Structure:
         """Raise ConfigurationError if n neurons cannot take this structure."""
 
     def generate_positions(self, n, rng=None):
+        """float64[3, n]: the positions of n neurons (µm), PyNN's layout."""
         raise NotImplementedError
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"structure": type(self).__name__, **vars(self)}
 
 
@@ -34,6 +36,7 @@ class Line(Structure):
         self.dx, self.x0, self.y, self.z = float(dx), float(x0), float(y), float(z)
 
     def generate_positions(self, n, rng=None):
+        """float64[3, n]: the positions of n neurons (µm), PyNN's layout."""
         x = self.x0 + self.dx * np.arange(n, dtype=np.float64)
         return np.vstack([x, np.full(n, self.y), np.full(n, self.z)])
 
@@ -86,6 +89,7 @@ class Grid2D(Structure):
         self.calculate_size(n, owner)
 
     def generate_positions(self, n, rng=None):
+        """float64[3, n]: the positions of n neurons (µm), PyNN's layout."""
         nx, ny = self.calculate_size(n)
         ix, iy = np.divmod(np.arange(n, dtype=np.int64), ny)
         positions = np.vstack([self.x0 + self.dx * ix, self.y0 + self.dy * iy,
@@ -130,6 +134,7 @@ class Grid3D(Structure):
         self.calculate_size(n, owner)
 
     def generate_positions(self, n, rng=None):
+        """float64[3, n]: the positions of n neurons (µm), PyNN's layout."""
         nx, ny, nz = self.calculate_size(n)
         ix, rest = np.divmod(np.arange(n, dtype=np.int64), ny * nz)
         iy, iz = np.divmod(rest, nz)
@@ -146,6 +151,7 @@ class Shape:
         raise NotImplementedError
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"shape": type(self).__name__, **vars(self)}
 
 
@@ -198,12 +204,14 @@ class RandomStructure(Structure):
         self.origin = tuple(float(v) for v in origin)
 
     def generate_positions(self, n, rng=None):
+        """float64[3, n]: the positions of n neurons (µm), PyNN's layout."""
         if rng is None:
             raise ConfigurationError(
                 "RandomStructure: generate_positions needs a random Generator")
         return (np.asarray(self.origin) + self.boundary.sample(n, rng)).T.astype(np.float64)
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"structure": "RandomStructure", "origin": self.origin,
                 **self.boundary.describe()}
 

@@ -12,8 +12,9 @@ from spinn.errors import ConfigurationError
 
 
 class StaticSynapse:
-    """A fixed weight and delay (PyNN).  weight: nA (current), µS (conductance) or mV (delta);
-    positive — the receptor type decides excitation or inhibition.  delay: ms, default dt.
+    """A fixed weight and delay (PyNN).  weight: nA (current), µS (conductance) or mV (delta):
+    PyNN's signs — negative onto the inhibitory receptor of current-based cells, positive
+    everywhere else (conductances are positive).  delay: ms, default dt.
     Each may be a scalar, a RandomDistribution, or an array of shape (n_pre, n_post)."""
 
     def __init__(self, weight=0.0, delay=None):
@@ -21,6 +22,7 @@ class StaticSynapse:
         self.delay = None if delay is None else _value(delay)
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"synapse": "StaticSynapse", "weight": _describe(self.weight),
                 "delay": _describe(self.delay)}
 
@@ -72,6 +74,7 @@ class STDPMechanism:
         self.delay = None if delay is None else _value(delay)
 
     def describe(self):
+        """Plain, comparable data for the network's description (the same on every rank)."""
         return {"synapse": "STDPMechanism", "timing": self.timing.describe(),
                 "weights": self.weights.describe(), "weight": _describe(self.weight),
                 "delay": _describe(self.delay)}

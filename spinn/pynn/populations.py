@@ -22,6 +22,8 @@ from spinn.pynn.values import native_value
 
 
 class Assembly(common.Assembly):
+    """PyNN's Assembly (a group of populations and views) on spinn's engine."""
+
     _simulator = simulator
 
     def get_data(self, variables="all", gather=True, clear=False, annotations=None):
@@ -149,6 +151,8 @@ class _NativeMixin:
 
 
 class PopulationView(_NativeMixin, common.PopulationView):
+    """PyNN's PopulationView (a subset of a population's neurons) on spinn's engine."""
+
     _assembly_class = Assembly
     _simulator = simulator
 

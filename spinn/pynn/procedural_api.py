@@ -13,8 +13,10 @@ record = common.build_record(__import__("spinn.pynn.simulator", fromlist=["state
 
 
 def record_v(source, filename):
+    """PyNN 0.7's record_v: record the membrane potential of source into filename."""
     return record(["v"], source, filename)
 
 
 def record_gsyn(source, filename):
+    """PyNN 0.7's record_gsyn: record the synaptic conductances of source into filename."""
     return record(["gsyn_exc", "gsyn_inh"], source, filename)

@@ -44,7 +44,8 @@ def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=2
             ax_rate.plot(bins[:-1], counts / (size * bin_ms * 1e-3), lw=0.8, color=colour,
                          label=label)
             ticks.append(offset + (shown.size - 1) / 2.0)
-            names.append(f"{label}\n({shown.size} of {size})" if shown.size < size else label)
+            names.append(f"{label}\nids 0–{size - 1}" + (f"\n({shown.size} of {size} drawn)"
+                                                        if shown.size < size else ""))
             offset += shown.size
             ax.axhline(offset - 0.5, color="0.8", lw=0.5)
     ax.set_yticks(ticks, names, fontsize=8)

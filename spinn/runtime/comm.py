@@ -31,6 +31,8 @@ import numba.experimental.function_type  # noqa: F401 - types function-pointer a
 import numpy as np
 from numba import types
 
+from spinn.errors import SimulationError
+
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
 
 
@@ -189,19 +191,36 @@ def _no_waitall(n, requests, statuses):
     return 0
 
 
-@numba.cfunc(types.float64(), cache=True)
-def _no_clock():
-    return 0.0
+_libc = ctypes.CDLL(None)
+_clock_gettime = _libc.clock_gettime
+_clock_gettime.argtypes = (ctypes.c_int, ctypes.c_void_p)
+_clock_gettime.restype = ctypes.c_int
+_CLOCK_MONOTONIC = 1
+
+
+@numba.cfunc(types.float64())
+def _local_clock():
+    """The monotonic clock in seconds, callable from compiled code (as MPI_Wtime is).  Not
+    cached: it calls C through an address known only in this process."""
+    ts = np.empty(2, np.int64)            # struct timespec
+    _clock_gettime(_CLOCK_MONOTONIC, ts.ctypes.data)
+    return ts[0] + 1e-9 * ts[1]
+
+
+def local_clock():
+    """The monotonic clock as a first-class function for compiled code."""
+    return _local_clock
 
 
 class LocalChannel:
-    """The channel of a single rank: functions of the same types that are never called."""
+    """The channel of a single rank: point-to-point functions of the same types that are
+    never called, and the monotonic clock."""
 
     request_dtype = np.int32
     status_words = 16
 
     def functions(self):
-        return _no_p2p, _no_p2p, _no_waitall, _no_clock, np.int32(0), np.int32(0)
+        return _no_p2p, _no_p2p, _no_waitall, _local_clock, np.int32(0), np.int32(0)
 
 
 class MPIComm:
@@ -511,14 +530,61 @@ def world():
     try:
         from mpi4py import MPI
     except (ImportError, RuntimeError):
+        MPI = None
+    size = MPI.COMM_WORLD.Get_size() if MPI is not None else 1
+    if size == 1:
+        check_launch(os.environ, MPI is not None)
+    if MPI is None:
         _WORLD = LocalComm()
         return _WORLD
-    if MPI.COMM_WORLD.Get_size() == 1:
+    if size == 1:
         _WORLD = LocalComm()
     else:
         _WORLD = MPIComm(MPI.COMM_WORLD)
         _install_abort_hook(_WORLD)
     return _WORLD
+
+
+# (variable, launcher) that say a process was started as one of N tasks
+LAUNCH_VARIABLES = (("SLURM_STEP_NUM_TASKS", "srun"), ("PMI_SIZE", "an MPICH/PMI mpiexec"),
+                    ("OMPI_COMM_WORLD_SIZE", "Open MPI's mpirun"),
+                    ("PMIX_SIZE", "a PMIx launcher"), ("MPI_LOCALNRANKS", "an mpiexec"))
+
+
+def check_launch(environ, have_mpi4py=True):
+    """A process that its launcher started as one of N > 1 tasks but whose MPI sees one
+    process would run N independent copies of the simulation into the same files: refuse,
+    naming the fix (the duplicate-run trap of ``srun python ...`` with the mpich wheel)."""
+    if environ.get("SPINN_ALLOW_COPIES"):
+        return
+    for var, launcher in LAUNCH_VARIABLES:
+        try:
+            n = int(environ.get(var, "1"))
+        except ValueError:
+            continue
+        if var == "SLURM_STEP_NUM_TASKS" and "SLURM_PROCID" not in environ:
+            continue      # the batch script itself, not a task of a step
+        if n > 1:
+            why = ("mpi4py is not installed" if not have_mpi4py else
+                   "mpi4py's MPI library does not speak this launcher's process-management "
+                   "interface")
+            raise SimulationError(
+                f"this process was started by {launcher} as one of {n} tasks ({var}={n}) "
+                f"but MPI sees a single process ({why}): it would run {n} independent copies "
+                f"of the simulation. With Slurm and the mpich wheel launch with "
+                f"'srun --mpi=pmi2 ...' or with the wheel's own mpiexec inside the "
+                f"allocation ('mpiexec -n $SLURM_NTASKS ...'); on a cluster with its own MPI "
+                f"install mpi4py against it (pip install --no-binary mpi4py mpi4py) — see "
+                f"cluster/README.md. Set SPINN_ALLOW_COPIES=1 to run the copies anyway.")
+
+
+def mpi_library():
+    """The MPI library's own version line (MPI_Get_library_version), None without MPI."""
+    if not isinstance(_WORLD, MPIComm):
+        return None
+    from mpi4py import MPI
+
+    return MPI.Get_library_version().strip().splitlines()[0]
 
 
 def _install_abort_hook(comm):

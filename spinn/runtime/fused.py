@@ -9,8 +9,9 @@ own file only, yet links the kernels it calls into it, so the generated text car
 every source it compiles in (spinn's kernels and dynamics, and each kernel's module): editing
 a kernel, or upgrading spinn, gives a new module instead of a stale compiled one.
 
-* ``update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds)``: every group's
-  kernel, in order, on the group arguments G passed as ``handles.pack(G)`` (two arrays to
+* ``update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds, wtime,
+  group_seconds, group_spikes)``: every group's kernel, in order (each timed by ``wtime``
+  and its packets counted into the two arrays), on the group arguments G passed as ``handles.pack(G)`` (two arrays to
   unbox per call instead of every array of G); ``bounds[i]`` is where group i's packets
   start in ``out``.  Returns n_out.
 * ``run_ticks(...)``: the whole tick loop (update, merge, route, exchange with the routing
@@ -51,7 +52,8 @@ from spinn.kernels.record import record_spikes
 
 
 @njit(cache=True, nogil=True)
-def update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds):
+def update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds, wtime, group_seconds,
+           group_spikes):
     G = {groups}
     n_out = 0
 {calls}
@@ -80,7 +82,7 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
               record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals,
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
-              seconds):
+              seconds, group_seconds, group_spikes):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -89,8 +91,9 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
     delivered after the next call's first update.  totals (int64): 0 ticks, 1 spikes,
     2 unrouted, 3 packets sent, 4 synaptic events, 5 table misses, 6 recorded spikes,
     7 recorded spikes before the last tick, 8 packets to other ranks, 9 packets received.
-    seconds (float64, by MPI_Wtime; zeros on one rank): 0 update, 1 exchange (posting and
-    waiting), 2 deliver, 3 route and record.
+    seconds (float64, by wtime: MPI_Wtime, or the monotonic clock on one rank): 0 update,
+    1 exchange (posting and waiting), 2 deliver, 3 route and record; group_seconds and
+    group_spikes: each group's update time and packets emitted.
     Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
     records that tick again from the returned packets)."""
     ticks = 0
@@ -104,7 +107,8 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
         t0 = step
         k = min(tick_steps, end - step)
         c0 = wtime()
-        n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds)
+        n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds, wtime,
+                       group_seconds, group_spikes)
         c1 = wtime()
         seconds[0] += c1 - c0
         if posted or n_pend >= 0:       # lag 2: the previous tick, after this update
@@ -224,8 +228,11 @@ def source(kernels, G):
             raise TypeError(f"{qual}: a tick kernel must end with the arguments {TAIL}")
         own = ", ".join(f"G[{i}][{j}]" for j in range(len(params) - len(TAIL)))
         calls.append(f"    bounds[{i}] = n_out")
+        calls.append("    c = wtime()")
         calls.append(f"    n_out = {seen[qual]}({own}, ring, step0, slot_mask, n_steps, out, "
                      f"n_out)")
+        calls.append(f"    group_seconds[{i}] += wtime() - c")
+        calls.append(f"    group_spikes[{i}] += n_out - bounds[{i}]")
         names.append(qual)
     if not kernels:
         calls.append("    pass")
@@ -234,6 +241,12 @@ def source(kernels, G):
                           groups=groups,
                           imports="\n".join(imports),
                           calls="\n".join(calls), n=len(kernels))
+
+
+def module_key(kernels, G):
+    """The name of the generated module for these kernels and argument types: ranks with
+    the same key run the same compiled code (and share it through the cache)."""
+    return hashlib.sha1(source(kernels, G).encode()).hexdigest()[:16]
 
 
 def compiled(kernels, G):

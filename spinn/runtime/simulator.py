@@ -21,16 +21,18 @@ Invariants of ``run`` (every rank, every tick of k ≤ tick_steps steps starting
 
 import time
 
+import numba
 import numpy as np
 
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
+from spinn.kernels.record import record_spikes
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import (N_RECEPTORS, RankCores, build_group, build_synapses,
                                  initial_state)
 from spinn.runtime.currents import Currents
-from spinn.runtime.comm import LocalChannel
+from spinn.runtime.comm import LocalChannel, local_clock
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
 from spinn.runtime.fused import compiled
@@ -38,7 +40,7 @@ from spinn.runtime.fused import compiled
 # "local": whole ticks in one compiled call, unsplit (on one rank; several ranks time the
 # compiled loop's phases with MPI_Wtime)
 PHASES = ("update", "route", "exchange", "deliver", "record", "local")
-LOCAL_TICKS = 1000  # ticks per compiled call (progress is shown between calls)
+LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) between calls
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
 
 
@@ -152,6 +154,9 @@ class RankSimulator:
         # the compiled loop's channel: point to point with the same neighbours
         self.channel = LocalChannel() if self.comm.size == 1 else \
             (self.comm.channel() if hasattr(self.comm, "channel") else None)
+        # the clock compiled code reads (MPI_Wtime, or the monotonic clock)
+        self.wtime = self.channel.functions()[3] if self.channel is not None \
+            else local_clock()
         self.pending = None      # lag 2: (packets, (t0, k)) of a tick not delivered yet
         if self.channel is not None:
             n_src, n_dest = len(self.sources), len(self.dests)
@@ -186,11 +191,47 @@ class RankSimulator:
             "overruns", "stdp_history_overflows")}
         self.timers = {k: 0.0 for k in PHASES}
         self.worst_lateness_ms = 0.0
+        self.group_seconds = np.zeros(len(self.groups))       # each group's update time
+        self.group_spikes = np.zeros(len(self.groups), np.int64)   # and packets emitted
 
     # ---- the loop -------------------------------------------------------------------
+    def whole_ticks_compiled(self, realtime=False, callbacks=False):
+        """Whether run() takes the compiled loop (whole ticks, exchange included, in one
+        compiled call) rather than the per-tick Python loop.  The same on every rank: it
+        depends on the network and the run's arguments, not on the local groups."""
+        state_recorded = any(var != "spikes" for p in self.network.populations
+                             for var in p.recording)
+        return (self.channel is not None and not self.plastic and not callbacks
+                and not realtime and not state_recorded and not self.network.current_sources)
+
+    def warm_up(self, realtime=False, callbacks=False):
+        """Compile, or load from numba's cache, the tick functions the next run() calls,
+        before its clock starts: the generated update of this rank's groups and, on the
+        compiled path, the whole tick loop, for the types run() will pass.  Changes no
+        state; no communication."""
+        G = tuple(g.celltype.kernel_args(g) for g in self.groups)
+        fused = compiled(self.kernels, G)
+        D = pack(G)
+        typeof = numba.typeof
+        fused.update.compile(tuple(typeof(a) for a in (
+            *D, self.ring, self.step, self.slot_mask, 1, self.out, self.run_bounds,
+            self.wtime, self.group_seconds, self.group_spikes)))
+        if self.whole_ticks_compiled(realtime, callbacks):
+            rec = self.recorder if self.recorder is not None and self.recorder.active \
+                else None
+            args = self._ticks_args(D, self.step, rec, np.zeros(10, np.int64),
+                                    np.empty(0, np.uint64), -1, 0, 0, np.zeros(4))
+            fused.run_ticks.compile(tuple(typeof(a) for a in args))
+            if rec is not None:   # a tick that overflows the buffers is recorded again
+                record_spikes.compile(tuple(typeof(a) for a in (
+                    self.out, 0, 0, self.plan.index_bits, self.cores.slot,
+                    self.cores.gid_lo, self.cores.base, rec.rec_mask, self.step,
+                    rec.steps_buf, rec.gids_buf, 0)))
+
     def run(self, n_steps, realtime=False, callback=None, progress=None):
         """Advance n_steps; ``callback(step)`` runs on every rank after each tick, and
-        ``progress(step)`` after each tick or each compiled run of ticks (display only)."""
+        ``progress(step, spikes)`` after each tick or each compiled run of ticks, with the
+        spikes this rank emitted so far in this run (display only)."""
         self._reset_counters()
         plan, ring, timers = self.plan, self.ring, self.timers
         c = self.counters
@@ -203,11 +244,7 @@ class RankSimulator:
         G = tuple(g.celltype.kernel_args(g) for g in self.groups)   # alive while D is used
         fused = compiled(self.kernels, G)
         D = pack(G)
-        # the same choice on every rank: it depends on the network, not on the local groups
-        state_recorded = any(var != "spikes" for p in self.network.populations
-                             for var in p.recording)
-        if (self.channel is not None and not self.plastic and callback is None
-                and not realtime and not state_recorded and not self.network.current_sources):
+        if self.whole_ticks_compiled(realtime, callback is not None):
             self._run_compiled(fused, D, end, progress)
             end = self.step   # done: skip the per-tick loop
         while self.step < end:
@@ -216,7 +253,8 @@ class RankSimulator:
             a = clock()
             if self.currents.sources:
                 self.currents.inject(ring, t0, k, self.slot_mask)
-            n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds)
+            n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds,
+                                 self.wtime, self.group_seconds, self.group_spikes)
             if self.plastic:
                 record_post_spikes(self.out, n_out, t0, plan.index_bits, self.cores.slot,
                                    self.cores.base, self.hist_row, self.tau_minus, plan.dt,
@@ -266,14 +304,15 @@ class RankSimulator:
             if callback is not None:
                 callback(self.step)
             if progress is not None:
-                progress(self.step)
+                progress(self.step, spikes_total)
             if realtime:
                 done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
                 self._pace(wall0 + done_s * self.network.time_scale_factor)
         direct = sum(int(g.spikes_direct[0]) for g in self.groups
                      if getattr(g, "spikes_direct", None) is not None)
-        for g in self.groups:
+        for i, g in enumerate(self.groups):
             if getattr(g, "spikes_direct", None) is not None:
+                self.group_spikes[i] += int(g.spikes_direct[0])
                 g.spikes_direct[0] = 0
         c["spikes_emitted"] += int(spikes_total) + direct
         c["synaptic_events"] += direct        # one synapse per direct spike
@@ -338,31 +377,24 @@ class RankSimulator:
         inside it."""
         plan, d, c, x = self.plan, self.delays, self.counters, self.wire
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
-        mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
-        none = np.empty(0, np.int64)
         clock = time.perf_counter
         pend, n_pend, pend_t0, pend_k = np.empty(0, np.uint64), -1, 0, 0
         if self.pending is not None:
             pend, (pend_t0, pend_k) = self.pending
             n_pend = pend.size
         seconds = np.zeros(4)
+        spikes = 0
+        # calls stop at the same steps on every rank (start + j·every), whatever a call's
+        # early return (recording buffers full) did: progress() is collective there
+        start, every = self.step, LOCAL_TICKS * plan.tick_steps
         while self.step < end:
+            stop = min(end, start + ((self.step - start) // every + 1) * every)
             totals = np.zeros(10, np.int64)
             a = clock()
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
              x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
-             self.send) = fused.run_ticks(
-                *D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
-                self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
-                self.route_ptr, self.route_dst, self.send, self.send_counts,
-                plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,
-                d.q_ptr, d.released, d.bounds, self.core_has_rows, rec is not None,
-                self.cores.gid_lo, self.cores.base, mask,
-                rec.steps_buf if rec is not None else none,
-                rec.gids_buf if rec is not None else none, totals,
-                *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
-                x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
-                x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds)
+             self.send) = fused.run_ticks(*self._ticks_args(
+                 D, stop, rec, totals, pend, n_pend, pend_t0, pend_k, seconds))
             self.timers["local"] += clock() - a
             if rec is not None:
                 n_rec = int(totals[6])
@@ -377,13 +409,32 @@ class RankSimulator:
             c["packets_received"] += int(totals[9])
             c["synaptic_events"] += int(totals[4])
             c["population_table_misses"] += int(totals[5])
+            spikes += int(totals[1])
             if progress is not None:
-                progress(self.step)
+                progress(self.step, spikes)
         self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
-        if seconds.any():   # several ranks: the compiled loop's phases, by MPI_Wtime
+        if seconds.any():   # the compiled loop's phases, by its clock
             for name, v in zip(("update", "exchange", "deliver", "route"), seconds):
                 self.timers[name] += float(v)
             self.timers["local"] -= float(seconds.sum())
+
+    def _ticks_args(self, D, end, rec, totals, pend, n_pend, pend_t0, pend_k, seconds):
+        """The arguments of fused.run_ticks (spinn/runtime/fused.py), in its order."""
+        plan, d, x = self.plan, self.delays, self.wire
+        mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
+        none = np.empty(0, np.int64)
+        return (*D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
+                self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
+                self.route_ptr, self.route_dst, self.send, self.send_counts,
+                plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,
+                d.q_ptr, d.released, d.bounds, self.core_has_rows, rec is not None,
+                self.cores.gid_lo, self.cores.base, mask,
+                rec.steps_buf if rec is not None else none,
+                rec.gids_buf if rec is not None else none, totals,
+                *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
+                x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
+                x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
+                self.group_seconds, self.group_spikes)
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""

@@ -8,7 +8,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "spinn"
 # Lower layers never import higher ones.  Same layer may import itself.
 LAYERS = ["errors", "distributions", "kernels", "dynamics", "model", "mapping", "runtime",
-          "recording", "simulation", "api", "rehearsal", "script", "cli", "__init__", "pynn"]
+          "recording", "progress", "simulation", "api", "rehearsal", "script", "cli",
+          "__init__", "pynn"]
 
 
 def layer_of(module):
@@ -61,3 +62,32 @@ def test_every_registered_cell_type_is_exported():
 
     missing = [name for name in REGISTRY if getattr(spinn, name, None) is not REGISTRY[name]]
     assert not missing and set(REGISTRY) <= set(spinn.__all__)
+
+
+def test_every_public_class_and_function_has_a_docstring():
+    """help() where people look: spinn's and spinn.pynn's own public names (PyNN's are
+    PyNN's), their public methods (inherited docstrings count), and a cell type's help()
+    gives its equations and its parameters with units and defaults."""
+    import inspect
+
+    import spinn
+    import spinn.pynn
+
+    missing = []
+    for mod in (spinn, spinn.pynn):
+        for name in dir(mod):
+            obj = getattr(mod, name)
+            if name.startswith("_") or not (inspect.isclass(obj) or inspect.isfunction(obj)) \
+                    or not getattr(obj, "__module__", "").startswith("spinn"):
+                continue
+            if not (inspect.getdoc(obj) or "").strip() or \
+                    (inspect.isclass(obj) and not obj.__dict__.get("__doc__")):
+                missing.append(f"{mod.__name__}.{name}")
+            if inspect.isclass(obj):
+                missing += [f"{mod.__name__}.{name}.{m}" for m, f in vars(obj).items()
+                            if not m.startswith("_") and inspect.isfunction(f)
+                            and not (inspect.getdoc(getattr(obj, m)) or "").strip()]
+    assert not missing, missing
+    text = spinn.IF_curr_exp.__doc__
+    assert "cm dv/dt" in text and "tau_m: 20 ms" in text and "v_thresh: -50 mV" in text
+    assert "Izhikevich" in spinn.Izhikevich.__doc__ and "a: 0.02" in spinn.Izhikevich.__doc__

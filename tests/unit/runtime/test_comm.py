@@ -154,3 +154,22 @@ def test_local_comm_is_the_one_rank_case():
     assert recv.tolist() == [0, 1, 2] and rcounts.tolist() == [3]
     assert comm.allreduce(4, "max") == 4 and comm.allgather("x") == ["x"]
     np.testing.assert_array_equal(comm.allgatherv(np.arange(3)), np.arange(3))
+
+
+def test_one_process_of_n_launched_tasks_is_refused_with_the_fix():
+    """srun python … with an MPI that does not speak Slurm's PMI gives N copies of rank 0
+    of 1: refused, naming the launcher, N and the fix; a batch script itself is not a task."""
+    import pytest
+
+    from spinn.errors import SimulationError
+    from spinn.runtime.comm import check_launch
+
+    for env, who in (({"SLURM_STEP_NUM_TASKS": "4", "SLURM_PROCID": "2"}, "srun"),
+                     ({"PMI_SIZE": "2"}, "MPICH"), ({"OMPI_COMM_WORLD_SIZE": "3"}, "Open MPI")):
+        with pytest.raises(SimulationError) as err:
+            check_launch(env)
+        text = str(err.value)
+        assert who in text and "srun --mpi=pmi2" in text and "independent copies" in text
+    check_launch({"SLURM_NTASKS": "4", "SLURM_STEP_NUM_TASKS": "4"})   # the batch step
+    check_launch({"SLURM_STEP_NUM_TASKS": "1", "SLURM_PROCID": "0", "PMI_SIZE": "1"})
+    check_launch({"PMI_SIZE": "4", "SPINN_ALLOW_COPIES": "1"})

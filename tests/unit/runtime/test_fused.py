@@ -39,7 +39,9 @@ def network(per_tick):
 def test_local_loop_equals_per_tick_path():
     spikes_local, prov_local, timers_local = network(per_tick=False)
     spikes_tick, prov_tick, timers_tick = network(per_tick=True)
-    assert timers_local["local"] > 0 and timers_local["update"] == 0
+    # the compiled loop times its phases by the monotonic clock on one rank too; "local"
+    # keeps the Python side of its calls
+    assert timers_local["update"] > 0 and timers_local["deliver"] > 0
     assert timers_tick["local"] == 0 and timers_tick["update"] > 0
     total = 0
     for a, b in zip(spikes_local, spikes_tick):
