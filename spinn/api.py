@@ -216,9 +216,10 @@ def write_results(out_dir, title=None):
                        "mapping": state.plan.summary()}
     with open(paths["provenance"], "w") as f:
         json.dump(data, f, indent=1, default=_jsonable)
-    plot_raster(paths["raster"], paths["spikes"],
-                {p.label: p.size for p in net.populations if "spikes" in p.recording},
-                get_current_time(), title or "")
+    spiking = [p for p in net.populations if "spikes" in p.recording]
+    plot_raster(paths["raster"], paths["spikes"], {p.label: p.size for p in spiking},
+                get_current_time(), title or "",
+                recorded={p.label: p.recording["spikes"][0] for p in spiking})
     figures = draw_all(out_dir, title=title or "", raster=False)
     paths.update({k: v for k, v in figures.items() if k not in paths})
     return paths

@@ -114,9 +114,12 @@ def draw_all(out_dir, per_population=200, title=None, raster=True):
         if duration is None:
             runs = meta.get("runs", [])
             duration = sum(r["totals"]["simulated_ms"] for r in runs) if runs else 0.0
+        recorded = {p["label"]: p.get("spikes_recorded_from")
+                    for p in meta.get("populations", [])
+                    if isinstance(p.get("spikes_recorded_from"), list)}
         drawn["raster"] = os.path.join(out_dir, "raster.png")
         plot_raster(drawn["raster"], spikes, {lb: sizes[lb] for lb in order},
-                    float(duration), title or "", per_population)
+                    float(duration), title or "", per_population, recorded)
     for name in sorted(os.listdir(out_dir)):
         if not name.endswith(".h5") or name == "spikes.h5":
             continue

@@ -83,6 +83,7 @@ def rank_provenance(sim, recorder, wall_seconds, steps, warm=None):
         "compile_seconds": float(warm.get("compile_seconds", 0.0)
                                  + warm.get("compile_in_run_seconds", 0.0)),
         "compile_in_run_seconds": float(warm.get("compile_in_run_seconds", 0.0)),
+        "warmup_compile_seconds": float(warm.get("warmup_compile_seconds", 0.0)),
         # the run's wall time less any compilation inside it: what the RTF is made of
         "run_seconds": float(wall_seconds - warm.get("compile_in_run_seconds", 0.0)),
         "simulated_ms": steps * sim.plan.dt,
@@ -285,10 +286,10 @@ def _compile_note(t):
     if t.get("compile_seconds", 0.0) < 0.05:
         return ""
     inside = t.get("compile_in_run_seconds", 0.0)
-    more = f", {inside:.1f} s of it during the run (left out of its time)" \
+    more = f"; {inside:.1f} s of it during the run, left out of its time" \
         if inside >= 0.05 else ""
-    return (f"; kernels compiled {t['compile_seconds']:.1f} s (first run on this machine "
-            f"only{more})")
+    return (f"; kernels compiled {t['compile_seconds']:.1f} s — first run on this machine "
+            f"only{more}")
 
 
 def write_provenance(path, runs):

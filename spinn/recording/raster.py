@@ -12,9 +12,13 @@ import numpy as np
 READ_CHUNK = 1 << 20
 
 
-def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=200):
+def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=200,
+                recorded=None):
     """path: PNG to write; spike_file: SONATA spikes (spinn.recording.sonata);
-    sizes: dict label → population size (recorded populations, bottom to top)."""
+    sizes: dict label → population size (recorded populations, bottom to top);
+    recorded: dict label → the ids whose spikes were recorded (absent or None: all) — the
+    neurons drawn are chosen among them and the rate is per recorded neuron."""
+    recorded = recorded or {}
     import h5py
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -22,13 +26,20 @@ def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=2
     fig = Figure(figsize=(9, 6))
     FigureCanvasAgg(fig)
     ax, ax_rate = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    bin_ms = 1.0 if duration_ms <= 2000 else 10.0
+    bin_ms = _bin_width(duration_ms)
     bins = np.arange(0.0, duration_ms + bin_ms, bin_ms)
     offset, ticks, names = 0, [], []
     with h5py.File(spike_file, "r") as f:
         for k, (label, size) in enumerate(sizes.items()):
             colour = f"C{k % 10}"
-            shown = np.unique(np.linspace(0, size - 1, min(size, per_population)).astype(int))
+            ids_rec = recorded.get(label)
+            ids_rec = np.arange(size) if ids_rec is None else np.unique(np.asarray(ids_rec,
+                                                                                   np.int64))
+            n_rec = max(ids_rec.size, 1)
+            pick = np.unique(np.linspace(0, ids_rec.size - 1,
+                                         min(ids_rec.size, per_population)).astype(int)) \
+                if ids_rec.size else np.empty(0, int)
+            shown = ids_rec[pick]
             row = np.full(size, -1, np.int64)
             row[shown] = np.arange(shown.size)
             counts = np.zeros(bins.size - 1)
@@ -41,20 +52,30 @@ def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=2
                 keep = row[ids] >= 0
                 ax.scatter(t[keep], offset + row[ids[keep]], s=0.5, marker=".", color=colour,
                            rasterized=True)
-            ax_rate.plot(bins[:-1], counts / (size * bin_ms * 1e-3), lw=0.8, color=colour,
+            ax_rate.plot(bins[:-1], counts / (n_rec * bin_ms * 1e-3), lw=0.8, color=colour,
                          label=label)
-            ticks.append(offset + (shown.size - 1) / 2.0)
-            names.append(f"{label}\nids 0–{size - 1}" + (f"\n({shown.size} of {size} drawn)"
-                                                        if shown.size < size else ""))
+            ticks.append(offset + (max(shown.size, 1) - 1) / 2.0)
+            span = f"ids 0–{size - 1}" if ids_rec.size == size else \
+                f"{ids_rec.size} of {size} recorded"
+            names.append(f"{label}\n{span}" + (f"\n({shown.size} drawn)"
+                                               if shown.size < ids_rec.size else ""))
+            offset += max(shown.size, 1) - shown.size      # an empty row for no neuron
             offset += shown.size
             ax.axhline(offset - 0.5, color="0.8", lw=0.5)
     ax.set_yticks(ticks, names, fontsize=8)
     ax.set_ylim(-0.5, max(offset, 1) - 0.5)
     ax.set_title(title)
     ax_rate.set_xlabel("time (ms)")
-    ax_rate.set_ylabel(f"rate (Hz, {bin_ms:g} ms bins)")
+    ax_rate.set_ylabel(f"rate per recorded neuron\n(Hz, {bin_ms:g} ms bins)")
     ax_rate.set_xlim(0, duration_ms)
     if sizes:
         ax_rate.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def _bin_width(duration_ms, bins=250):
+    """A round bin width (1, 2 or 5 × 10^k ms, at least 1 ms) giving about ``bins`` bins."""
+    target = max(duration_ms / bins, 1.0)
+    k = 10.0 ** np.floor(np.log10(target))
+    return float(next(m * k for m in (1, 2, 5, 10) if m * k >= target))

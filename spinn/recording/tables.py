@@ -53,9 +53,24 @@ def population_table(state):
             "isi_cv": float(cv_sum[pop.index] / cv_n[pop.index])
             if recorded and cv_n[pop.index] else None,
             "recorded": sorted(pop.recording),
+            "spikes_recorded_from": _recorded_ids(pop),
             "update_seconds": float(seconds[pop.index]),
         })
     return table
+
+
+RECORDED_IDS_LISTED = 10_000
+
+
+def _recorded_ids(pop):
+    """"all", the recorded neurons' indices (up to RECORDED_IDS_LISTED of them), their
+    number beyond that, or None when spikes are not recorded."""
+    if "spikes" not in pop.recording:
+        return None
+    ids = pop.recording["spikes"][0]
+    if ids is None:
+        return "all"
+    return [int(i) for i in ids] if ids.size <= RECORDED_IDS_LISTED else int(ids.size)
 
 
 def isi_cv_parts(steps, ids):

@@ -144,3 +144,20 @@ def test_main_execs_plan(tmp_path, monkeypatch, capsys):
     cli.main(["run", "--ranks", "2", "--mpiexec", missing, "ex.py", "--", "--x"])
     assert execs == [(sys.executable, [sys.executable, "ex.py", "--x"])]
     assert "running ex.py as a single process" in capsys.readouterr().err
+
+
+def test_dash_dash_version_and_a_real_bench_help():
+    """`spinn --version` answers; `spinn bench --help` is bench.py's own help (models,
+    every option explained), not a stub."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "spinn.cli", "--version"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("spinn ")
+    out = subprocess.run([sys.executable, "-m", "spinn.cli", "bench", "--help"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for text in ("usage: spinn bench", "microcircuit", "Potjans", "--repeat", "measured",
+                 "JSON", "side_by_side"):
+        assert text in out.stdout, text
