@@ -65,7 +65,7 @@ class Progress:
             while self.next_line <= done * LINES:
                 self.next_line += 1
             print(f"  {step * self.dt:9.1f} ms ({done:4.0%}), {now - self.start:6.1f} s, "
-                  f"ETA {eta:5.1f} s, RTF {rtf:.2f} (last {wall:.0f} s), {_si(rate)} spikes/s",
+                  f"ETA {eta:5.1f} s, RTF {rtf:.2f} (last {wall:.1f} s), {_si(rate)} spikes/s",
                   file=self.stream, flush=True)
 
     def close(self):

@@ -99,7 +99,7 @@ SUM_KEYS = ("neurons", "synapses", "synapse_bytes", "synapse_index_bytes", "spik
             "synaptic_events", "unrouted_packets", "population_table_misses", "overruns",
             "plastic_synapses", "direct_input_synapses", "plastic_synapse_bytes",
             "stdp_history_overflows", "routing_entries_before", "routing_entries_after",
-            "cores")
+            "cores", "direct_input_events")
 MAX_KEYS = ("run_wall_seconds", "build_seconds", "worst_lateness_ms", "peak_rss_mb",
             "run_seconds", "warmup_seconds", "compile_seconds", "compile_in_run_seconds")
 
@@ -147,7 +147,8 @@ def _totals(t, fsums, maxima, phases, sim_ms, ranks):
         seconds_max=phases,
         cpu_seconds=fsums["cpu_seconds"],
         energy=energy_estimate(fsums["cpu_seconds"], fsums["rapl_joules"],
-                               t["synaptic_events"]),
+                               t["synaptic_events"],
+                               t["synaptic_events"] - t["direct_input_events"]),
     )
     return t
 
@@ -189,7 +190,7 @@ def rapl_delta_joules(before, after, share):
     return (after - before) * 1e-6 * share
 
 
-def energy_estimate(cpu_seconds, rapl_joules, events):
+def energy_estimate(cpu_seconds, rapl_joules, events, recurrent_events=None):
     """The run's energy and energy per synaptic event — an estimate: RAPL's package energy
     (this job's share of it) where the kernel exposes it, else CPU seconds × watts per core.
     Beside it, the published figures on the cortical microcircuit."""
@@ -202,6 +203,9 @@ def energy_estimate(cpu_seconds, rapl_joules, events):
     return {"estimate": True, "method": method, "watts_per_core": watts,
             "joules": joules, "cpu_seconds": cpu_seconds,
             "uJ_per_synaptic_event": joules / events * 1e6 if events else None,
+            # without the events of direct input (Poisson sources one-to-one onto neurons)
+            "uJ_per_recurrent_synaptic_event": joules / recurrent_events * 1e6
+            if recurrent_events else None,
             "published_uJ_per_synaptic_event": {
                 k: {"uJ": v, "source": src} for k, (v, src) in PUBLISHED_UJ_PER_EVENT.items()}}
 
@@ -214,9 +218,12 @@ def energy_line(t):
         if e["watts_per_core"] is not None else "RAPL"
     peers = ", ".join(f"{k} {v['uJ']:g} µJ" for k, v in
                       e["published_uJ_per_synaptic_event"].items())
+    recurrent = e.get("uJ_per_recurrent_synaptic_event")
+    rec = f", {recurrent:.3f} µJ without direct input" \
+        if recurrent is not None and recurrent != e["uJ_per_synaptic_event"] else ""
     return (f"  energy (estimate, {how}): {e['joules']:.1f} J, "
-            f"{e['uJ_per_synaptic_event']:.3f} µJ per synaptic event (published on the "
-            f"cortical microcircuit: {peers})")
+            f"{e['uJ_per_synaptic_event']:.3f} µJ per synaptic event{rec} (published on "
+            f"the cortical microcircuit: {peers})")
 
 
 def warn_about(t):

@@ -46,8 +46,11 @@ def format_report(data):
                             for name, v in e["published_uJ_per_synaptic_event"].items())
             how = (f"{e['cpu_seconds']:.1f} CPU s × {e['watts_per_core']:g} W per core"
                    if e.get("watts_per_core") is not None else e["method"])
+            rec = e.get("uJ_per_recurrent_synaptic_event")
+            rec = f" ({rec:.3f} µJ without direct input)" if rec is not None and \
+                rec != e["uJ_per_synaptic_event"] else ""
             lines.append(f"  energy, estimated from {how}: {e['joules']:.2f} J = "
-                         f"{e['uJ_per_synaptic_event']:.3f} µJ per synaptic event "
+                         f"{e['uJ_per_synaptic_event']:.3f} µJ per synaptic event{rec} "
                          f"[published: {pub}]")
         for w in run.get("warnings", []):
             lines.append(f"  WARNING: {w}")

@@ -109,6 +109,8 @@ def projection_table(state, populations):
             d = state.synapse_reader.local(proj)[3]
             if d.size:
                 lo[proj.index], hi[proj.index] = float(d.min()), float(d.max())
+        elif _declared_delay_range(proj, net.dt) is not None:
+            lo[proj.index], hi[proj.index] = _declared_delay_range(proj, net.dt)
     direct_any = direct > 0
     if comm.size > 1:
         lo = comm.allreduce(lo, "min")
@@ -144,6 +146,19 @@ def _constant_delay(proj, dt):
         return dt
     if isinstance(d, (int, float, np.integer, np.floating)):
         return float(delay_steps_array([float(d)], dt)[0] * dt)
+    return None
+
+
+def _declared_delay_range(proj, dt):
+    """[low, high] on the step grid of a bounded delay distribution (uniform, clipped
+    normal), or None."""
+    from spinn.kernels.grid import delay_steps_array
+
+    d = getattr(proj.synapse, "delay", None)
+    params = getattr(d, "parameters", None) or {}
+    if "low" in params and "high" in params:
+        lo, hi = delay_steps_array([max(params["low"], dt), params["high"]], dt) * dt
+        return float(lo), float(hi)
     return None
 
 

@@ -188,7 +188,7 @@ class RankSimulator:
         self.counters = {k: 0 for k in (
             "spikes_emitted", "packets_sent", "packets_sent_remote", "packets_received",
             "synaptic_events", "unrouted_packets", "population_table_misses", "ticks",
-            "overruns", "stdp_history_overflows")}
+            "overruns", "stdp_history_overflows", "direct_input_events")}
         self.timers = {k: 0.0 for k in PHASES}
         self.worst_lateness_ms = 0.0
         self.group_seconds = np.zeros(len(self.groups))       # each group's update time
@@ -316,6 +316,7 @@ class RankSimulator:
                 g.spikes_direct[0] = 0
         c["spikes_emitted"] += int(spikes_total) + direct
         c["synaptic_events"] += direct        # one synapse per direct spike
+        c["direct_input_events"] += direct
         c["unrouted_packets"] += int(unrouted_total)
         c["population_table_misses"] += misses
         c["packets_sent"] += sent
