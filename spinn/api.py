@@ -148,8 +148,11 @@ def provenance():
 
 def write_results(out_dir, title=None):
     """Write out_dir/spikes.h5 (SONATA), a SONATA frame report <var>.h5 per sampled state
-    variable (v.h5, gsyn_exc.h5, …: every population recording it), provenance.json, raster.png, the mapping plan of
-    rank 0 (plan.msgpack) and the final weights of plastic projections (weights_<label>.txt).
+    variable (v.h5, gsyn_exc.h5, …: every population recording it), provenance.json
+    (docs/provenance.md), the figures (raster.png, <var>.png, weights.png:
+    spinn.recording.figures), the mapping plan of rank 0 (plan.msgpack), and for plastic
+    projections their final weights (weights_<label>.txt) and weight distributions as built
+    and now (weights_hist.json).
 
     Collective (call it on every rank, as run()): the spike file is assembled on rank 0 from
     every rank's spool window by window (spinn/recording/sonata.py), never holding all

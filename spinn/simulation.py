@@ -309,7 +309,6 @@ class Simulation:
         values, nothing in flight, plastic weights as built; a new recording segment — the
         getters and write_results give what was recorded since (spinn.runtime.simulator
         RankSimulator.reset says what continues)."""
-        net = self.network
         self.agree("reset", step=f"{0 if self.engine is None else self.engine.step} steps")
         if self.engine is None:
             return                       # nothing run yet: already at t = 0

@@ -54,7 +54,7 @@ class CurrentSource:
     def inject_into(self, cells):
         """Inject this source's current into a Population or PopulationView (its neurons
         each receive the full amplitude).  Before the first run."""
-        from spinn.model.network import PopulationView, Population
+        from spinn.model.network import Population, PopulationView
         if not isinstance(cells, (Population, PopulationView)):
             raise ConfigurationError(
                 f"{self}: inject_into takes a Population or PopulationView, not "

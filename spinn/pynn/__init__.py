@@ -15,17 +15,41 @@ from pyNN.space import Space  # noqa: F401
 from pyNN.standardmodels import StandardCellType
 
 from spinn.pynn.control import (  # noqa: F401
-    end, get_current_time, get_max_delay, get_min_delay, get_time_step, initialize,
-    num_processes, rank, reset, run, run_for, run_until, setup)
+    end,
+    get_current_time,
+    get_max_delay,
+    get_min_delay,
+    get_time_step,
+    initialize,
+    num_processes,
+    rank,
+    reset,
+    run,
+    run_for,
+    run_until,
+    setup,
+)
 from spinn.pynn.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa
 from spinn.pynn.nest_models import native_cell_type, native_synapse_type  # noqa: F401
 from spinn.pynn.populations import Assembly, Population, PopulationView  # noqa: F401
 from spinn.pynn.procedural_api import connect, create, record, record_gsyn, record_v  # noqa
 from spinn.pynn.projections import Projection  # noqa: F401
 from spinn.pynn.standardmodels import (  # noqa: F401
-    EIF_cond_exp_isfa_ista, IF_cond_alpha, IF_cond_exp, IF_curr_alpha, IF_curr_delta,
-    IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson, AdditiveWeightDependence,
-    MultiplicativeWeightDependence, SpikePairRule, STDPMechanism, StaticSynapse)
+    AdditiveWeightDependence,
+    EIF_cond_exp_isfa_ista,
+    IF_cond_alpha,
+    IF_cond_exp,
+    IF_curr_alpha,
+    IF_curr_delta,
+    IF_curr_exp,
+    Izhikevich,
+    MultiplicativeWeightDependence,
+    SpikePairRule,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    StaticSynapse,
+    STDPMechanism,
+)
 
 
 def list_standard_models():

@@ -8,7 +8,8 @@ every rank (they are collective, as spinn's native getters).
 """
 
 import numpy as np
-from pyNN import common, space as pynn_space
+from pyNN import common
+from pyNN import space as pynn_space
 from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 

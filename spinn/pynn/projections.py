@@ -10,7 +10,8 @@ ranks; a connector's ``rng`` gives the seed of its streams.  Weights keep PyNN's
 import copy
 
 import numpy as np
-from pyNN import common, connectors as pc
+from pyNN import common
+from pyNN import connectors as pc
 from pyNN.space import Space
 from pyNN.standardmodels import StandardSynapseType
 
@@ -18,8 +19,8 @@ import spinn
 from spinn import api
 from spinn.errors import ConfigurationError
 from spinn.pynn import simulator
-from spinn.pynn.populations import Assembly, PopulationView
-from spinn.pynn.standardmodels import STDPMechanism, StaticSynapse
+from spinn.pynn.populations import Assembly
+from spinn.pynn.standardmodels import StaticSynapse, STDPMechanism
 from spinn.pynn.values import native_value
 
 
@@ -147,8 +148,8 @@ def _nest_scale(post):
         1.0 if getattr(c.celltype.native, "weight_unit", "") == "mV" else 0.001) for c in cells}
     if len(scales) != 1:
         raise ConfigurationError(
-            f"a NEST static_synapse onto target models whose weight units differ: split the "
-            f"projection by target model")
+            "a NEST static_synapse onto target models whose weight units differ: split the "
+            "projection by target model")
     return scales.pop()
 
 

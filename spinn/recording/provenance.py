@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from spinn.errors import RunWarning
+from spinn.runtime.simulator import PHASES
 
 log = logging.getLogger("spinn")
 log.addHandler(logging.NullHandler())     # a library: the application decides where logs go
@@ -28,8 +29,6 @@ PUBLISHED_UJ_PER_EVENT = {
 # 8380: 270 W / 40 = 6.8 W); memory, network and the rest of the node are not in it
 DEFAULT_CORE_WATTS = 5.0
 RAPL_DIR = "/sys/class/powercap"
-
-from spinn.runtime.simulator import PHASES
 
 
 def shared_mb():

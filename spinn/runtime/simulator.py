@@ -29,10 +29,9 @@ from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 from spinn.mapping.routing import lookup
-from spinn.runtime.build import (N_RECEPTORS, RankCores, build_group, build_synapses,
-                                 initial_state)
-from spinn.runtime.currents import Currents
+from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
 from spinn.runtime.comm import LocalChannel, local_clock
+from spinn.runtime.currents import Currents
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
 from spinn.runtime.fused import compiled

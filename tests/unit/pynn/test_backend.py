@@ -12,10 +12,10 @@ import neo
 import numpy as np
 import pytest
 import quantities as pq
+from pyNN import common
 
 import spinn
 import spinn.pynn as sim
-from pyNN import common
 
 
 def pynn_network(seed=11, conn_rng=None, weight_inh=-0.4):

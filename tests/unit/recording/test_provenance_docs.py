@@ -7,7 +7,6 @@ import pathlib
 import re
 import warnings
 
-import numpy as np
 import pytest
 
 import spinn as sim

@@ -3,7 +3,9 @@ pyNN.nest, run its simulation config, write {assembly: [(index, spike time)]} as
 
     python sonata_through_pynn.py spinn|nest CONFIG_DIR OUT.json
 """
-import sys, os, numpy as np
+import os
+import sys
+
 backend, cfg_dir, out = sys.argv[1], sys.argv[2], sys.argv[3]
 if backend == "nest":
     import pyNN.nest as sim
@@ -12,6 +14,7 @@ else:
     import spinn.pynn as sim
     extra = {}
 from pyNN.serialization import import_from_sonata, load_sonata_simulation_plan
+
 os.chdir(cfg_dir)
 plan = load_sonata_simulation_plan("simulation_config.json")
 sim.setup(timestep=plan.run_config["dt"], **extra)
