@@ -32,7 +32,7 @@ from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import compiling
-from spinn.runtime.fused import module_key
+from spinn.runtime.fused import module_key, ready_stamp
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
 AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
@@ -150,11 +150,16 @@ class Simulation:
 
         def _build():
             self.spool = Spool(spool_directory(self.spool_dir, job, self.comm.rank))
-            engine = RankSimulator(self.network, plan, self.comm)
+            engine = RankSimulator(self.network, plan, self.comm, order)
             engine.recorder = Recorder(engine, self.spool,
                                        int(self.record_buffer_mb * (1 << 20)))
             return engine
 
+        # a cache without this tree's kernels: rank 0 builds its synapses first, compiling
+        # the build kernels once; the others then load them (one barrier, decided by rank 0)
+        cold = self.comm.size > 1 and self.comm.kind != "rehearsal" and self.comm.bcast(
+            not ready_stamp().exists() if self.comm.rank == 0 else None, root=0)
+        order = None if not cold else ("lead" if self.comm.rank == 0 else "follow")
         self.engine = self.guarded("build", _build)
         self.build_compile_seconds = compiling.seconds() - self.compile_mark
         self.initial_weights = self.weight_histograms()   # this rank's, as built
@@ -268,22 +273,27 @@ class Simulation:
                 "update_seconds": [float(x) for x in both[n:]]}
 
     def _warm_up(self, realtime, callbacks):
-        """Collective: compile or load this run's kernels, rank 0 first: the ranks with the
-        same generated module as rank 0 (spinn.runtime.fused.module_key) then find it in the
-        cache instead of compiling it again; the others compile beside rank 0.  Returns
+        """Collective: compile or load this run's kernels: the lowest rank running each
+        generated module (spinn.runtime.fused.module_key) compiles it, the ranks with the
+        same module then find it in the cache instead of compiling it again.  Returns
         this rank's {"warmup_seconds", "compile_seconds"} (compile: build and warm-up)."""
         t0, c0 = time.perf_counter(), compiling.seconds()
         engine = self.engine
         key = module_key(engine.kernels, tuple(g.celltype.kernel_args(g) for g in engine.groups))
-        key0 = self.comm.bcast(key if self.comm.rank == 0 else None, root=0) \
-            if self.comm.size > 1 else key
-        first = self.comm.rank == 0 or key != key0
-        if first:            # rank 0, and ranks whose kernels differ from rank 0's
+        first = True
+        if self.comm.size > 1:
+            # the lowest rank of each generated module compiles it, the others load it from
+            # the cache after one barrier (a transient int64 per rank, on this call only)
+            keys = self.comm.allgather(int(key, 16) >> 1)
+            first = keys.index(int(key, 16) >> 1) == self.comm.rank
+        if first:
             engine.warm_up(realtime, callbacks)
         if self.comm.size > 1:
             self.comm.barrier()
-        if not first:        # the same kernels as rank 0: loaded from the cache it wrote
+        if not first:
             engine.warm_up(realtime, callbacks)
+        if self.comm.rank == 0:
+            _touch(ready_stamp())
         seconds = time.perf_counter() - t0
         compiled = compiling.seconds() - self.compile_mark
         self.compile_mark = compiling.seconds()
@@ -332,6 +342,13 @@ class Simulation:
         """Remove this rank's spool (its recordings are gone with it)."""
         if self.spool is not None:
             self.spool.remove()
+
+
+def _touch(path):
+    try:
+        path.touch()
+    except OSError:
+        pass          # a read-only cache: the ranks compile on their own, nothing breaks
 
 
 def write_report(directory, report):

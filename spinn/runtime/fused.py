@@ -204,6 +204,15 @@ def _digest(stamped_files):
     return digest.hexdigest()[:16]
 
 
+def ready_stamp():
+    """A file in the cache that exists once a run of this source tree (spinn's kernels,
+    dynamics and runtime, and this numba) has compiled its kernels into the cache."""
+    files = sorted(_PACKAGE.glob("kernels/*.py")) + sorted(_PACKAGE.glob("dynamics/*.py")) \
+        + sorted(_PACKAGE.glob("runtime/*.py"))
+    stamp = _digest(tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    return _directory() / f"ready_{stamp}_numba{numba.__version__}"
+
+
 def _directory():
     base = numba.config.CACHE_DIR or os.path.join(tempfile.gettempdir(),
                                                   f"spinn-{os.getuid()}")

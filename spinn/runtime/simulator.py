@@ -44,8 +44,13 @@ WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + p
 
 
 class RankSimulator:
-    def __init__(self, network, plan, comm):
+    def __init__(self, network, plan, comm, compile_order=None):
+        """compile_order (a cache without spinn's kernels; spinn.simulation): "lead" builds
+        its synapses — compiling the build kernels into the cache — before the others start
+        theirs, "follow" waits for that and loads them; None: every rank at once."""
         self.network, self.plan, self.comm = network, plan, comm
+        if compile_order == "follow":
+            comm.barrier()
         t0 = time.perf_counter()
         local = plan.local_cores()
         self.cores = RankCores(plan, [p.celltype.is_source for p in network.populations])
@@ -94,6 +99,8 @@ class RankSimulator:
         self.ring = np.zeros((plan.n_slots, N_RECEPTORS + bool(network.current_sources),
                               self.cores.n_ring))
         self.slot_mask = plan.n_slots - 1
+        if compile_order == "lead":
+            comm.barrier()       # the others now build from the kernels compiled so far
         self._setup_routing()
         self._setup_buffers()
         # generated and compiled (or loaded from the cache) here, so that build time counts it

@@ -29,6 +29,10 @@ def test_cold_cache_compiles_once_before_the_clock(tmp_path):
     r0, r1 = sorted(run["ranks"], key=lambda r: r["rank"])
     assert r0["warmup_compile_seconds"] > 2.0                  # rank 0 compiled the loop
     assert r1["warmup_compile_seconds"] < 0.1 * r0["warmup_compile_seconds"]   # rank 1 loaded it
+    # the build kernels: rank 0 built (and compiled) first, rank 1 then loaded most of them
+    build0 = r0["compile_seconds"] - r0["warmup_compile_seconds"]
+    build1 = r1["compile_seconds"] - r1["warmup_compile_seconds"]
+    assert build0 > 0.5 and build1 < 0.6 * build0, (build0, build1)
     t = run["totals"]
     assert t["compile_in_run_seconds"] == 0.0
     assert t["wall_seconds"] < t["warmup_seconds"]              # compilation is not in the run
