@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plot", help="draw the figures of a run's output directory",
         description="Draw OUT_DIR's figures from its files: raster.png (spikes.h5), "
                     "<var>.png for each recorded state variable (v.h5, gsyn_exc.h5, ...), "
-                    "weights.png for plastic projections (weights_*.txt).")
+                    "weights.png for plastic projections (weights_hist.json).")
     plot.add_argument("out_dir", metavar="OUT_DIR")
     plot.add_argument("--per-population", type=int, default=200,
                       help="neurons drawn per population in the raster (default 200)")

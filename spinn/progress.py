@@ -11,6 +11,8 @@ import collections
 import sys
 import time
 
+from spinn.recording.report import si as _si
+
 RECENT_SECONDS = 5.0     # the real-time factor and spike rate shown are over this window
 LINES = 10               # plain lines per run when not on a terminal
 
@@ -72,10 +74,3 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-def _si(x):
-    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= factor:
-            return f"{x / factor:.1f} {suffix}"
-    return f"{x:.0f}"

@@ -4,6 +4,8 @@ import argparse
 
 import numpy as np
 
+from spinn.recording.tables import isi_cv_parts
+
 
 def example_parser(description, duration_ms=1000.0):
     """--duration MS, --scale S, --seed N, --out DIR (plus whatever the example adds)."""
@@ -19,20 +21,8 @@ def example_parser(description, duration_ms=1000.0):
 
 def isi_cv(times_ms, ids):
     """Mean coefficient of variation of inter-spike intervals over neurons with ≥ 3 spikes."""
-    if ids.size == 0:
-        return float("nan")
-    order = np.lexsort((times_ms, ids))
-    t, i = times_ms[order], ids[order]
-    same = i[1:] == i[:-1]
-    isi = np.diff(t)[same]
-    owner = i[1:][same]
-    if isi.size == 0:
-        return float("nan")
-    uniq, inv, counts = np.unique(owner, return_inverse=True, return_counts=True)
-    mean = np.bincount(inv, isi) / counts
-    var = np.bincount(inv, isi**2) / counts - mean**2
-    ok = counts >= 2
-    return float(np.mean(np.sqrt(np.maximum(var[ok], 0)) / mean[ok])) if ok.any() else float("nan")
+    total, n = isi_cv_parts(np.asarray(times_ms), np.asarray(ids))
+    return total / n if n else float("nan")
 
 
 def report_rates(sim, populations, duration_ms):

@@ -6,10 +6,11 @@ import os
 import sys
 
 
-def _si(x):
-    for factor, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+def si(x):
+    """x with a k/M/G suffix (x ≥ 1 000), else rounded to a whole number."""
+    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= factor:
-            return f"{x / factor:.2f}{suffix}"
+            return f"{x / factor:.1f} {suffix}"
     return f"{x:.0f}"
 
 
@@ -37,7 +38,7 @@ def format_report(data):
             f" s, not in the run's time)")
         lines.append(
             f"  {t['spikes_emitted']:,} spikes, {t['synaptic_events']:,} synaptic events "
-            f"({_si(t['events_per_second'])}/s), {t['packets_sent']:,} packets "
+            f"({si(t['events_per_second'])}/s), {t['packets_sent']:,} packets "
             f"({t['packets_sent_remote']:,} between ranks); peak RSS "
             f"{t['peak_rss_mb_max']:.0f} MB on the largest rank")
         e = t.get("energy")
@@ -77,7 +78,7 @@ def format_report(data):
                 (" (direct)" if p.get("direct_input") else "")
             lines.append(f"{p['label'][:20]:<20} {kind[:28]:<28} {p['synapses']:>13,} "
                          f"{p['synapse_bytes'] / 2**20:>8.1f} {delay:>11} "
-                         f"{_si(p['synaptic_events_estimated']):>15}")
+                         f"{si(p['synaptic_events_estimated']):>15}")
     if "spikes_written" in data:
         lines.append("")
         lines.append(f"{data['spikes_written']:,} spikes in spikes.h5")
