@@ -18,6 +18,7 @@ from spinn.api import (  # noqa: E402
     Population,
     Projection,
     build,
+    checkpoint,
     current,
     end,
     get_current_time,
@@ -25,6 +26,7 @@ from spinn.api import (  # noqa: E402
     provenance,
     rank,
     reset,
+    restore,
     run,
     setup,
     simulation,
@@ -84,7 +86,7 @@ __all__ += [
     "ArrayConnector", "DistanceDependentProbabilityConnector", "FixedTotalNumberConnector",
     "Cuboid", "Grid2D", "Grid3D", "Line", "RandomStructure", "Sphere",
     "ACSource", "DCSource", "NoisyCurrentSource", "StepCurrentSource",
-    "CloneConnector", "IndexBasedProbabilityConnector",
+    "CloneConnector", "IndexBasedProbabilityConnector", "checkpoint", "restore",
 ]
 
 from spinn.kernels import initialise as _initialise_kernels  # noqa: E402

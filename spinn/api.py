@@ -10,6 +10,7 @@ import atexit
 import contextvars
 import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from spinn.recording import tables
 from spinn.recording.figures import draw_all
 from spinn.recording.raster import plot_raster
 from spinn.recording.recorder import DEFAULT_BUFFER_MB
+from spinn.recording.store import check_writable
 from spinn.recording.sonata import write_frames, write_spikes
 from spinn.runtime.comm import world
 from spinn.simulation import Simulation
@@ -32,16 +34,19 @@ _current = contextvars.ContextVar("spinn_simulation", default=None)
 
 def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_core=256,
           time_scale_factor=1.0, comm=None, verbose=True, spool_dir=None,
-          record_buffer_mb=DEFAULT_BUFFER_MB):
+          record_buffer_mb=DEFAULT_BUFFER_MB, out_dir=None):
     """Start a new network.  timestep: dt in ms.  min_delay/max_delay are accepted for PyNN
     compatibility: spinn derives the tick and the ring-buffer length from the projections.
     seed=None: rank 0 draws a seed and every rank uses it.  comm: a communicator (default:
     MPI's world when launched on several ranks, else local).  Recordings stream to each
     rank's spool directory (spool_dir, default $SPINN_SPOOL or the system's temporary
-    directory) through a buffer of record_buffer_mb MB per rank.  Returns the Network."""
+    directory) through a buffer of record_buffer_mb MB per rank.  out_dir: where
+    write_results() writes by default.  The spool and output directories are created and
+    checked for writing here, on every rank, before anything runs.  Returns the Network."""
     model.Network(dt=timestep, seed=0, neurons_per_core=neurons_per_core,
                   time_scale_factor=time_scale_factor)       # settings checked everywhere first
     comm = comm if comm is not None else world()
+    _check_directories(comm, spool_dir, out_dir)
     _register_exit_check()
     # always broadcast (a collective every rank makes): rank 0's fresh seed serves the ranks
     # given seed=None; a seed given explicitly stays, and must agree (build checks it)
@@ -60,8 +65,30 @@ def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_c
     if not record_buffer_mb > 0:
         raise ConfigurationError(f"setup: record_buffer_mb = {record_buffer_mb} must be > 0")
     _current.set(Simulation(net, comm, verbose, spool_dir, record_buffer_mb))
+    _current.get().out_dir = None if out_dir is None else os.fspath(out_dir)
     _ACTIVE[_current.get()] = None
     return net
+
+
+def _check_directories(comm, spool_dir, out_dir):
+    """Every rank checks the directories it will write (the spool base; out_dir on rank 0,
+    which writes the results); one allreduce, then every rank raises the same error if
+    any rank cannot write, naming the ranks."""
+    base = spool_dir or os.environ.get("SPINN_SPOOL") or tempfile.gettempdir()
+    problem = check_writable(os.path.join(base, f"spinn-{os.getuid()}"),
+                             "spool directory (spool_dir or $SPINN_SPOOL)")
+    if problem is None and out_dir is not None and comm.rank == 0:
+        problem = check_writable(os.fspath(out_dir), "out_dir")
+    if comm.size == 1:
+        if problem:
+            raise ConfigurationError(problem)
+        return
+    failed = comm.allreduce(np.array([problem is not None], np.int64), "sum")
+    if not failed[0]:
+        return
+    found = [(r, p) for r, p in enumerate(comm.allgather(problem)) if p]
+    ranks = ", ".join(str(r) for r, _ in found)
+    raise ConfigurationError(f"{found[0][1]} (on rank(s) {ranks})")
 
 
 def simulation():
@@ -133,6 +160,21 @@ def run(duration, realtime=False, callbacks=None, progress=True):
     return simulation().run(duration, realtime, callbacks, progress)
 
 
+def checkpoint(path):
+    """Write the run's whole future to the directory ``path`` (collective, between runs):
+    neuron state, spikes in flight, random streams, plastic weights and traces, what was
+    recorded so far.  Atomic: a checkpoint killed half-way leaves the one before whole.
+    Returns (seconds, bytes)."""
+    return simulation().checkpoint(path)
+
+
+def restore(path):
+    """Continue from the checkpoint at ``path`` (collective; after describing the same
+    network, before the first run()), on this job's number of ranks whatever the number
+    that wrote it.  Returns the restored time in ms."""
+    return simulation().restore(path)
+
+
 def get_current_time():
     """Simulated time so far, in ms."""
     return simulation().time_ms
@@ -146,7 +188,7 @@ def provenance():
     return state.runs[-1]["totals"]
 
 
-def write_results(out_dir, title=None):
+def write_results(out_dir=None, title=None):
     """Write out_dir/spikes.h5 (SONATA), a SONATA frame report <var>.h5 per sampled state
     variable (v.h5, gsyn_exc.h5, …: every population recording it), provenance.json
     (docs/provenance.md), the figures (raster.png, <var>.png, weights.png:
@@ -163,6 +205,10 @@ def write_results(out_dir, title=None):
     net = state.network
     if state.results is None:
         raise ConfigurationError("write_results: nothing to write; call run() first")
+    out_dir = out_dir if out_dir is not None else state.out_dir
+    if out_dir is None:
+        raise ConfigurationError("write_results: no out_dir; give write_results(out_dir) or "
+                                 "setup(out_dir=...)")
     state.agree("write_results", out_dir=repr(str(out_dir)))
     if state.comm.rank == 0:
         os.makedirs(out_dir, exist_ok=True)

@@ -22,7 +22,7 @@ import traceback
 import msgpack
 import numpy as np
 
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, number
 from spinn.mapping import make_plan
 from spinn.model.network import attach_run_state
 from spinn.progress import Progress
@@ -31,6 +31,7 @@ from spinn.recording.recorder import DEFAULT_BUFFER_MB, Recorder
 from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
+from spinn.runtime import checkpoint as ckpt
 from spinn.runtime import compiling
 from spinn.runtime.fused import module_key, ready_stamp
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
@@ -58,11 +59,14 @@ class Simulation:
         self.plan = None
         self.engine = None            # RankSimulator, once built
         self.spool = None             # this rank's recordings on disk
+        self.out_dir = None           # setup(out_dir=...): write_results' default
         self.results = None           # reads them back (spinn.recording.results)
         self.synapse_reader = None
         # per run: {"totals": job totals (every rank), "mine": this rank's provenance,
         # "per_rank": every rank's, on rank 0 only (None elsewhere)}
         self.runs = []
+        self.checkpoints = []         # {"path", "step", "seconds", "bytes"} written so far
+        self.restored = None          # what restore() loaded
         self.segment_run = 0          # index in runs of the first run since the last reset
         self.calls = 0                # collective calls made so far (every rank the same)
         self.ended = False
@@ -200,7 +204,8 @@ class Simulation:
         numba's cache (rank 0 first, then the others from the cache it wrote): a phase of
         its own, reported beside the run and never counted in its real-time factor."""
         net = self.network
-        n_steps = net.steps(float(duration), "run: duration")
+        duration = number(duration, "run", "duration", "ms")
+        n_steps = net.steps(duration, "run: duration")
         shown = bool(progress and self.verbose)
         self.agree("run", duration=f"{float(duration)!r} ms", steps=n_steps,
                    realtime=bool(realtime), callbacks=len(callbacks or ()),
@@ -305,6 +310,111 @@ class Simulation:
                      f"run's figures")
         return {"warmup_seconds": seconds, "compile_seconds": compiled,
                 "warmup_compile_seconds": compiling.seconds() - c0}
+
+    # ---- checkpoints (spinn/runtime/checkpoint.py) -------------------------------------
+    def checkpoint(self, path):
+        """Collective, between runs: write everything the rest of the run depends on to the
+        directory ``path`` (replaced whole, atomically); returns (seconds, bytes)."""
+        path = os.fspath(path)
+        self.agree("checkpoint", path=repr(path))
+        engine = self.build()
+        if self.comm.kind == "rehearsal":
+            raise Rehearsed(self.rank_report())
+        t0 = time.perf_counter()
+        engine.recorder.flush()
+        job = self.comm.bcast(f"{os.getpid()}-{time.time_ns()}" if self.comm.rank == 0
+                              else None, root=0)
+        tmp = f"{path}.tmp-{job}"
+        problem = None
+        if self.comm.rank == 0:
+            try:
+                os.makedirs(tmp)
+            except OSError as exc:
+                problem = f"checkpoint: cannot create {tmp!r} ({exc.strerror or exc})"
+        self._raise_everywhere(problem)
+        entry = self.guarded("checkpoint", lambda: ckpt.write_rank(engine, self.spool, tmp))
+        entries = self.comm.gather(entry, root=0)
+        if self.comm.rank == 0:
+            plan = self.plan
+            body = {"kind": "spinn-checkpoint", "format": ckpt.FORMAT, "step": engine.step,
+                    "time_ms": engine.step * self.network.dt, "n_ranks": self.comm.size,
+                    "epoch": engine.currents.epoch, "seed": self.network.seed,
+                    "description": [list(x) for x in self.network.description()],
+                    "mapping": {k: getattr(plan, k) for k in (
+                        "dt", "tick_steps", "n_slots", "stage_steps", "n_stages", "lag",
+                        "index_bits")} | {"n_cores": plan.n_cores},
+                    "core_rank": plan.core_rank.astype(np.int32).tobytes(),
+                    "files": entries}
+            self.guarded("checkpoint", lambda: (ckpt.write_manifest(tmp, body),
+                                                ckpt.publish(tmp, path, job)))
+        self.comm.barrier()
+        seconds = time.perf_counter() - t0
+        size = sum(e["bytes"] for e in entries) if self.comm.rank == 0 else 0
+        self.say(f"checkpointed at t = {engine.step * self.network.dt:g} ms to {path} "
+                 f"({size / 2**20:.1f} MiB in {seconds:.2f} s)")
+        self.checkpoints.append({"path": path, "step": engine.step, "seconds": seconds,
+                                 "bytes": size})
+        return seconds, size
+
+    def restore(self, path):
+        """Collective, after the script has described the network and before its first
+        run(): continue from the checkpoint at ``path`` (written on any number of ranks)."""
+        path = os.fspath(path)
+        self.agree("restore", path=repr(path))
+        where = f"restore: checkpoint {path!r}"
+        if self.engine is not None and (self.engine.step != 0 or self.runs):
+            raise ConfigurationError(
+                f"{where}: the network has already run to t = {self.time_ms:g} ms; call "
+                f"restore() after describing the network and before the first run()")
+        body, problem = None, None
+        try:
+            body = ckpt.read_manifest(path)
+            mine = [list(x) for x in self.network.description()]
+            if mine != body["description"]:
+                diff = first_difference([tuple(x) for x in body["description"]],
+                                        [tuple(x) for x in mine])
+                what = f"{diff[0]} {diff[2]} now, {diff[1]} in the checkpoint" if diff \
+                    else "the descriptions differ"
+                raise ckpt.CheckpointError(
+                    f"{where} is of another network: {what}; restore it with the script "
+                    f"(and seed) that wrote it")
+        except ckpt.CheckpointError as exc:
+            problem = str(exc)
+        self._raise_everywhere(problem, ckpt.CheckpointError)
+        engine = self.build()
+        if self.comm.kind == "rehearsal":
+            raise Rehearsed(self.rank_report())
+        t0 = time.perf_counter()
+        try:
+            ckpt.check_mapping(body, self.plan, where)
+            ckpt.restore_rank(engine, self.spool, path, body)
+        except ckpt.CheckpointError as exc:
+            problem = str(exc)
+        except Exception as exc:      # an unreadable HDF5 file: damaged or foreign
+            problem = (f"{where}: cannot be read ({type(exc).__name__}: {exc}); the files "
+                       f"are damaged or not a spinn checkpoint's")
+        self._raise_everywhere(problem, ckpt.CheckpointError)
+        self.results.simulated_steps = engine.step
+        seconds = time.perf_counter() - t0
+        self.say(f"restored t = {body['time_ms']:g} ms from {path} (written on "
+                 f"{body['n_ranks']} rank(s)) in {seconds:.2f} s")
+        self.restored = {"path": path, "step": engine.step, "seconds": seconds,
+                         "written_on_ranks": body["n_ranks"]}
+        return engine.step * self.network.dt
+
+    def _raise_everywhere(self, problem, cls=ConfigurationError):
+        """Collective: when any rank has a problem (a message), every rank raises it (the
+        lowest such rank's, naming the ranks) — never a hang, the same error everywhere."""
+        if self.comm.size == 1 or self.comm.kind == "rehearsal":
+            if problem:
+                raise cls(problem)
+            return
+        bad = self.comm.allreduce(np.array([problem is not None], np.int64), "sum")
+        if not bad[0]:
+            return
+        found = [(r, p) for r, p in enumerate(self.comm.allgather(problem)) if p]
+        raise cls(found[0][1] + (f" (on rank(s) {', '.join(str(r) for r, _ in found)})"
+                                 if len(found) < self.comm.size else ""))
 
     @property
     def time_ms(self):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinn.distributions import RandomDistribution
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, numbers_array
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,9 @@ class CellType:
             )
         self.values = {k: p.default for k, p in self.parameters.items()}
         for k, v in params.items():
-            self.values[k] = normalise_value(v)
+            d = self.parameters[k]
+            self.values[k] = normalise_value(v, self.name, k, d.unit,
+                                             d.default if np.ndim(d.default) == 0 else None)
 
     @property
     def name(self):
@@ -174,12 +176,12 @@ class CellType:
             for k, v in self.values.items()}}
 
 
-def normalise_value(v):
+def normalise_value(v, where="", name="", unit="", example=None):
+    """A parameter's value as given: a distribution, a float or a float64 array; anything
+    else (a string, None, …) is refused naming ``where`` and ``name``."""
     if isinstance(v, RandomDistribution):
         return v
-    if np.ndim(v) == 0:
-        return float(v)
-    return np.asarray(v, dtype=np.float64)
+    return numbers_array(v, where, name, unit, example)
 
 
 def check_value(owner, name, value, param, size):

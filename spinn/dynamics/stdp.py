@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 from spinn.dynamics.base import Param, check_value
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, number
 from spinn.kernels.packets import packet_count, packet_key, packet_step
 
 HISTORY = 128  # post spikes kept per plastic target: 2 KiB per neuron with one tau_minus
@@ -48,7 +48,9 @@ class _Declared:
             raise ConfigurationError(
                 f"{type(self).__name__}: unknown parameter {', '.join(map(repr, unknown))}; "
                 f"valid parameters: {', '.join(self.parameters)}")
-        self.values = {k: float(params.get(k, p.default)) for k, p in self.parameters.items()}
+        self.values = {k: number(params.get(k, p.default), type(self).__name__, k, p.unit,
+                                 example=p.default)
+                       for k, p in self.parameters.items()}
         for k, v in self.values.items():
             check_value(type(self).__name__, k, v, self.parameters[k], 1)
 

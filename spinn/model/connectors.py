@@ -11,7 +11,7 @@ and how many synapses are expected between them (placement load).
 
 import numpy as np
 
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, number
 from spinn.kernels.sorting import sort_bounded
 from spinn.model.cores import CHUNK
 
@@ -196,7 +196,7 @@ class FixedProbabilityConnector(Connector):
     """Each pair independently with probability p_connect (NEST's pairwise_bernoulli)."""
 
     def __init__(self, p_connect, allow_self_connections=True):
-        self.p_connect = float(p_connect)
+        self.p_connect = number(p_connect, type(self).__name__, "p_connect")
         self.allow_self_connections = bool(allow_self_connections)
 
     def check(self, owner, pre_size, post_size, same_population=False):
@@ -223,7 +223,7 @@ class _FixedNumberConnector(Connector):
     side = "pre"
 
     def __init__(self, n, allow_self_connections=True, with_replacement=False):
-        self.n = int(n)
+        self.n = number(n, type(self).__name__, "n", integer=True)
         self.allow_self_connections = bool(allow_self_connections)
         self.with_replacement = bool(with_replacement)
 
@@ -453,7 +453,7 @@ class FixedTotalNumberConnector(Connector):
     """
 
     def __init__(self, n, allow_self_connections=True, with_replacement=True):
-        self.n = int(n)
+        self.n = number(n, type(self).__name__, "n", integer=True)
         self.allow_self_connections = bool(allow_self_connections)
         self.with_replacement = bool(with_replacement)
 

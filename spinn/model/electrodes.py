@@ -19,17 +19,13 @@ import zlib
 
 import numpy as np
 
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, number
 
 INF = math.inf
 
 
 def _number(owner, name, value, low=-INF, strict=False):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"{owner}: {name} = {value!r} is not a number") from None
+    v = number(value, owner, name)
     if math.isnan(v) or (v <= low if strict else v < low):
         raise ConfigurationError(
             f"{owner}: {name} = {v:g} must be {'>' if strict else '≥'} {low:g}")

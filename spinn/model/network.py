@@ -17,7 +17,7 @@ import numpy as np
 from spinn.distributions import RandomDistribution
 from spinn.dynamics import REGISTRY
 from spinn.dynamics.base import CellType
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, numbers_array
 from spinn.kernels.grid import off_grid, refractory_steps
 from spinn.model.describe import value_text
 from spinn.model.space import Line
@@ -69,12 +69,31 @@ class Network:
         self.frozen = False       # set once the network is built: no more populations
 
     # ---- bookkeeping ----------------------------------------------------------------
+    def free_label(self, kind, label):
+        """``label`` if no population (kind "population") or projection has it yet, else
+        ``label (2)``, ``label (3)``, …: the PyNN backend's labels (PyNN allows repeats;
+        spinn's own API refuses them, since outputs are keyed by label)."""
+        taken = {o.label for o in (self.populations if kind == "population"
+                                   else self.projections)}
+        name, n = label, 2
+        while name in taken:
+            name, n = f"{label} ({n})", n + 1
+        return name
+
     def _add(self, kind, obj):
         if self.frozen:
             raise ConfigurationError(
                 f"{obj}: the network was already built by run(); declare every {kind} before "
                 f"the first run()")
-        (self.populations if kind == "population" else self.projections).append(obj)
+        objects = self.populations if kind == "population" else self.projections
+        clash = next((o for o in objects if o.label == obj.label), None)
+        if clash is not None:
+            # outputs (spikes.h5 populations, provenance tables, Neo blocks) are keyed by label
+            raise ConfigurationError(
+                f"{obj}: label {obj.label!r} is already used by the {kind} declared as number "
+                f"{clash.index}; every {kind} needs its own label (its recordings and tables "
+                f"are keyed by it): give another label=")
+        objects.append(obj)
 
     @property
     def n_neurons(self):
@@ -205,8 +224,9 @@ class Population:
         """Initial values of state variables (scalar, per-neuron array or distribution)."""
         self._check_not_built("initialize()")
         for name, value in values.items():
-            value = value if isinstance(value, RandomDistribution) else (
-                float(value) if np.ndim(value) == 0 else np.asarray(value, np.float64))
+            if name in self.celltype.state and not isinstance(value, RandomDistribution):
+                value = numbers_array(value, f"{self}: initialize()", name,
+                                      self.celltype.state[name].unit)
             self.celltype.check_initial(str(self), name, value, self.size)
             self.initial_values[name] = value
 

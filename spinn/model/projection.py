@@ -27,7 +27,9 @@ class Projection:
         self.network = network
         self.index = len(network.projections)
         self.pre, self.post = presynaptic, postsynaptic
-        self.label = label if label is not None else f"{self.pre.label}→{self.post.label}"
+        # pre→post by default, numbered from the second projection of the pair on
+        self.label = label if label is not None else network.free_label(
+            "projection", f"{self.pre.label}→{self.post.label}")
         for end, pop in (("presynaptic", self.pre), ("postsynaptic", self.post)):
             if not isinstance(pop, (Population, PopulationView)) or pop.network is not network:
                 raise ConfigurationError(
@@ -173,9 +175,9 @@ class Projection:
                 f"and delays before the first run()")
         old = (self.synapse.weight, self.synapse.delay)
         if weight is not None:
-            self.synapse.weight = _synapse_value(weight)
+            self.synapse.weight = _synapse_value(weight, f"{self}: set()", "weight")
         if delay is not None:
-            self.synapse.delay = _synapse_value(delay)
+            self.synapse.delay = _synapse_value(delay, f"{self}: set()", "delay", "ms")
         try:
             self.delay_steps_range = self._check_delays()
             self._check_weights()

@@ -8,7 +8,7 @@ from spinn.dynamics.stdp import (
     MultiplicativeWeightDependence,
     SpikePairRule,
 )
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, numbers_array
 
 
 class StaticSynapse:
@@ -18,8 +18,8 @@ class StaticSynapse:
     Each may be a scalar, a RandomDistribution, or an array of shape (n_pre, n_post)."""
 
     def __init__(self, weight=0.0, delay=None):
-        self.weight = _value(weight)
-        self.delay = None if delay is None else _value(delay)
+        self.weight = _value(weight, "StaticSynapse", "weight")
+        self.delay = None if delay is None else _value(delay, "StaticSynapse", "delay", "ms")
 
     def describe(self):
         """Plain, comparable data for the network's description (the same on every rank)."""
@@ -27,10 +27,12 @@ class StaticSynapse:
                 "delay": _describe(self.delay)}
 
 
-def _value(v):
-    if isinstance(v, RandomDistribution) or np.ndim(v) == 0:
-        return v if isinstance(v, RandomDistribution) else float(v)
-    return np.asarray(v, dtype=np.float64)
+def _value(v, where="synapse", name="weight", unit=""):
+    """A weight or delay as given: a distribution, a float or a float64 array (numbers
+    only; spinn.errors.numbers_array names what is not)."""
+    if isinstance(v, RandomDistribution):
+        return v
+    return numbers_array(v, where, name, unit)
 
 
 def _describe(v):
@@ -70,8 +72,8 @@ class STDPMechanism:
             raise ConfigurationError(
                 f"STDPMechanism: dendritic_delay_fraction = {dendritic_delay_fraction} is not "
                 f"supported; spinn (like NEST) treats the whole delay as dendritic (1.0)")
-        self.weight = _value(weight)
-        self.delay = None if delay is None else _value(delay)
+        self.weight = _value(weight, "STDPMechanism", "weight")
+        self.delay = None if delay is None else _value(delay, "STDPMechanism", "delay", "ms")
 
     def describe(self):
         """Plain, comparable data for the network's description (the same on every rank)."""

@@ -183,8 +183,9 @@ class Population(_NativeMixin, common.Population):
         params = {name: native_value(ps[name], f"Population '{self.label}'", name, self.size)
                   for name in ps.keys()}
         structure = _native_structure(self._structure)
-        self._native = api.Population(self.size, ct.native(**params), label=self.label,
-                                      structure=structure)
+        self._native = api.Population(
+            self.size, ct.native(**params),
+            label=api.current().free_label("population", self.label), structure=structure)
 
     def _get_positions(self):
         return self._native.positions

@@ -278,7 +278,8 @@ class Projection(common.Projection):
         if len(pres) == 1 and len(posts) == 1 and not signed:
             self._parts.append((api.Projection(
                 pres[0][0], posts[0][0], native_connector(connector, owner, self), native_syn,
-                receptor_type=self.receptor_type, label=self.label), 0, 0))
+                receptor_type=self.receptor_type,
+                label=api.current().free_label("projection", self.label)), 0, 0))
             return
         if any(np.ndim(v) > 0 for v in values.values() if not isinstance(
                 v, spinn.RandomDistribution)):
@@ -298,7 +299,8 @@ class Projection(common.Projection):
                     if signed:
                         label = f"{name} ({receptor})"
                     self._parts.append((api.Projection(
-                        pre, post, conn, syn_part, receptor_type=receptor, label=label), po, qo))
+                        pre, post, conn, syn_part, receptor_type=receptor,
+                        label=api.current().free_label("projection", label)), po, qo))
 
     @property
     def native(self):

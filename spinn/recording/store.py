@@ -32,6 +32,23 @@ def spool_directory(base, job, rank):
     return os.path.join(base, f"spinn-{os.getuid()}", f"{job}-r{rank}")
 
 
+def check_writable(directory, what):
+    """Create ``directory`` (and its parents) and write and remove a probe file in it;
+    an error names the directory, what it is for, the reason and the fix.  Returns None
+    or the message (spinn.api.setup makes every rank raise the same error)."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".spinn-write-test-", dir=directory)
+        os.write(fd, b"0")
+        os.close(fd)
+        os.remove(probe)
+    except OSError as exc:
+        return (f"setup: {what} {directory!r} cannot be written ({type(exc).__name__}: "
+                f"{exc.strerror or exc}); choose a directory this user can write to, or "
+                f"create it with the right permissions")
+    return None
+
+
 class Spool:
     def __init__(self, directory):
         self.directory = directory
@@ -58,6 +75,20 @@ class Spool:
 
     def set_sample_ids(self, pop, var, ids):
         np.asarray(ids, np.int64).tofile(self._path(f"state_{pop}_{var}.ids"))
+
+    def replace_spikes(self, pop, steps, ids):
+        """The population's spike file becomes these records (a restore's past)."""
+        rec = np.empty(steps.size, SPIKE)
+        rec["step"], rec["id"] = steps, ids
+        rec.tofile(self._path(f"spikes_{pop}.bin"))
+
+    def sample_ids(self, pop, var):
+        return np.fromfile(self._path(f"state_{pop}_{var}.ids"), np.int64)
+
+    def replace_samples(self, pop, var, steps, values):
+        """The variable's samples become these (a restore's past)."""
+        np.ascontiguousarray(values, np.float64).tofile(self._path(f"state_{pop}_{var}.bin"))
+        np.asarray(steps, np.int64).tofile(self._path(f"state_{pop}_{var}.steps"))
 
     def new_segment(self):
         """After a reset: what was recorded so far moves to segment<k>/ (kept until the end,

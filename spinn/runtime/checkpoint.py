@@ -1,0 +1,435 @@
+"""Checkpoints: the whole future of a run at a tick boundary, per core, so that it restores
+bit-identically onto any number of ranks (issue 13; ../shared/DESIGN.md, "checkpoint").
+
+A checkpoint is a directory:
+
+    manifest.msgpack     format, step, the network's description (restore names the first
+                         difference from the network it is asked to continue), the mapping
+                         facts that must agree (dt, tick, ring slots, lag, stages), the core →
+                         rank map of the job that wrote it (int32 per core) and every rank
+                         file's name, size and SHA-256; wrapped as {"body", "sha256"}
+    rank-00000.h5 …      one HDF5 file per rank of the job that wrote it (h5py; no pickle)
+
+A rank file holds what the rank's cores carry, keyed by core or by neuron, never by rank:
+
+    pop<p>/cores, bounds     the population's cores on that rank and their column ranges
+    pop<p>/S                 neuron state (refractory counters included), one column a neuron
+    pop<p>/ring              ring-buffer slots of its neurons (absolute step & mask)
+    pop<p>/rng               each core's random stream (Poisson sources)
+    pop<p>/hist_*            post-spike history of plastic targets (hist_n −1: none)
+    plastic<j>/s<st>/…       plastic synapses of projection j, stage st, in a canonical order
+                             (post core, pre gid, post gid, generation order): weights; and
+                             each row's pre trace by (pre gid): kplus, tlast
+    queue<q>/step, word      delay-extension queue q (release step, key|count)
+    pending                  a lag-2 tick not yet delivered (packets, attrs t0, k)
+    spool/…                  what the rank recorded so far (spikes; state samples)
+
+Restoring, a rank reads the files of the old ranks that held its cores (from the manifest's
+core map), takes the per-core and per-neuron parts of its own cores, the plastic synapses and
+traces of its post cores (the same synapses: the build regenerates them per core; the
+canonical order is checked), and the packets in flight: the union of the old files' queue
+and pending packets, kept where its own cores have rows for them, in canonical order (every
+packet a new rank needs was held by the old rank of one of its post cores).  Spike-array
+sources resume at the first event not sent; noisy currents are keyed by step (nothing to
+keep but the reset epoch).
+
+Files are written into ``<path>.tmp-<job>`` and renamed onto ``path`` when every rank is done:
+a checkpoint killed half-way leaves the previous one whole.
+"""
+
+import hashlib
+import os
+import shutil
+
+import msgpack
+import numpy as np
+
+from spinn.errors import ConfigurationError
+
+FORMAT = 1
+MANIFEST = "manifest.msgpack"
+INDEX_MASK = 0xFFFF
+
+
+class CheckpointError(ConfigurationError):
+    """A checkpoint that cannot be used: missing, truncated, corrupted, foreign, or of
+    another network; raised identically on every rank."""
+
+
+def rank_file(rank):
+    return f"rank-{rank:05d}.h5"
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---- writing -----------------------------------------------------------------------------
+
+def write_rank(engine, spool, directory):
+    """This rank's file in ``directory``; returns {"name", "bytes", "sha256"}."""
+    import h5py
+
+    path = os.path.join(directory, rank_file(engine.plan.rank))
+    with h5py.File(path, "w") as f:
+        f.attrs["format"] = FORMAT
+        f.attrs["rank"] = engine.plan.rank
+        f.attrs["step"] = engine.step
+        f.attrs["epoch"] = engine.currents.epoch
+        for g in engine.groups:
+            _write_group(f.create_group(f"pop{g.pop.index}"), engine, g)
+        for pp in engine.plastic:
+            for st, m in enumerate(pp.matrices):
+                _write_plastic(f.create_group(f"plastic{pp.proj.index}/s{st}"), engine, pp,
+                               st, m)
+        d = engine.delays
+        for q in range(d.q_ptr.shape[0]):
+            steps, words = queue_entries(d, q)
+            f[f"queue{q}/step"], f[f"queue{q}/word"] = steps, words
+        if engine.pending is not None:
+            packets, (t0, k) = engine.pending
+            f["pending"] = np.asarray(packets, np.uint64)
+            f["pending"].attrs["t0"], f["pending"].attrs["k"] = int(t0), int(k)
+        _write_spool(f.create_group("spool"), engine, spool)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return {"name": os.path.basename(path), "bytes": os.path.getsize(path),
+            "sha256": sha256(path)}
+
+
+def _write_group(G, engine, g):
+    G["cores"], G["bounds"] = g.cores.astype(np.int64), g.core_bounds
+    G["S"] = g.S
+    if getattr(g, "rng_state", None) is not None:
+        G["rng"] = g.rng_state
+    if not g.pop.celltype.is_source:
+        G["ring"] = engine.ring[:, :, g.base:g.base + g.n]
+    rows = engine.hist_row[g.base:g.base + g.n]
+    if (rows >= 0).any():
+        have = rows >= 0
+        n = np.full(g.n, -1, np.int64)
+        n[have] = engine.hist_n[rows[have]]
+        G["hist_n"] = n
+        t = np.zeros((g.n,) + engine.hist_t.shape[1:], np.int64)
+        k = np.zeros((g.n,) + engine.hist_k.shape[1:])
+        t[have], k[have] = engine.hist_t[rows[have]], engine.hist_k[rows[have]]
+        G["hist_t"], G["hist_k"] = t, k
+
+
+def canonical_synapses(engine, m):
+    """(order, post_core, pre_gid, post_gid) of a matrix's synapses: ``order`` sorts them by
+    (post core, pre gid, post gid), stably (generation order among repeats) — the same
+    sequence for a post core whichever rank holds it."""
+    cores = engine.cores
+    n_rows = m.row_ptr.size - 1
+    n_syn = int(m.row_ptr[-1]) if m.row_ptr.size else 0
+    blk_k = np.zeros(m.blk_row_base.size, np.int64)
+    for k in np.flatnonzero(m.mpt_hi > m.mpt_lo):
+        blk_k[m.mpt_lo[k]:m.mpt_hi[k]] = k
+    rows = np.arange(n_rows)
+    row_blk = np.searchsorted(m.blk_row_base, rows, side="right") - 1
+    row_pre = cores.gid_lo[blk_k[row_blk]] + (rows - m.blk_row_base[row_blk]) \
+        if n_rows else np.empty(0, np.int64)
+    per_row = np.diff(m.row_ptr.astype(np.int64))
+    syn_row = np.repeat(rows, per_row)
+    post_lid = m.blk_post_base[row_blk[syn_row]] + (m.syn_word[:n_syn] & INDEX_MASK)
+    post_gid = engine.lid_gid[post_lid]
+    # the local core of each post neuron: cores.local is in rank-local index order
+    bases = cores.base[cores.slot[cores.local]]
+    post_core = cores.local[np.searchsorted(bases, post_lid, side="right") - 1]
+    pre_gid = row_pre[syn_row]
+    order = np.lexsort((post_gid, pre_gid, post_core))
+    return order, post_core[order], pre_gid[order], post_gid[order], row_pre
+
+
+def _write_plastic(G, engine, pp, st, m):
+    order, post_core, pre_gid, post_gid, row_pre = canonical_synapses(engine, m)
+    G["post_core"], G["pre"], G["post"] = post_core, pre_gid, post_gid
+    G["weight"] = m.syn_weight[order]
+    pre, first = np.unique(row_pre, return_index=True)
+    G["row_pre"], G["kplus"], G["tlast"] = pre, pp.kplus[st][first], pp.tlast[st][first]
+
+
+def queue_entries(d, q):
+    """(release steps, words) held in delay-extension queue q, oldest first."""
+    cap = d.q_step.shape[1]
+    live = np.arange(d.q_ptr[q, 0], d.q_ptr[q, 1]) & (cap - 1)
+    return d.q_step[q, live].copy(), d.q_word[q, live].copy()
+
+
+def _write_spool(G, engine, spool):
+    for pop in engine.network.populations:
+        if "spikes" in pop.recording:
+            steps, ids = spool.read_spikes(pop.index)
+            G[f"spikes{pop.index}/step"], G[f"spikes{pop.index}/id"] = steps, ids
+        for var in pop.recording:
+            if var == "spikes":
+                continue
+            part = spool.read_samples(pop.index, var)
+            if part is not None:
+                ids, steps, values = part
+                S = G.create_group(f"state{pop.index}/{var}")
+                S["ids"], S["steps"], S["values"] = ids, steps, values
+
+
+def write_manifest(directory, body):
+    """manifest.msgpack: {"body": msgpack(body), "sha256": of body}, fsynced."""
+    packed = msgpack.packb(body, use_bin_type=True)
+    path = os.path.join(directory, MANIFEST)
+    with open(path, "wb") as f:
+        f.write(msgpack.packb({"body": packed, "sha256": hashlib.sha256(packed).hexdigest()},
+                              use_bin_type=True))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def publish(tmp, path, job):
+    """Rename the finished ``tmp`` onto ``path``; a previous checkpoint there is moved aside
+    first and removed after, so one complete checkpoint exists at every moment."""
+    old = None
+    if os.path.exists(path):
+        old = f"{path}.old-{job}"
+        os.rename(path, old)
+    os.rename(tmp, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+def read_manifest(path):
+    """The manifest's body, or CheckpointError saying what is wrong with the directory."""
+    where = f"restore: checkpoint {os.fspath(path)!r}"
+    mpath = os.path.join(path, MANIFEST)
+    if not os.path.isdir(path):
+        aside = sorted(p for p in _siblings(path) if ".old-" in p)
+        hint = f"; a complete earlier checkpoint was left at {aside[-1]!r} by an " \
+               f"interrupted replacement — restore from it" if aside else ""
+        raise CheckpointError(f"{where} does not exist{hint}")
+    if not os.path.isfile(mpath):
+        raise CheckpointError(f"{where} has no {MANIFEST}: not a spinn checkpoint, or one "
+                              f"whose writing did not finish")
+    try:
+        with open(mpath, "rb") as f:
+            outer = msgpack.unpackb(f.read(), raw=False)
+        body_bytes = outer["body"]
+        if hashlib.sha256(body_bytes).hexdigest() != outer["sha256"]:
+            raise ValueError("checksum mismatch")
+        body = msgpack.unpackb(body_bytes, raw=False, strict_map_key=False)
+    except Exception as exc:      # truncated, bit-flipped, not msgpack …
+        raise CheckpointError(f"{where}: {MANIFEST} is damaged ({type(exc).__name__}: "
+                              f"{exc}); use another checkpoint") from None
+    if not isinstance(body, dict) or body.get("kind") != "spinn-checkpoint":
+        raise CheckpointError(f"{where}: {MANIFEST} is not a spinn checkpoint's")
+    if body.get("format") != FORMAT:
+        raise CheckpointError(f"{where} has format {body.get('format')}; this spinn reads "
+                              f"format {FORMAT}")
+    return body
+
+
+def _siblings(path):
+    parent, name = os.path.split(os.path.abspath(path))
+    try:
+        return [os.path.join(parent, p) for p in os.listdir(parent) if p.startswith(name)]
+    except OSError:
+        return []
+
+
+def check_mapping(body, plan, where):
+    """The facts of the mapping that the saved state depends on must be the same."""
+    for key in ("dt", "tick_steps", "n_slots", "stage_steps", "n_stages", "lag",
+                "index_bits", "n_cores"):
+        mine = getattr(plan, key) if key != "n_cores" else plan.n_cores
+        if body["mapping"][key] != mine:
+            raise CheckpointError(
+                f"{where}: the mapping differs: {key} {body['mapping'][key]} in the "
+                f"checkpoint, {mine} now (another spinn version?)")
+
+
+def restore_rank(engine, spool, path, body):
+    """Load this rank's part of the checkpoint at ``path`` into a freshly built engine."""
+    import h5py
+
+    where = f"restore: checkpoint {os.fspath(path)!r}"
+    core_rank = np.frombuffer(body["core_rank"], np.int32)
+    local = engine.plan.local_cores()
+    old_ranks = np.unique(core_rank[local]) if local.size else np.empty(0, np.int32)
+    files = {}
+    for r in old_ranks:
+        entry = body["files"][int(r)]
+        fpath = os.path.join(path, entry["name"])
+        if not os.path.isfile(fpath):
+            raise CheckpointError(f"{where}: {entry['name']} is missing")
+        if os.path.getsize(fpath) != entry["bytes"] or sha256(fpath) != entry["sha256"]:
+            raise CheckpointError(
+                f"{where}: {entry['name']} is damaged (size or SHA-256 differs from the "
+                f"manifest's); use another checkpoint")
+        files[int(r)] = fpath
+    opened = {r: h5py.File(p, "r") for r, p in files.items()}
+    try:
+        _restore_groups(engine, opened, core_rank)
+        _restore_plastic(engine, opened, where)
+        _restore_in_flight(engine, opened)
+        _restore_spool(engine, spool, opened, core_rank)
+    finally:
+        for f in opened.values():
+            f.close()
+    engine.step = int(body["step"])
+    engine.currents.epoch = int(body["epoch"])
+    for g in engine.groups:
+        if g.pop.celltype.name == "SpikeSourceArray":
+            g.cursor[0] = int(np.searchsorted(g.ev_step, engine.step, side="left"))
+
+
+def _restore_groups(engine, opened, core_rank):
+    for g in engine.groups:
+        cache = {}
+        for k, c in enumerate(g.cores):
+            r = int(core_rank[c])
+            if r not in cache:
+                G = opened[r][f"pop{g.pop.index}"]
+                cache[r] = {name: G[name][...] for name in G}
+            old = cache[r]
+            i = int(np.searchsorted(old["cores"], c))
+            lo, hi = int(old["bounds"][i]), int(old["bounds"][i + 1])
+            a, b = int(g.core_bounds[k]), int(g.core_bounds[k + 1])
+            g.S[:, a:b] = old["S"][:, lo:hi]
+            if "rng" in old:
+                g.rng_state[k] = old["rng"][i]
+            if "ring" in old:
+                engine.ring[:, :, g.base + a:g.base + b] = old["ring"][:, :, lo:hi]
+            rows = engine.hist_row[g.base + a:g.base + b]
+            if "hist_n" in old:
+                have = rows >= 0
+                engine.hist_n[rows[have]] = old["hist_n"][lo:hi][have]
+                engine.hist_t[rows[have]] = old["hist_t"][lo:hi][have]
+                engine.hist_k[rows[have]] = old["hist_k"][lo:hi][have]
+
+
+def _restore_plastic(engine, opened, where):
+    local = set(int(c) for c in engine.plan.local_cores())
+    for pp in engine.plastic:
+        for st, m in enumerate(pp.matrices):
+            order, post_core, pre_gid, post_gid, row_pre = canonical_synapses(engine, m)
+            parts, traces = [], []
+            for f in opened.values():
+                name = f"plastic{pp.proj.index}/s{st}"
+                if name not in f:
+                    continue
+                G = f[name]
+                pc = G["post_core"][...]
+                mine = np.isin(pc, list(local))
+                parts.append((pc[mine], G["pre"][...][mine], G["post"][...][mine],
+                              G["weight"][...][mine]))
+                traces.append((G["row_pre"][...], G["kplus"][...], G["tlast"][...]))
+            if parts:
+                pc = np.concatenate([p[0] for p in parts])
+                by_core = np.argsort(pc, kind="stable")
+                saved = [np.concatenate([p[i] for p in parts])[by_core] for i in range(4)]
+            else:
+                saved = [np.empty(0, np.int64)] * 3 + [np.empty(0)]
+            if not (np.array_equal(saved[0], post_core) and np.array_equal(saved[1], pre_gid)
+                    and np.array_equal(saved[2], post_gid)):
+                raise CheckpointError(
+                    f"{where}: the plastic synapses of {pp.proj} (stage {st}) differ from the "
+                    f"network built now ({saved[0].size} saved, {post_core.size} built)")
+            m.syn_weight[order] = saved[3]
+            if row_pre.size:
+                pre = np.concatenate([t[0] for t in traces])
+                uniq, first = np.unique(pre, return_index=True)
+                kp = np.concatenate([t[1] for t in traces])[first]
+                tl = np.concatenate([t[2] for t in traces])[first]
+                at = np.searchsorted(uniq, row_pre)
+                if (at >= uniq.size).any() or not np.array_equal(uniq[np.minimum(
+                        at, uniq.size - 1)], row_pre):
+                    raise CheckpointError(f"{where}: pre traces of {pp.proj} are missing")
+                pp.kplus[st][...] = kp[at]
+                pp.tlast[st][...] = tl[at]
+
+
+def _restore_in_flight(engine, opened):
+    """Queues and a pending lag-2 tick: the union of the old files' packets, those whose
+    source core has rows here (as the uninterrupted run would hold), canonical order."""
+    plan, d, cores = engine.plan, engine.delays, engine.cores
+    bits = np.uint64(plan.index_bits)
+    n_q = d.q_ptr.shape[0]
+    held = []
+    for q in range(n_q):
+        steps = [f[f"queue{q}/step"][...] for f in opened.values()]
+        words = [f[f"queue{q}/word"][...] for f in opened.values()]
+        s = np.concatenate(steps) if steps else np.empty(0, np.int64)
+        w = np.concatenate(words) if words else np.empty(0, np.uint64)
+        core = (w >> np.uint64(16) >> bits).astype(np.int64)
+        k = cores.slot[core]
+        keep = (k >= 0) & d.keep[q][np.maximum(k, 0)]
+        s, w = s[keep], w[keep]
+        order = np.lexsort((w, s))
+        s, w = s[order], w[order]
+        first = np.ones(s.size, bool)
+        first[1:] = (s[1:] != s[:-1]) | (w[1:] != w[:-1])
+        held.append((s[first], w[first]))
+    cap = 1024
+    while any(s.size > cap for s, _ in held):
+        cap *= 2
+    if n_q:
+        d.q_step = np.zeros((n_q, cap), np.int64)
+        d.q_word = np.zeros((n_q, cap), np.uint64)
+        for q, (s, w) in enumerate(held):
+            d.q_step[q, :s.size], d.q_word[q, :s.size] = s, w
+            d.q_ptr[q] = (0, s.size)
+        d.released = np.empty(cap, np.uint64)
+    pending = [f["pending"] for f in opened.values() if "pending" in f]
+    engine.pending = None
+    if pending:
+        t0, k = int(pending[0].attrs["t0"]), int(pending[0].attrs["k"])
+        p = np.unique(np.concatenate([x[...] for x in pending]))
+        core = (((p >> np.uint64(16)) & np.uint64(0xFFFFFFFF)) >> bits).astype(np.int64)
+        p = p[np.isin(core, plan.incoming)]
+        engine.pending = (p, (t0, k))
+
+
+def _restore_spool(engine, spool, opened, core_rank):
+    """Seed this rank's spool with what its neurons recorded before the checkpoint."""
+    rec = engine.recorder
+    for g in engine.groups:
+        pop = g.pop
+        olds = [opened[r] for r in np.unique(core_rank[g.cores])]
+        if "spikes" in pop.recording:
+            steps, ids = [], []
+            for f in olds:
+                name = f"spool/spikes{pop.index}"
+                if name in f:
+                    s, i = f[name + "/step"][...], f[name + "/id"][...]
+                    mine = np.isin(i, g.index)
+                    steps.append(s[mine])
+                    ids.append(i[mine])
+            s = np.concatenate(steps) if steps else np.empty(0, np.int64)
+            i = np.concatenate(ids) if ids else np.empty(0, np.int64)
+            order = np.lexsort((i, s))
+            spool.replace_spikes(pop.index, s[order], i[order])
+        for var in g.rec_vars:
+            ids = spool.sample_ids(pop.index, var)
+            steps, values = None, None
+            for f in olds:
+                name = f"spool/state{pop.index}/{var}"
+                if name not in f:
+                    continue
+                o_ids, o_steps, o_values = (f[name][x][...] for x in ("ids", "steps", "values"))
+                if steps is None:
+                    steps = o_steps
+                    values = np.full((steps.size, ids.size), np.nan)
+                _, mine, theirs = np.intersect1d(ids, o_ids, return_indices=True)
+                values[:, mine] = o_values[:, theirs]
+            if steps is not None:
+                spool.replace_samples(pop.index, var, steps, values)
+            key = (pop.index, var)
+            rec.samples[key], rec.sample_steps[key] = [], []
+    rec.n_held = 0
+    rec.buffered = 0
