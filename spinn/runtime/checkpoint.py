@@ -350,8 +350,8 @@ def _restore_plastic(engine, opened, where):
                 if (at >= uniq.size).any() or not np.array_equal(uniq[np.minimum(
                         at, uniq.size - 1)], row_pre):
                     raise CheckpointError(f"{where}: pre traces of {pp.proj} are missing")
-                pp.kplus[st][...] = kp[at]
-                pp.tlast[st][...] = tl[at]
+                pp.kplus[st][:row_pre.size] = kp[at]       # (one spare entry at the end)
+                pp.tlast[st][:row_pre.size] = tl[at]
 
 
 def _restore_in_flight(engine, opened):
