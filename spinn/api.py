@@ -150,14 +150,20 @@ def build(net=None):
     return state.build()
 
 
-def run(duration, realtime=False, callbacks=None, progress=True):
+def run(duration, realtime=False, callbacks=None, progress=True, checkpoint_every=None,
+        checkpoint_dir=None):
     """Advance the network by ``duration`` ms on every rank (collective).
 
     realtime: pace each tick to the wall clock (times time_scale_factor) and count overruns.
     callbacks: callables f(t_ms) → next t_ms (or None to stop calling), run on every rank.
+    checkpoint_every: ms of simulated time between checkpoints, written to
+    checkpoint_dir/t<ms>ms (checkpoint_dir default $SPINN_CHECKPOINT_DIR); with a checkpoint
+    directory, SIGTERM or SIGUSR1 checkpoints every rank at the next common stop and exits
+    0 (spinn.simulation.Simulation.run has the details).
     Returns the simulated time in ms.
     """
-    return simulation().run(duration, realtime, callbacks, progress)
+    return simulation().run(duration, realtime, callbacks, progress, checkpoint_every,
+                            checkpoint_dir)
 
 
 def checkpoint(path):

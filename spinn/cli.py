@@ -75,6 +75,25 @@ def plan_launch(
     return direct, f"spinn: MPI is not available ({reason}); running {script} as a single process"
 
 
+def checkpoint_period(text: str) -> tuple[str, float]:
+    """'60s', '5min', '1h' (wall time: ("wall", seconds)) or '500ms' (simulated time:
+    ("sim", ms))."""
+    units = (("ms", "sim", 1.0), ("min", "wall", 60.0), ("s", "wall", 1.0),
+             ("h", "wall", 3600.0))
+    for suffix, kind, scale in units:
+        if text.endswith(suffix):
+            try:
+                value = float(text[: -len(suffix)])
+            except ValueError:
+                break
+            if value > 0:
+                return kind, value * scale
+            break
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a period; give a positive number with a unit: 60s, 5min, 1h of "
+        f"wall time or 500ms of simulated time")
+
+
 def spinn_version() -> str:
     try:
         from importlib.metadata import PackageNotFoundError, version
@@ -97,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run a script on N MPI ranks (single process if MPI is unavailable)",
-        usage="spinn run [--ranks N] [--mpiexec PATH] SCRIPT [-- SCRIPT_ARGS...]",
+        usage="spinn run [--ranks N] [--mpiexec PATH] [--checkpoint-dir DIR] "
+              "[--checkpoint-every 60s|500ms] [--restore PATH|latest] SCRIPT "
+              "[-- SCRIPT_ARGS...]",
+        description="Run SCRIPT on N ranks.  With a checkpoint directory, SIGTERM or SIGUSR1 "
+                    "(Slurm's preemption, sbatch --signal) checkpoint the run at the next "
+                    "common stop and exit 0; --restore continues a script from a "
+                    "checkpoint, skipping the runs that ended before it.",
     )
     run.add_argument("--ranks", "-n", type=int, default=1, help="number of MPI ranks (default 1)")
     run.add_argument(
@@ -109,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rank-report", metavar="DIR", default=None,
                      help="write each rank's report (what spinn rehearse prints) to "
                           "DIR/rank-<r>.json once the network is built")
+    run.add_argument("--checkpoint-dir", metavar="DIR", default=None,
+                     help="where checkpoints go ($SPINN_CHECKPOINT_DIR); enables checkpoint "
+                          "on SIGTERM/SIGUSR1")
+    run.add_argument("--checkpoint-every", metavar="PERIOD", default=None,
+                     type=checkpoint_period,
+                     help="a checkpoint every PERIOD: '60s' or '5min' of wall time, '500ms' of "
+                          "simulated time (needs --checkpoint-dir)")
+    run.add_argument("--restore", metavar="PATH", default=None,
+                     help="continue from this checkpoint ('latest': the newest in "
+                          "--checkpoint-dir)")
     run.add_argument("script", metavar="SCRIPT")
     run.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
@@ -212,6 +247,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return plot_command(args.out_dir, args.per_population)
     if args.rank_report:
         os.environ["SPINN_RANK_REPORT"] = os.path.abspath(args.rank_report)
+    if args.checkpoint_every and not args.checkpoint_dir and \
+            not os.environ.get("SPINN_CHECKPOINT_DIR"):
+        print("spinn run: --checkpoint-every needs --checkpoint-dir DIR", file=sys.stderr)
+        return 2
+    if args.restore == "latest" and not args.checkpoint_dir and \
+            not os.environ.get("SPINN_CHECKPOINT_DIR"):
+        print("spinn run: --restore latest needs --checkpoint-dir DIR", file=sys.stderr)
+        return 2
+    if args.checkpoint_dir:
+        os.environ["SPINN_CHECKPOINT_DIR"] = os.path.abspath(args.checkpoint_dir)
+    if args.checkpoint_every:
+        kind, value = args.checkpoint_every
+        os.environ["SPINN_CHECKPOINT_EVERY_S" if kind == "wall" else
+                   "SPINN_CHECKPOINT_EVERY_MS"] = repr(value)
+    if args.restore:
+        os.environ["SPINN_RESTORE"] = args.restore if args.restore == "latest" else \
+            os.path.abspath(args.restore)
     mpiexec = find_mpiexec(args.mpiexec)
     cmd, message = plan_launch(args.ranks, args.script, args.script_args, mpiexec, probe_mpi)
     if message:

@@ -42,6 +42,18 @@ COMPILE_NOTICE_S = 0.5       # compiling for longer than this is announced
 WEIGHT_BINS = 40             # bins of the plastic weight distributions (weights.png)
 
 
+class Preempted(SystemExit):
+    """SIGTERM/SIGUSR1 during a run with a checkpoint directory: every rank checkpointed at
+    the same tick boundary; the process exits 0 (a SystemExit) after saying how to resume."""
+
+    def __init__(self, sim, path):
+        t = sim.time_ms
+        sim.say(f"checkpointed at t = {t:g} ms (signal received); resume with: "
+                f"{sim.resume_command(path)}")
+        sim.preempted = path
+        super().__init__(0)
+
+
 class Rehearsed(BaseException):
     """Raised by run() in a rehearsal once the rank is built: it carries the rank report
     (a BaseException, so that a script's ``except Exception`` does not swallow it)."""
@@ -67,6 +79,10 @@ class Simulation:
         self.runs = []
         self.checkpoints = []         # {"path", "step", "seconds", "bytes"} written so far
         self.restored = None          # what restore() loaded
+        self.script_step = 0          # the script's own timeline: sum of its run() lengths
+        self.skip_until = None        # $SPINN_RESTORE: runs ending before this step skip
+        self.auto_restore_done = False
+        self.preempted = None
         self.segment_run = 0          # index in runs of the first run since the last reset
         self.calls = 0                # collective calls made so far (every rank the same)
         self.ended = False
@@ -197,15 +213,30 @@ class Simulation:
                                                            REPORT_RATE_HZ)
         return prov.rank_report(self.plan, self.engine, self.map_seconds, rate)
 
-    def run(self, duration, realtime=False, callbacks=None, progress=True):
+    def run(self, duration, realtime=False, callbacks=None, progress=True,
+            checkpoint_every=None, checkpoint_dir=None):
         """Advance by ``duration`` ms on every rank (collective); returns the time in ms.
 
         Before the clock starts, the kernels this run calls are compiled or loaded from
         numba's cache (rank 0 first, then the others from the cache it wrote): a phase of
-        its own, reported beside the run and never counted in its real-time factor."""
+        its own, reported beside the run and never counted in its real-time factor.
+
+        checkpoint_every (ms of simulated time, rounded up to whole ticks): a checkpoint at
+        every multiple of it, to checkpoint_dir/t<ms>ms (checkpoint_dir, default
+        $SPINN_CHECKPOINT_DIR).  With a checkpoint directory, SIGTERM and SIGUSR1 (Slurm's
+        preemption and ``sbatch --signal``) make every rank checkpoint at the next common
+        stop (every LOCAL_TICKS ticks) and exit 0 (spinn.simulation.Preempted);
+        $SPINN_CHECKPOINT_EVERY_S (``spinn run --checkpoint-every 60s``) adds one every so
+        many seconds of wall time.  $SPINN_RESTORE (``spinn run --restore PATH``; "latest":
+        the newest in the checkpoint directory) restores before the first run and skips the
+        script's runs that ended before it."""
         net = self.network
         duration = number(duration, "run", "duration", "ms")
         n_steps = net.steps(duration, "run: duration")
+        policy = self._checkpoint_policy(checkpoint_every, checkpoint_dir)
+        n_steps = self._resume(n_steps, policy)
+        if n_steps is None:
+            return self.time_ms
         shown = bool(progress and self.verbose)
         self.agree("run", duration=f"{float(duration)!r} ms", steps=n_steps,
                    realtime=bool(realtime), callbacks=len(callbacks or ()),
@@ -231,8 +262,12 @@ class Simulation:
 
         def _run():
             try:
-                wall = engine.run(n_steps, realtime, on_tick if calls else None,
-                                  progress=report)
+                if policy is None:
+                    wall = engine.run(n_steps, realtime, on_tick if calls else None,
+                                      progress=report)
+                else:
+                    wall = self._run_segments(engine, n_steps, realtime,
+                                              on_tick if calls else None, report, policy)
             finally:
                 if report is not None:
                     report.close()
@@ -312,6 +347,129 @@ class Simulation:
                 "warmup_compile_seconds": compiling.seconds() - c0}
 
     # ---- checkpoints (spinn/runtime/checkpoint.py) -------------------------------------
+    def _checkpoint_policy(self, every_ms, directory):
+        """None (a plain run), or {"dir", "every" (steps or None), "wall" (s or None)}."""
+        directory = directory if directory is not None else \
+            os.environ.get("SPINN_CHECKPOINT_DIR") or None
+        wall = os.environ.get("SPINN_CHECKPOINT_EVERY_S")
+        if every_ms is not None and directory is None:
+            raise ConfigurationError(
+                f"run: checkpoint_every = {every_ms!r} ms but no checkpoint_dir; give "
+                f"checkpoint_dir= (or set $SPINN_CHECKPOINT_DIR)")
+        if directory is None:
+            return None
+        if every_ms is None and os.environ.get("SPINN_CHECKPOINT_EVERY_MS"):
+            every_ms = float(os.environ["SPINN_CHECKPOINT_EVERY_MS"])
+        every = None
+        if every_ms is not None:
+            ms = number(every_ms, "run", "checkpoint_every", "ms")
+            if not ms > 0:
+                raise ConfigurationError(
+                    f"run: checkpoint_every = {ms:g} ms must be > 0; give a period in ms")
+            every = self.network.steps(ms, "run: checkpoint_every")
+        try:
+            wall_s = None if not wall else number(float(wall), "$SPINN_CHECKPOINT_EVERY_S",
+                                                  "seconds", "s")
+        except ValueError:
+            raise ConfigurationError(
+                f"$SPINN_CHECKPOINT_EVERY_S = {wall!r} is not a number of seconds") from None
+        return {"dir": os.fspath(directory), "every": every, "wall": wall_s}
+
+    def _resume(self, n_steps, policy):
+        """$SPINN_RESTORE: restore before the first run, then follow the script's own
+        timeline — a run that ended before the checkpoint is skipped, the one in progress
+        continues to its end.  Returns the steps to run, or None to skip this run."""
+        target = self.script_step + n_steps
+        self.script_step = target
+        wanted = os.environ.get("SPINN_RESTORE")
+        if wanted and not self.auto_restore_done:
+            self.auto_restore_done = True
+            path = wanted
+            if wanted == "latest":
+                directory = policy["dir"] if policy else None
+                path = ckpt.latest(directory) if directory else None
+                if path is None:
+                    self.say(f"resume: no checkpoint in {directory!r} yet; starting from "
+                             f"t = 0")
+            if path is not None:
+                self.restore(path)
+                self.skip_until = self.engine.step
+        if self.skip_until is None:
+            return n_steps
+        if target <= self.skip_until:
+            self.say(f"resume: run to t = {target * self.network.dt:g} ms was done before the "
+                     f"checkpoint; skipped")
+            return None
+        steps = target - self.engine.step
+        self.skip_until = None
+        return steps
+
+    def _run_segments(self, engine, n_steps, realtime, callback, report, policy):
+        """engine.run in segments that end at common stops: every LOCAL_TICKS ticks (where
+        a signal or the wall clock may call for a checkpoint: one allreduce) and at each
+        multiple of the checkpoint period; the ticks are those of one run."""
+        import signal
+
+        plan = self.plan
+        unit = LOCAL_TICKS * plan.tick_steps
+        # whole ticks, so that the run's ticks stay those of one uninterrupted run
+        every = -(-policy["every"] // plan.tick_steps) * plan.tick_steps \
+            if policy["every"] else None
+        start, end = engine.step, engine.step + n_steps
+        got = []
+        previous = {}
+
+        def note(signum, frame):
+            got.append(signum)
+
+        for sig in (signal.SIGTERM, signal.SIGUSR1):
+            try:
+                previous[sig] = signal.signal(sig, note)
+            except ValueError:        # not the main thread: no signal handling
+                pass
+        wall, last_ck = 0.0, time.perf_counter()
+        try:
+            first = True
+            while engine.step < end:
+                stop = min(end, start + ((engine.step - start) // unit + 1) * unit)
+                if every:
+                    stop = min(stop, (engine.step // every + 1) * every)
+                offset = engine.counters["spikes_emitted"] if not first else 0
+
+                def shown(step, spikes, offset=offset):
+                    report(step, spikes + offset)
+
+                wall += engine.run(stop - engine.step, realtime, callback,
+                                   progress=shown if report is not None else None,
+                                   keep_counters=not first)
+                first = False
+                due_wall = policy["wall"] is not None and \
+                    time.perf_counter() - last_ck >= policy["wall"]
+                flags = np.array([len(got) > 0, due_wall], np.int64)
+                if self.comm.size > 1:
+                    flags = self.comm.allreduce(flags, "max")
+                periodic = every is not None and engine.step % every == 0
+                if periodic or flags.any():
+                    path = os.path.join(policy["dir"],
+                                        f"t{engine.step * self.network.dt:012.3f}ms")
+                    self.checkpoint(path)
+                    ckpt.write_latest(policy["dir"], path, self.comm.rank == 0)
+                    last_ck = time.perf_counter()
+                if flags[0]:
+                    engine.recorder.flush()
+                    raise Preempted(self, path)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return wall
+
+    def resume_command(self, path):
+        """How to continue from a checkpoint, for the messages."""
+        script = " ".join(sys.argv) if sys.argv and sys.argv[0] else "SCRIPT"
+        ranks = f"--ranks {self.comm.size} " if self.comm.size > 1 else ""
+        return (f"spinn run {ranks}--checkpoint-dir {os.path.dirname(path)} --restore "
+                f"latest {script}  (or --restore {path}; any number of ranks)")
+
     def checkpoint(self, path):
         """Collective, between runs: write everything the rest of the run depends on to the
         directory ``path`` (replaced whole, atomically); returns (seconds, bytes)."""
@@ -439,6 +597,7 @@ class Simulation:
         if self.engine.recorder is not None:
             self.engine.recorder.sample_initial(self.engine)
         self.results.simulated_steps = 0
+        self.script_step = 0
         self.segment_run = len(self.runs)
         self.segments = getattr(self, "segments", 0) + 1
 

@@ -202,6 +202,39 @@ def publish(tmp, path, job):
         shutil.rmtree(old, ignore_errors=True)
 
 
+LATEST = "latest"
+
+
+def write_latest(directory, path, writer):
+    """directory/latest names the newest checkpoint (written atomically by ``writer``)."""
+    if not writer:
+        return
+    tmp = os.path.join(directory, f".{LATEST}.tmp-{os.getpid()}")
+    with open(tmp, "w") as f:
+        f.write(os.path.basename(path) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, os.path.join(directory, LATEST))
+
+
+def latest(directory):
+    """The newest complete checkpoint in ``directory`` (its ``latest`` file, else the last
+    t…ms directory with a manifest), or None."""
+    try:
+        with open(os.path.join(directory, LATEST)) as f:
+            name = f.read().strip()
+        if name and os.path.isfile(os.path.join(directory, name, MANIFEST)):
+            return os.path.join(directory, name)
+    except OSError:
+        pass
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.startswith("t") and
+                       n.endswith("ms") and os.path.isfile(os.path.join(directory, n, MANIFEST)))
+    except OSError:
+        return None
+    return os.path.join(directory, names[-1]) if names else None
+
+
 # ---- reading -----------------------------------------------------------------------------
 
 def read_manifest(path):

@@ -234,11 +234,13 @@ class RankSimulator:
                     self.cores.gid_lo, self.cores.base, rec.rec_mask, self.step,
                     rec.steps_buf, rec.gids_buf, 0)))
 
-    def run(self, n_steps, realtime=False, callback=None, progress=None):
+    def run(self, n_steps, realtime=False, callback=None, progress=None, keep_counters=False):
         """Advance n_steps; ``callback(step)`` runs on every rank after each tick, and
         ``progress(step, spikes)`` after each tick or each compiled run of ticks, with the
-        spikes this rank emitted so far in this run (display only)."""
-        self._reset_counters()
+        spikes this rank emitted so far in this run (display only).  keep_counters: this
+        call continues the previous one's counters (a run cut into segments)."""
+        if not keep_counters:
+            self._reset_counters()
         plan, ring, timers = self.plan, self.ring, self.timers
         c = self.counters
         clock = time.perf_counter
