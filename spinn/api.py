@@ -229,6 +229,8 @@ def write_results(out_dir=None, title=None):
     written = write_spikes(paths["spikes"], state.comm, state.spool, recorded_pops, net.dt,
                            state.engine.step)
     recorded = sum(r["totals"]["spikes_recorded"] for r in state.runs[state.segment_run:])
+    if state.restored is not None and state.segment_run == 0:
+        recorded += state.restored["spikes_recorded"]     # recorded before the checkpoint
     frames = {}
     for pop in net.populations:          # sampled state: one frame report per variable
         for var in pop.recording:

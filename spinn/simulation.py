@@ -42,6 +42,9 @@ COMPILE_NOTICE_S = 0.5       # compiling for longer than this is announced
 WEIGHT_BINS = 40             # bins of the plastic weight distributions (weights.png)
 
 
+PREEMPTED = "PREEMPTED"   # written into the checkpoint directory by a preempted job
+
+
 class Preempted(SystemExit):
     """SIGTERM/SIGUSR1 during a run with a checkpoint directory: every rank checkpointed at
     the same tick boundary; the process exits 0 (a SystemExit) after saying how to resume."""
@@ -51,6 +54,9 @@ class Preempted(SystemExit):
         sim.say(f"checkpointed at t = {t:g} ms (signal received); resume with: "
                 f"{sim.resume_command(path)}")
         sim.preempted = path
+        if sim.comm.rank == 0:       # for a batch script that resubmits itself (cluster/)
+            with open(os.path.join(os.path.dirname(path), PREEMPTED), "w") as f:
+                f.write(path + "\n")
         super().__init__(0)
 
 
@@ -553,11 +559,16 @@ class Simulation:
                        f"are damaged or not a spinn checkpoint's")
         self._raise_everywhere(problem, ckpt.CheckpointError)
         self.results.simulated_steps = engine.step
+        mine = sum(self.spool.spike_count(p.index) for p in self.network.populations
+                   if "spikes" in p.recording)
+        restored_spikes = int(self.comm.allreduce(np.array([mine], np.int64), "sum")[0]) \
+            if self.comm.size > 1 else mine
         seconds = time.perf_counter() - t0
         self.say(f"restored t = {body['time_ms']:g} ms from {path} (written on "
                  f"{body['n_ranks']} rank(s)) in {seconds:.2f} s")
         self.restored = {"path": path, "step": engine.step, "seconds": seconds,
-                         "written_on_ranks": body["n_ranks"]}
+                         "written_on_ranks": body["n_ranks"],
+                         "spikes_recorded": restored_spikes}
         return engine.step * self.network.dt
 
     def _raise_everywhere(self, problem, cls=ConfigurationError):

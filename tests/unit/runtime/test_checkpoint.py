@@ -83,6 +83,12 @@ def test_checkpoint_restore_in_one_process_and_a_second_checkpoint_replaces_the_
     assert sim.restore(tmp_path / "c") == pytest.approx(100.0)
     again = sim.simulation().results.spikes(a)     # the recordings so far came back
     assert np.array_equal(again.times_ms, whole.times_ms) and again.ids.size > 50
+    sim.run(10.0)
+    sim.write_results(tmp_path / "out")     # nothing lost: the past counts as recorded
+    import h5py
+
+    with h5py.File(tmp_path / "out" / "spikes.h5") as f:
+        assert f["spikes/a/node_ids"].size == sim.simulation().results.spikes(a).ids.size
     sim.end()
 
 
