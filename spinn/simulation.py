@@ -32,7 +32,7 @@ from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import checkpoint as ckpt
-from spinn.runtime import compiling
+from spinn.runtime import compiling, memory
 from spinn.runtime.fused import module_key, ready_stamp
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
@@ -170,6 +170,9 @@ class Simulation:
         if self.verbose and self.comm.rank == 0:
             self.say(plan.summary())
         self.plan = plan
+        # memory foreseen: refuse a build that cannot fit, on every rank, before allocating
+        self.memory_estimate = memory.check(self.network, plan, self.comm,
+                                            self.record_buffer_mb)
 
         job = self.comm.bcast(f"{os.getpid()}-{time.time_ns()}" if self.comm.rank == 0
                               else None, root=0) or f"rehearsal-{os.getpid()}-{time.time_ns()}"
