@@ -97,9 +97,9 @@ class Projection:
                     f"{dt:g} ms) or uniform")
         else:
             arr = np.asarray(delay, np.float64)
-            if arr.size == 0:
-                return 1, 1
             self._check_shape("delay", arr)
+            if arr.size == 0:            # a FromList column without connections
+                return 1, 1
             lo, hi = float(arr.min()), float(arr.max())
         if lo < dt * (1 - 1e-9):
             raise ConfigurationError(
