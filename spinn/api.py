@@ -10,6 +10,7 @@ import atexit
 import contextvars
 import json
 import os
+import sys
 import tempfile
 
 import numpy as np
@@ -265,6 +266,13 @@ def write_results(out_dir=None, title=None):
     data["title"] = title or ""
     data["simulated_ms"] = get_current_time()
     data["spikes_written"] = written
+    dt = net.dt
+    data["checkpoints"] = [{"path": c["path"], "t_ms": c["step"] * dt, "seconds": c["seconds"],
+                            "bytes": c["bytes"]} for c in state.checkpoints]
+    r = state.restored
+    data["restored"] = None if r is None else {
+        "path": r["path"], "t_ms": r["step"] * dt, "seconds": r["seconds"],
+        "written_on_ranks": r["written_on_ranks"], "spikes_recorded": r["spikes_recorded"]}
     data["populations"] = populations
     data["projections"] = projections
     data["network"] = {"dt": net.dt, "seed": net.seed, "ranks": state.comm.size,
@@ -345,12 +353,15 @@ def _register_exit_check():
 def _at_exit():
     """A script that ends while another rank still waits at a collective call meets it
     here: the other rank learns where this one went instead of hanging."""
+    failed = hasattr(sys, "last_value")       # an uncaught exception ended the script
     for state in list(_ACTIVE):
-        if state.comm.kind == "mpi" and not state.ended:
+        keep = failed or state.interrupted
+        if state.comm.kind == "mpi" and not state.ended and not keep:
             try:
                 state.agree("the end of the script")
             except ConfigurationError as exc:
                 state.comm.abort(str(exc))
         state.ended = True
-        state.close()          # the spool of a script that never called end()
+        state.close(keep=keep)  # the spool of a script that never called end(): kept when
+        #                         it failed, for spinn salvage
     _ACTIVE.clear()

@@ -181,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw OUT_DIR's figures from its files: raster.png (spikes.h5), "
                     "<var>.png for each recorded state variable (v.h5, gsyn_exc.h5, ...), "
                     "weights.png for plastic projections (weights_hist.json).")
+    salv = sub.add_parser(
+        "salvage", help="write what a job that did not finish recorded, as spikes.h5",
+        description="A job that lost a rank, was interrupted or failed keeps its ranks' "
+                    "spools and a status directory (spinn-status-<job>); this merges what "
+                    "they recorded up to their last flush into OUT_DIR/spikes.h5.")
+    salv.add_argument("status_dir", metavar="STATUS_DIR")
+    salv.add_argument("out_dir", metavar="OUT_DIR")
     plot.add_argument("out_dir", metavar="OUT_DIR")
     plot.add_argument("--per-population", type=int, default=200,
                       help="neurons drawn per population in the raster (default 200)")
@@ -241,6 +248,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from spinn.recording.report import report_command
 
         return report_command(args.out_dir)
+    if args.command == "salvage":
+        from spinn.recording.salvage import salvage_command
+
+        return salvage_command(args.status_dir, args.out_dir)
     if args.command == "plot":
         from spinn.recording.figures import plot_command
 

@@ -14,6 +14,7 @@ or crashing on mismatched buffers.
 """
 
 import hashlib
+import json
 import os
 import sys
 import time
@@ -89,6 +90,8 @@ class Simulation:
         self.skip_until = None        # $SPINN_RESTORE: runs ending before this step skip
         self.auto_restore_done = False
         self.preempted = None
+        self.watch = None             # (status dir, pipe fd, step memmap): _start_watcher
+        self.interrupted = False
         self.segment_run = 0          # index in runs of the first run since the last reset
         self.calls = 0                # collective calls made so far (every rank the same)
         self.ended = False
@@ -190,6 +193,7 @@ class Simulation:
             not ready_stamp().exists() if self.comm.rank == 0 else None, root=0)
         order = None if not cold else ("lead" if self.comm.rank == 0 else "follow")
         self.engine = self.guarded("build", _build)
+        self._start_watcher(job)
         self.build_compile_seconds = compiling.seconds() - self.compile_mark
         self.initial_weights = self.weight_histograms()   # this rank's, as built
         self.network.frozen = True
@@ -285,7 +289,16 @@ class Simulation:
 
         c0, cpu0, uj0 = compiling.seconds(), time.process_time(), prov.rapl_microjoules()
         t_run = time.perf_counter()
-        wall = self.guarded("run", _run)
+        try:
+            wall = self.guarded("run", _run)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            engine.recorder.flush()           # what this rank recorded so far, on disk
+            where = self.watch[0] if self.watch is not None else "the spool"
+            self.say(f"\ninterrupted (Ctrl-C) at t = {self.time_ms:g} ms, the last tick "
+                     f"completed; what was recorded is kept: spinn salvage {where} OUT_DIR "
+                     f"writes it as OUT_DIR/spikes.h5")
+            raise
         warm["compile_in_run_seconds"] = compiling.seconds() - c0
         warm["cpu_seconds"] = time.process_time() - cpu0
         warm["rapl_joules"] = prov.rapl_delta_joules(
@@ -354,6 +367,83 @@ class Simulation:
                      f"run's figures")
         return {"warmup_seconds": seconds, "compile_seconds": compiled,
                 "warmup_compile_seconds": compiling.seconds() - c0}
+
+    # ---- a rank that dies (spinn/runtime/watcher.py) ------------------------------------
+    def _start_watcher(self, job):
+        """Under MPI on several ranks: a watcher process per rank that names the rank and
+        the last completed tick when a rank dies (kill -9, crash, OOM)."""
+        if self.comm.kind not in ("mpi", "local"):
+            return
+        import socket
+        import subprocess
+
+        from spinn.runtime import watcher
+
+        base = os.environ.get("SPINN_STATUS_DIR") or os.environ.get("SPINN_CHECKPOINT_DIR") \
+            or self.out_dir or os.path.dirname(self.spool.directory)
+        status = os.path.join(base, f"spinn-status-{job}")
+        try:
+            os.makedirs(status, exist_ok=True)
+            with open(os.path.join(status, f"rank-{self.comm.rank}.json"), "w") as f:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                           "spool": self.spool.directory}, f)
+            if self.comm.rank == 0:
+                with open(os.path.join(status, "job.json"), "w") as f:
+                    json.dump({"dt": self.network.dt, "ranks": self.comm.size,
+                               "populations": [{"label": p.label, "index": p.index,
+                                                "size": p.size, "recorded": "spikes" in
+                                                p.recording}
+                                               for p in self.network.populations]}, f)
+            step = np.memmap(os.path.join(status, f"rank-{self.comm.rank}.step"), np.int64,
+                             mode="w+", shape=(1,))
+            step[0] = -1
+            if self.comm.size == 1 or os.environ.get("SPINN_WATCHER", "1") == "0":
+                self.watch = (status, None, step)     # for spinn salvage; no process
+                self.engine.status = step
+                return
+            rfd, wfd = os.pipe()
+            subprocess.Popen([sys.executable, "-I", watcher.__file__, status,
+                              str(self.comm.rank), str(rfd), repr(self.network.dt)],
+                             pass_fds=(rfd,), start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            os.close(rfd)
+        except OSError as exc:
+            self.say(f"note: no rank watcher ({exc}); a lost rank shows only MPI's message")
+            return
+        self.watch = (status, wfd, step)
+        self.engine.status = step
+        from spinn.runtime.comm import BEFORE_ABORT
+
+        BEFORE_ABORT.append(lambda: self._stop_watcher(remove=False))
+
+    def _stop_watcher(self, remove):
+        if self.watch is None:
+            return
+        status, wfd, step = self.watch
+        self.watch = None
+        try:
+            if wfd is not None:
+                os.write(wfd, b"bye")
+                os.close(wfd)
+        except OSError:
+            pass
+        if remove:
+            import shutil
+
+            for name in (f"rank-{self.comm.rank}.json", f"rank-{self.comm.rank}.step"):
+                try:
+                    os.remove(os.path.join(status, name))
+                except OSError:
+                    pass
+            if self.comm.rank == 0:
+                try:
+                    os.remove(os.path.join(status, "job.json"))
+                except OSError:
+                    pass
+            try:
+                os.rmdir(status)              # the last rank to leave removes it
+            except OSError:
+                shutil.rmtree(status, ignore_errors=True) if not os.listdir(status) else None
 
     # ---- checkpoints (spinn/runtime/checkpoint.py) -------------------------------------
     def _checkpoint_policy(self, every_ms, directory):
@@ -621,9 +711,11 @@ class Simulation:
             self.ended = True
         self.close()
 
-    def close(self):
-        """Remove this rank's spool (its recordings are gone with it)."""
-        if self.spool is not None:
+    def close(self, keep=False):
+        """Remove this rank's spool (its recordings are gone with it) — unless ``keep`` (the
+        script failed or was interrupted: spinn salvage can still read it)."""
+        self._stop_watcher(remove=not keep)
+        if self.spool is not None and not keep:
             self.spool.remove()
 
 

@@ -316,6 +316,11 @@ class MPIComm:
         self.comm.Barrier()
 
     def abort(self, message):
+        for hook in BEFORE_ABORT:        # e.g. tell the rank's watcher this is no crash
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - aborting anyway
+                pass
         sys.stderr.write(f"[spinn rank {self.rank}/{self.size}] aborting all ranks: "
                          f"{message}\n")
         sys.stdout.flush()
@@ -323,6 +328,9 @@ class MPIComm:
         time.sleep(0.3)  # let the process manager forward this rank's output before the kill
         self.comm.Abort(1)
         os._exit(1)  # MPI_Abort may return before the process manager kills this rank
+
+
+BEFORE_ABORT = []   # callables run by MPIComm.abort before MPI_Abort
 
 
 class ThreadGroup:

@@ -107,6 +107,7 @@ class RankSimulator:
         self.kernels = [g.celltype.kernel() for g in self.groups]
         compiled(self.kernels, tuple(g.celltype.kernel_args(g) for g in self.groups))
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
+        self.status = None    # int64[1] the rank's watcher reads: the last completed step
         self.step = 0
         self._reset_counters()
         self.build_seconds = time.perf_counter() - t0
@@ -309,6 +310,8 @@ class RankSimulator:
             received += n_recv
             ticks += 1
             self.step += k
+            if self.status is not None:
+                self.status[0] = self.step
             if callback is not None:
                 callback(self.step)
             if progress is not None:
@@ -405,6 +408,8 @@ class RankSimulator:
              self.send) = fused.run_ticks(*self._ticks_args(
                  D, stop, rec, totals, pend, n_pend, pend_t0, pend_k, seconds))
             self.timers["local"] += clock() - a
+            if self.status is not None:
+                self.status[0] = self.step
             if rec is not None:
                 n_rec = int(totals[6])
                 if n_rec > rec.steps_buf.size:   # the last tick overflowed: record it again
