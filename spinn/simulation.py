@@ -428,8 +428,6 @@ class Simulation:
         except OSError:
             pass
         if remove:
-            import shutil
-
             for name in (f"rank-{self.comm.rank}.json", f"rank-{self.comm.rank}.step"):
                 try:
                     os.remove(os.path.join(status, name))
@@ -443,7 +441,7 @@ class Simulation:
             try:
                 os.rmdir(status)              # the last rank to leave removes it
             except OSError:
-                shutil.rmtree(status, ignore_errors=True) if not os.listdir(status) else None
+                pass                          # not empty yet (or already gone)
 
     # ---- checkpoints (spinn/runtime/checkpoint.py) -------------------------------------
     def _checkpoint_policy(self, every_ms, directory):

@@ -149,9 +149,27 @@ def canonical_synapses(engine, m):
     return order, post_core[order], pre_gid[order], post_gid[order], row_pre
 
 
+def segment_checks(post_core, pre_gid, post_gid):
+    """(cores, counts, checks): the post cores in order, their synapse counts, and a
+    checksum of each core's (pre, post) sequence (order-sensitive, uint64)."""
+    cores, first, counts = np.unique(post_core, return_index=True, return_counts=True)
+    if not cores.size:
+        return cores, counts, np.empty(0, np.uint64)
+    pos = np.arange(post_core.size) - np.repeat(first, counts)
+    with np.errstate(over="ignore"):
+        x = (pre_gid.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+             ^ post_gid.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)) \
+            + pos.astype(np.uint64) * np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(29)
+        checks = np.add.reduceat(x, first).astype(np.uint64)
+    return cores, counts, checks
+
+
 def _write_plastic(G, engine, pp, st, m):
+    """Weights in canonical order (8 bytes a synapse), with each post core's count and
+    the checksum of its (pre, post) sequence, which the restore compares with its build."""
     order, post_core, pre_gid, post_gid, row_pre = canonical_synapses(engine, m)
-    G["post_core"], G["pre"], G["post"] = post_core, pre_gid, post_gid
+    G["cores"], G["counts"], G["checks"] = segment_checks(post_core, pre_gid, post_gid)
     G["weight"] = m.syn_weight[order]
     pre, first = np.unique(row_pre, return_index=True)
     G["row_pre"], G["kplus"], G["tlast"] = pre, pp.kplus[st][first], pp.tlast[st][first]
@@ -351,29 +369,32 @@ def _restore_plastic(engine, opened, where):
     for pp in engine.plastic:
         for st, m in enumerate(pp.matrices):
             order, post_core, pre_gid, post_gid, row_pre = canonical_synapses(engine, m)
-            parts, traces = [], []
+            cores, counts, checks = segment_checks(post_core, pre_gid, post_gid)
+            saved, traces = {}, []
             for f in opened.values():
                 name = f"plastic{pp.proj.index}/s{st}"
                 if name not in f:
                     continue
                 G = f[name]
-                pc = G["post_core"][...]
-                mine = np.isin(pc, list(local))
-                parts.append((pc[mine], G["pre"][...][mine], G["post"][...][mine],
-                              G["weight"][...][mine]))
+                o_cores, o_counts, o_checks = G["cores"][...], G["counts"][...], \
+                    G["checks"][...]
+                bounds = np.concatenate([[0], np.cumsum(o_counts)])
+                w = G["weight"]
+                for i, c in enumerate(o_cores):
+                    if int(c) in local:
+                        saved[int(c)] = (int(o_counts[i]), int(o_checks[i]),
+                                         w[bounds[i]:bounds[i + 1]])
                 traces.append((G["row_pre"][...], G["kplus"][...], G["tlast"][...]))
-            if parts:
-                pc = np.concatenate([p[0] for p in parts])
-                by_core = np.argsort(pc, kind="stable")
-                saved = [np.concatenate([p[i] for p in parts])[by_core] for i in range(4)]
-            else:
-                saved = [np.empty(0, np.int64)] * 3 + [np.empty(0)]
-            if not (np.array_equal(saved[0], post_core) and np.array_equal(saved[1], pre_gid)
-                    and np.array_equal(saved[2], post_gid)):
+            same = set(saved) == set(int(c) for c in cores) and all(
+                saved[int(c)][0] == n and saved[int(c)][1] == h
+                for c, n, h in zip(cores, counts, checks))
+            if not same:
                 raise CheckpointError(
                     f"{where}: the plastic synapses of {pp.proj} (stage {st}) differ from the "
-                    f"network built now ({saved[0].size} saved, {post_core.size} built)")
-            m.syn_weight[order] = saved[3]
+                    f"network built now ({sum(v[0] for v in saved.values())} saved onto "
+                    f"this rank's cores, {post_core.size} built)")
+            if cores.size:
+                m.syn_weight[order] = np.concatenate([saved[int(c)][2] for c in cores])
             if row_pre.size:
                 pre = np.concatenate([t[0] for t in traces])
                 uniq, first = np.unique(pre, return_index=True)
