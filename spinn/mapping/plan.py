@@ -159,6 +159,9 @@ def make_plan(network, n_ranks, rank=0):
     pop_sizes = np.array([p.size for p in pops], np.int64)
     first_core = np.concatenate([[0], np.cumsum(-(-pop_sizes // npc))]).astype(np.int64)
     n_cores = int(first_core[-1])
+    # the key space first: a network too large for 32-bit keys is refused before any array
+    # over its cores is allocated
+    index_bits_for(n_cores, np.minimum(npc, pop_sizes).max() if n_cores else 1)
     sizes = core_sizes(pop_sizes, npc, first_core)
     graph = core_graph(network)
     incoming_syn = np.zeros(n_cores)

@@ -117,10 +117,11 @@ def check(network, plan, comm, record_buffer_mb):
     fig = np.array([parts["total"], room, parts["synapses"]]) if comm.rank == bad \
         else np.zeros(3)
     fig = comm.allreduce(fig, "sum") if comm.size > 1 else fig
-    total_need = float(plan.expected_synapses) * (12.0 if any(
-        p.plastic for p in network.projections) else 8.0) * SAFETY
-    per_rank = max(fig[1] - parts["now"] - float(record_buffer_mb) * (1 << 20), 1.0)
-    k = max(comm.size + 1, int(math.ceil(total_need / per_rank)))
+    # what shrinks with more ranks (synapses, neurons, row index, build peak) against the
+    # room left beside what does not (the interpreter, the recording buffer)
+    fixed = parts["now"] + float(record_buffer_mb) * (1 << 20)
+    k = max(comm.size + 1, int(math.ceil(comm.size * (fig[0] - fixed) /
+                                         max(fig[1] - fixed, 1.0))))
     raise ConfigurationError(
         f"build: needs ≈ {fig[0] / GIB:.1f} GiB on rank {bad} ({fig[2] / GIB:.1f} GiB of it "
         f"synapses: {plan.expected_synapses:,.0f} expected in the network), "

@@ -62,3 +62,15 @@ def test_the_check_can_be_turned_off(monkeypatch):
     with pytest.raises(sim.ConfigurationError, match="GiB available"):
         sim.run(1.0)
     sim.end()
+
+
+def test_a_network_beyond_the_key_space_is_refused_before_any_per_core_array():
+    """10^12 neurons (3.9 G cores): refused by the key-space check, not a MemoryError from
+    an array over the cores (found by the property tests)."""
+    sim.setup(timestep=0.1, verbose=False)
+    sim.Population(10**12, sim.IF_curr_exp(), label="huge")
+    rss0 = memory.resident_bytes()
+    with pytest.raises(sim.ConfigurationError, match="key bits"):
+        sim.run(1.0)
+    assert memory.resident_bytes() - rss0 < 200 * 2**20
+    sim.end()

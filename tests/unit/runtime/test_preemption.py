@@ -24,7 +24,10 @@ def _spinn(*args, ranks=1, env=None):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGUSR1])
+@pytest.mark.parametrize("signum", [
+    signal.SIGTERM,
+    # what sbatch --signal sends; the same handler (and cluster/test-slurm sends it too)
+    pytest.param(signal.SIGUSR1, marks=pytest.mark.validation)])
 def test_signal_checkpoints_exits_0_and_the_resumed_run_is_identical(signum, tmp_path):
     if not MPIEXEC.exists():
         if os.environ.get("CI") == "true":
