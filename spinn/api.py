@@ -23,8 +23,8 @@ from spinn.recording import tables
 from spinn.recording.figures import draw_all
 from spinn.recording.raster import plot_raster
 from spinn.recording.recorder import DEFAULT_BUFFER_MB
-from spinn.recording.store import check_writable
 from spinn.recording.sonata import write_frames, write_spikes
+from spinn.recording.store import check_writable
 from spinn.runtime.comm import world
 from spinn.simulation import Simulation
 

@@ -156,7 +156,12 @@ def plot_command(out_dir, per_population=200):
         print(f"spinn plot: {out_dir} is not a directory (the --out of a run, or the directory "
               f"given to write_results)", file=sys.stderr)
         return 2
-    drawn = draw_all(out_dir, per_population)
+    try:
+        drawn = draw_all(out_dir, per_population)
+    except (OSError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        print(f"spinn plot: the files in {out_dir} are not spinn's or are damaged "
+              f"({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 2
     if not drawn:
         print(f"spinn plot: nothing to draw in {out_dir} (no spikes.h5, frame reports or "
               f"weights_hist.json)", file=sys.stderr)

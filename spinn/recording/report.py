@@ -97,5 +97,11 @@ def report_command(out_dir):
     except (OSError, ValueError) as exc:
         print(f"spinn report: {path} is not readable JSON ({exc})", file=sys.stderr)
         return 2
-    print(format_report(data))
+    try:
+        text = format_report(data)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        print(f"spinn report: {path} is not a spinn provenance file, or it is damaged "
+              f"({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 2
+    print(text)
     return 0

@@ -1,7 +1,6 @@
 """Brunel scale 0.2 with STDP (issue 13's target): checkpointed at 100 ms on 2 ranks and
 continued on 1 and on 3 ranks, the whole run's spikes.h5 equals one uninterrupted run's."""
 
-import os
 import subprocess
 import sys
 

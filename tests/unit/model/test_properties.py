@@ -1,5 +1,6 @@
-"""Property tests (hypothesis; issue 13): random valid networks — sizes, cores, connectors,
-views, delays over the ring and the delay extension, STDP — give identical spikes on 1 and 2
+"""Property tests (hypothesis; issue 13): random valid networks — current and conductance
+cells, sizes, cores, connectors, views, delays over the ring and the delay extension, STDP —
+give identical spikes on 1 and 2
 communicator ranks, and after a checkpoint on 2 ranks restored onto 1; random invalid input
 raises ConfigurationError and nothing else; damaged checkpoint files are refused with
 CheckpointError and nothing else.  SPINN_FUZZ_EXAMPLES scales the number of examples
@@ -33,7 +34,9 @@ CONNECTORS = st.one_of(
 def networks(draw):
     n_pops = draw(st.integers(1, 3))
     pops = [{"size": draw(st.integers(5, 60)), "npc": draw(st.sampled_from([4, 7, 16, 64])),
-             "i_offset": draw(st.floats(0.0, 1.2))} for _ in range(n_pops)]
+             "i_offset": draw(st.floats(0.0, 1.2)),
+             "cell": draw(st.sampled_from(["IF_curr_exp", "IF_cond_exp"]))}
+            for _ in range(n_pops)]
     projections = []
     for _ in range(draw(st.integers(1, 5))):
         projections.append({
@@ -68,10 +71,9 @@ def build(spec, comm):
     sim.setup(timestep=0.1, seed=spec["seed"], neurons_per_core=16, comm=comm,
               verbose=False)
     src = sim.Population(20, sim.SpikeSourcePoisson(rate=spec["rate"]), label="src")
-    pops = [sim.Population(p["size"], sim.IF_curr_exp(i_offset=p["i_offset"],
-                                                      tau_refrac=1.0),
-                           label=f"p{k}", neurons_per_core=p["npc"])
-            for k, p in enumerate(spec["pops"])]
+    pops = [sim.Population(p["size"], getattr(sim, p.get("cell", "IF_curr_exp"))(
+        i_offset=p["i_offset"], tau_refrac=1.0), label=f"p{k}", neurons_per_core=p["npc"])
+        for k, p in enumerate(spec["pops"])]
     for j in spec["projections"]:
         pre = src if j["pre"] < 0 else pops[j["pre"]]
         post = pops[j["post"]]
@@ -80,11 +82,13 @@ def build(spec, comm):
         d = sim.RandomDistribution("uniform", (0.1, 30.0)) if j["d"] == "random" else j["d"]
         w = j["w"]
         receptor = "inhibitory" if w < 0 else "excitatory"
+        if post.celltype.conductance_based:       # µS, positive on both receptors
+            w = abs(w) * 0.01
         if j["stdp"] and w > 0:
             syn = sim.STDPMechanism(
                 timing_dependence=sim.SpikePairRule(A_plus=0.02, A_minus=0.02),
-                weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2.0), weight=w,
-                delay=d)
+                weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2.0 * w),
+                weight=w, delay=d)
         else:
             syn = sim.StaticSynapse(weight=w, delay=d)
         sim.Projection(pre, post, _connector(j["conn"], pre, post), syn,
@@ -243,3 +247,51 @@ def test_damaged_checkpoint_files_are_refused_with_checkpoint_error(written, whi
         run_threads(1, body)
     finally:
         (path / which).write_bytes(original[which])
+
+
+# ---- damaged result files --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("results")
+    spec = {"seed": 4, "rate": 300.0, "pops": [{"size": 30, "npc": 16, "i_offset": 0.5}],
+            "projections": [{"pre": -1, "post": 0, "view": False, "conn": ("prob", 0.3),
+                             "w": 0.5, "d": 1.0, "stdp": True}]}
+
+    def body(comm):
+        pops = build(spec, comm)
+        pops[0].record("v")
+        sim.run(20.0)
+        sim.write_results(str(out))
+        sim.end()
+    run_threads(1, body)
+    return out, {n: (out / n).read_bytes() for n in ("provenance.json", "spikes.h5", "v.h5",
+                                                     "weights_hist.json")}
+
+
+@settings(max_examples=max(1, int(40 * SCALE)), **QUIET)
+@given(which=st.sampled_from(["provenance.json", "spikes.h5", "v.h5", "weights_hist.json"]),
+       how=st.sampled_from(["flip", "truncate", "random", "empty"]),
+       where=st.floats(0.0, 1.0), bit=st.integers(0, 7))
+def test_spinn_report_and_plot_on_damaged_result_files_fail_cleanly(results, which, how,
+                                                                     where, bit, capsys):
+    from spinn.recording.figures import plot_command
+    from spinn.recording.report import report_command
+
+    out, original = results
+    data = bytearray(original[which])
+    at = min(int(where * len(data)), len(data) - 1)
+    if how == "flip":
+        data[at] ^= 1 << bit
+    elif how == "truncate":
+        data = data[:at]
+    elif how == "random":
+        data = bytearray(np.random.default_rng(at).bytes(len(data)))
+    else:
+        data = bytearray()
+    (out / which).write_bytes(bytes(data))
+    try:
+        assert report_command(str(out)) in (0, 2)
+        assert plot_command(str(out)) in (0, 1, 2)
+    finally:
+        (out / which).write_bytes(original[which])

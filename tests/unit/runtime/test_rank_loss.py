@@ -5,7 +5,6 @@ Ctrl-C (SIGINT to the job) likewise keeps the recordings and says how to read th
 
 import glob
 import os
-import signal
 import subprocess
 import sys
 import time
