@@ -15,6 +15,7 @@ from pyNN.space import Space  # noqa: F401
 from pyNN.standardmodels import StandardCellType
 
 from spinn.pynn.control import (  # noqa: F401
+    checkpoint,
     end,
     get_current_time,
     get_max_delay,
@@ -24,6 +25,7 @@ from spinn.pynn.control import (  # noqa: F401
     num_processes,
     rank,
     reset,
+    restore,
     run,
     run_for,
     run_until,

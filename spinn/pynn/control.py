@@ -71,6 +71,17 @@ run, run_until = common.build_run(simulator)
 run_for = run
 
 
+def checkpoint(path):
+    """spinn.checkpoint: the run's whole future to the directory ``path`` (COLLECTIVE)."""
+    return api.checkpoint(path)
+
+
+def restore(path):
+    """spinn.restore: continue from a checkpoint — after building the same network, before
+    the first run() (COLLECTIVE); on any number of ranks."""
+    return api.restore(path)
+
+
 def reset(annotations=None):
     """t = 0 and a new segment (COLLECTIVE).  PyNN's own reset walks its recorders in set
     order, which differs between processes; here they go in population order, so that every
