@@ -10,6 +10,7 @@ backend are left alone.
 import numpy as np
 
 READ_CHUNK = 1 << 20
+MAX_POINTS = 200_000   # dots drawn per population: a long run's raster shows its beginning
 
 
 def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=200,
@@ -29,6 +30,7 @@ def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=2
     bin_ms = _bin_width(duration_ms)
     bins = np.arange(0.0, duration_ms + bin_ms, bin_ms)
     offset, ticks, names = 0, [], []
+    cut_ms = duration_ms
     with h5py.File(spike_file, "r") as f:
         for k, (label, size) in enumerate(sizes.items()):
             colour = f"C{k % 10}"
@@ -45,13 +47,20 @@ def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=2
             counts = np.zeros(bins.size - 1)
             g = f["spikes"].get(label)
             n = g["timestamps"].shape[0] if g is not None else 0
+            # the dots of the drawn neurons, at most MAX_POINTS: the first t_cut ms when the
+            # run has more (the rate panel still covers the whole run)
+            expected = n * shown.size / n_rec
+            t_cut = duration_ms if expected <= MAX_POINTS else \
+                duration_ms * MAX_POINTS / expected
+            cut_ms = min(cut_ms, t_cut)
             for lo in range(0, n, READ_CHUNK):
                 t = g["timestamps"][lo:lo + READ_CHUNK]
                 ids = g["node_ids"][lo:lo + READ_CHUNK].astype(np.int64)
                 counts += np.histogram(t, bins)[0]
-                keep = row[ids] >= 0
-                ax.scatter(t[keep], offset + row[ids[keep]], s=0.5, marker=".", color=colour,
-                           rasterized=True)
+                keep = (row[ids] >= 0) & (t < t_cut)
+                if keep.any():
+                    ax.scatter(t[keep], offset + row[ids[keep]], s=0.5, marker=".",
+                               color=colour, rasterized=True)
             ax_rate.plot(bins[:-1], counts / (n_rec * bin_ms * 1e-3), lw=0.8, color=colour,
                          label=label)
             ticks.append(offset + (max(shown.size, 1) - 1) / 2.0)
@@ -64,7 +73,9 @@ def plot_raster(path, spike_file, sizes, duration_ms, title="", per_population=2
             ax.axhline(offset - 0.5, color="0.8", lw=0.5)
     ax.set_yticks(ticks, names, fontsize=8)
     ax.set_ylim(-0.5, max(offset, 1) - 0.5)
-    ax.set_title(title)
+    ax.set_title(title if cut_ms >= duration_ms else
+                 f"{title}{chr(10) if title else ''}(dots: the first {cut_ms:.4g} ms; "
+                 f"rates: the whole run)")
     ax_rate.set_xlabel("time (ms)")
     ax_rate.set_ylabel(f"rate per recorded neuron\n(Hz, {bin_ms:g} ms bins)")
     ax_rate.set_xlim(0, duration_ms)
