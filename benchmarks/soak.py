@@ -1,5 +1,6 @@
 """Soak (issue 13): Brunel on 2 ranks for a wall-time budget with a checkpoint every minute
-and every spike recorded; samples each rank's resident memory every 5 s; then restores from
+and every spike recorded; samples each rank's resident memory every 5 s (judged from the
+first minute to the end of the run, before write_results); then restores from
 the fifth checkpoint and finishes the script again.  Checks and reports: per-rank memory
 after the first minute (min, max), spikes emitted == spikes written, and whether the
 restored run's spikes.h5 equals the uninterrupted one's.  JSON to benchmarks/results/.
@@ -75,13 +76,25 @@ def main(argv=None):
     t0 = time.perf_counter()
     job = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
-    samples = []
+    samples, lines, run_end = [], [], [None]
+
+    def read():
+        for line in job.stdout:
+            lines.append(line)
+            if line.startswith("run: ") and run_end[0] is None:
+                run_end[0] = time.perf_counter() - t0     # the run is over: results next
+
+    import threading
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     while job.poll() is None:
         time.sleep(5.0)
         rss = rss_of_ranks(script)
         if rss:
             samples.append((time.perf_counter() - t0, sorted(rss.values())))
-    out = job.stdout.read()
+    reader.join()
+    out = "".join(lines)
     wall = time.perf_counter() - t0
     if job.returncode != 0:
         sys.exit(out[-4000:])
@@ -95,13 +108,15 @@ def main(argv=None):
                            cwd=ROOT, env=env, capture_output=True, text=True)
     if again.returncode != 0:
         sys.exit(again.stdout[-3000:] + again.stderr[-3000:])
-    after_first = [s for t, s in samples if t > 60.0]
+    end = run_end[0] if run_end[0] is not None else wall
+    after_first = [s for t, s in samples if 60.0 < t < end]    # the run, not the results
     per_rank = list(zip(*after_first)) if after_first else []
     result = {
         "scale": args.scale, "duration_ms": args.duration_ms, "every": args.every,
         "wall_seconds": wall, "checkpoints": [
             {"t_ms": c["t_ms"], "seconds": c["seconds"], "bytes": c["bytes"]}
             for c in prov["checkpoints"]],
+        "run_ended_at_s": end,
         "rss_after_first_minute_MiB": [
             {"min": min(r) / 2**20, "max": max(r) / 2**20} for r in per_rank],
         "rss_samples": [(round(t, 1), [round(x / 2**20) for x in s]) for t, s in samples],

@@ -82,6 +82,11 @@ class Spool:
         rec["step"], rec["id"] = steps, ids
         rec.tofile(self._path(f"spikes_{pop}.bin"))
 
+    def append_spikes(self, pop, steps, ids):
+        rec = np.empty(steps.size, SPIKE)
+        rec["step"], rec["id"] = steps, ids
+        self.append_records(pop, rec)
+
     def sample_ids(self, pop, var):
         return np.fromfile(self._path(f"state_{pop}_{var}.ids"), np.int64)
 
@@ -106,6 +111,14 @@ class Spool:
     def spike_count(self, pop):
         path = self._path(f"spikes_{pop}.bin")
         return os.path.getsize(path) // SPIKE.itemsize if os.path.exists(path) else 0
+
+    def spike_chunks(self, pop):
+        """Yield (offset, records) of the population's spike file, READ_CHUNK at a time."""
+        path = self._path(f"spikes_{pop}.bin")
+        n = self.spike_count(pop)
+        for at in range(0, n, READ_CHUNK):
+            yield at, np.fromfile(path, SPIKE, count=min(READ_CHUNK, n - at),
+                                  offset=at * SPIKE.itemsize)
 
     def read_spikes(self, pop):
         """(steps int64, ids int64) of every spike of the population on this rank."""

@@ -185,8 +185,12 @@ def queue_entries(d, q):
 def _write_spool(G, engine, spool):
     for pop in engine.network.populations:
         if "spikes" in pop.recording:
-            steps, ids = spool.read_spikes(pop.index)
-            G[f"spikes{pop.index}/step"], G[f"spikes{pop.index}/id"] = steps, ids
+            # copied chunk by chunk: memory stays one chunk, whatever was recorded
+            n = spool.spike_count(pop.index)
+            step = G.create_dataset(f"spikes{pop.index}/step", shape=(n,), dtype=np.int64)
+            ids = G.create_dataset(f"spikes{pop.index}/id", shape=(n,), dtype=np.int64)
+            for at, rec in spool.spike_chunks(pop.index):
+                step[at:at + rec.size], ids[at:at + rec.size] = rec["step"], rec["id"]
         for var in pop.recording:
             if var == "spikes":
                 continue
@@ -449,6 +453,27 @@ def _restore_in_flight(engine, opened):
         engine.pending = (p, (t0, k))
 
 
+READ_CHUNK = 1 << 20
+
+
+def _windows(step, ids, ends):
+    """Yield (steps, ids) of the records with step < ends[w], window after window, from
+    h5py datasets sorted by step, reading READ_CHUNK records at a time."""
+    n, at = step.shape[0], 0
+    held_s, held_i = np.empty(0, np.int64), np.empty(0, np.int64)
+    for end in ends:
+        s_parts, i_parts = [held_s], [held_i]
+        while at < n and (s_parts[-1].size == 0 or s_parts[-1][-1] < end):
+            hi = min(n, at + READ_CHUNK)
+            s_parts.append(step[at:hi])
+            i_parts.append(ids[at:hi])
+            at = hi
+        s, i = np.concatenate(s_parts), np.concatenate(i_parts)
+        cut = int(np.searchsorted(s, end, side="left"))
+        held_s, held_i = s[cut:], i[cut:]
+        yield s[:cut], i[:cut]
+
+
 def _restore_spool(engine, spool, opened, core_rank):
     """Seed this rank's spool with what its neurons recorded before the checkpoint."""
     rec = engine.recorder
@@ -456,18 +481,23 @@ def _restore_spool(engine, spool, opened, core_rank):
         pop = g.pop
         olds = [opened[r] for r in np.unique(core_rank[g.cores])]
         if "spikes" in pop.recording:
-            steps, ids = [], []
-            for f in olds:
-                name = f"spool/spikes{pop.index}"
-                if name in f:
-                    s, i = f[name + "/step"][...], f[name + "/id"][...]
-                    mine = np.isin(i, g.index)
-                    steps.append(s[mine])
-                    ids.append(i[mine])
-            s = np.concatenate(steps) if steps else np.empty(0, np.int64)
-            i = np.concatenate(ids) if ids else np.empty(0, np.int64)
-            order = np.lexsort((i, s))
-            spool.replace_spikes(pop.index, s[order], i[order])
+            spool.replace_spikes(pop.index, np.empty(0, np.int64), np.empty(0, np.int64))
+            parts = [(f[f"spool/spikes{pop.index}/step"], f[f"spool/spikes{pop.index}/id"])
+                     for f in olds if f"spool/spikes{pop.index}" in f]
+            total = sum(s.shape[0] for s, _ in parts)
+            last = max([int(s[-1]) for s, _ in parts if s.shape[0]] + [0])
+            # merged window by window (each old file is in (step, id) order): memory stays
+            # about one READ_CHUNK of records, whatever was recorded
+            n_win = max(1, -(-total // READ_CHUNK))
+            ends = [last * (w + 1) // n_win + 1 for w in range(n_win)]
+            readers = [_windows(s, i, ends) for s, i in parts]
+            for pieces in zip(*readers) if readers else ():
+                s = np.concatenate([p[0] for p in pieces])
+                i = np.concatenate([p[1] for p in pieces])
+                mine = np.isin(i, g.index)
+                s, i = s[mine], i[mine]
+                order = np.lexsort((i, s))
+                spool.append_spikes(pop.index, s[order], i[order])
         for var in g.rec_vars:
             ids = spool.sample_ids(pop.index, var)
             steps, values = None, None

@@ -188,7 +188,7 @@ def test_the_continued_runs_counters_equal_the_uninterrupted_runs(tmp_path):
     """run(40) + run(40) against restore + run(40): the second run's provenance counters
     (spikes, packets, synaptic events, …) are the same — the state carried nothing less."""
     keys = ("spikes_emitted", "packets_sent", "packets_received", "synaptic_events",
-            "spikes_recorded", "ticks", "unrouted_packets", "population_table_misses",
+            "spikes_recorded", "unrouted_packets", "population_table_misses",
             "direct_input_events")
     _network()
     sim.run(40.0)
