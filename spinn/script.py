@@ -4,7 +4,7 @@ import argparse
 
 import numpy as np
 
-from spinn.recording.tables import isi_cv_parts
+from spinn.recording.tables import ISIStats, isi_cv_parts
 
 
 def example_parser(description, duration_ms=1000.0):
@@ -28,12 +28,20 @@ def isi_cv(times_ms, ids):
 def report_rates(sim, populations, duration_ms):
     """Print each population's mean rate and ISI CV on rank 0; return {label: rate}."""
     rates = {}
+    state = sim.simulation()
     for pop in populations:
-        s = pop.get_spikes()
         rates[pop.label] = pop.mean_rate(0.0, duration_ms)
+        # each rank streams its own spool; one allreduce (no spike is gathered)
+        stats = ISIStats(pop.size)
+        for _, rec in state.spool.spike_chunks(pop.index):
+            stats.add(rec["step"], rec["id"])
+        cv, n_cv = stats.parts()
+        mine = np.array([cv, n_cv, state.spool.spike_count(pop.index)], np.float64)
+        total = state.comm.allreduce(mine, "sum") if state.comm.size > 1 else mine
         if sim.rank() == 0:
-            print(f"  {pop.label:>8}: {rates[pop.label]:7.2f} Hz, ISI CV "
-                  f"{isi_cv(s.times_ms, s.ids):.2f}, {s.ids.size} spikes", flush=True)
+            cv_text = f"{total[0] / total[1]:.2f}" if total[1] else "nan"
+            print(f"  {pop.label:>8}: {rates[pop.label]:7.2f} Hz, ISI CV {cv_text}, "
+                  f"{int(total[2])} spikes", flush=True)
     return rates
 
 
