@@ -309,6 +309,8 @@ class Simulation:
         mine = prov.rank_provenance(engine, engine.recorder, wall, n_steps, warm)
         self.results.simulated_steps = engine.step
         totals = prov.job_totals(self.comm, mine)
+        if realtime:
+            totals.update(self._late_ticks(engine))
         totals["populations"] = self._population_counts()
         projecting = {p.pre.parent.index for p in net.projections}
         # spikes of populations that nothing reads: routed nowhere, as they should be
@@ -320,6 +322,33 @@ class Simulation:
         if self.comm.rank == 0:
             self.runs[-1]["warnings"] = prov.warn_about(totals)
         return engine.step * net.dt
+
+    def _late_ticks(self, engine):
+        """Collective: a tick is late for the job when any rank was late in it (one
+        allreduce of a byte per tick of the run); and the time_scale_factor that would
+        have held (the largest over ranks)."""
+        n = int(engine.counters["ticks"])
+        mask = np.zeros(n + 1, np.float64)
+        mask[np.asarray(engine.late_ticks, np.int64)] = 1.0
+        mask[n] = engine.scale_needed
+        if self.comm.size > 1:
+            mask = self.comm.allreduce(mask, "max")
+        mine = np.array([engine.counters["overruns"]], np.int64)
+        summed = self.comm.allreduce(mine, "sum") if self.comm.size > 1 else mine
+        # the job's latest tick: the rank with the largest lateness says what took the time
+        worst = engine.worst_late_tick
+        record = worst
+        if self.comm.size > 1:
+            late = np.array([worst["late_ms"] if worst else -1.0])
+            top = self.comm.allreduce(late, "max")[0]
+            who = self.comm.allreduce(np.array([self.comm.rank if worst and late[0] == top
+                                                else self.comm.size], np.int64), "min")[0]
+            record = self.comm.bcast(worst if self.comm.rank == who else None,
+                                     root=int(who)) if top >= 0 else None
+        return {"overruns_summed_over_ranks": int(summed[0]),
+                "worst_late_tick": record,
+                "overruns": int(mask[:n].sum()),
+                "time_scale_factor_needed": float(mask[n])}
 
     def _population_counts(self):
         """Collective: each population's spikes and update seconds (summed over ranks) in

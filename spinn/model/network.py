@@ -132,6 +132,14 @@ class Network:
 
 
 
+def _check_label(label, kind):
+    """A label is a string (outputs, tables and Neo blocks are keyed by it)."""
+    if label is not None and not isinstance(label, str):
+        raise ConfigurationError(
+            f"{kind}: label {label!r} ({type(label).__name__}) is not a string; give "
+            f"label=\"…\" (outputs are keyed by it)")
+
+
 class Population:
     """``Population(size, IF_curr_exp(tau_m=10.0), label="exc")`` (PyNN)."""
 
@@ -139,6 +147,7 @@ class Population:
                  label=None, neurons_per_core=None, structure=None):
         self.network = network
         self.index = len(network.populations)
+        _check_label(label, "Population")
         self.label = label if label is not None else f"population{self.index}"
         if isinstance(cellclass, str):
             cellclass = REGISTRY.get(cellclass, cellclass)

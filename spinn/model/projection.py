@@ -12,7 +12,13 @@ from spinn.kernels.grid import delay_steps_array, off_grid
 from spinn.model.connectors import Connector
 from spinn.model.cores import overlap
 from spinn.model.describe import endpoint_text, value_text
-from spinn.model.network import MAX_DELAY_STEPS, Population, PopulationView, run_state
+from spinn.model.network import (
+    MAX_DELAY_STEPS,
+    Population,
+    PopulationView,
+    _check_label,
+    run_state,
+)
 from spinn.model.synapses import StaticSynapse, STDPMechanism
 from spinn.model.synapses import _value as _synapse_value
 
@@ -28,6 +34,7 @@ class Projection:
         self.index = len(network.projections)
         self.pre, self.post = presynaptic, postsynaptic
         # pre→post by default, numbered from the second projection of the pair on
+        _check_label(label, "Projection")
         self.label = label if label is not None else network.free_label(
             "projection", f"{self.pre.label}→{self.post.label}")
         for end, pop in (("presynaptic", self.pre), ("postsynaptic", self.post)):

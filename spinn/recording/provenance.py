@@ -231,9 +231,11 @@ def warn_about(t):
     found = []
     if t["overruns"]:
         found.append(
-            f"{t['overruns']} tick overruns (summed over ranks) behind real "
-            f"time (worst {t['worst_lateness_ms']:.2f} ms late): the run fell behind the wall "
-            f"clock. Use more ranks, a larger time_scale_factor in setup(), or a smaller "
+            f"{t['overruns']} ticks late on some rank (worst {t['worst_lateness_ms']:.2f} ms "
+            f"late): the run fell behind the wall clock"
+            + (f"; time_scale_factor={t['time_scale_factor_needed']:.2f} would have held"
+               if t.get("time_scale_factor_needed") else "")
+            + ". Use more ranks, a larger time_scale_factor in setup(), or a smaller "
             f"network; check that nothing else loads the machine")
     if t["stdp_history_overflows"]:
         found.append(
@@ -271,8 +273,21 @@ def summary(t):
         f"  slowest rank's seconds: {phase}",
     ]
     if t["overruns"]:
-        lines.append(f"  WARNING: {t['overruns']} tick overruns (worst {t['worst_lateness_ms']:.2f}"
+        lines.append(f"  WARNING: {t['overruns']} ticks late (worst {t['worst_lateness_ms']:.2f}"
                      f" ms late): the run fell behind real time")
+        w = t.get("worst_late_tick")
+        if w:
+            who = f", population '{w['slowest_population']}' " \
+                  f"{w['slowest_population_update_ms']:.2f} ms" \
+                if "slowest_population" in w else ""
+            lines.append(
+                f"  latest tick: t = {w['t_ms']:g} ms on rank {w['rank']}, {w['late_ms']:.2f} ms"
+                f" late; update {w['update_ms']:.2f} ms{who}, route {w['route_ms']:.2f}, "
+                f"exchange wait {w['exchange_ms']:.2f}, deliver {w['deliver_ms']:.2f}, record "
+                f"{w['record_ms']:.2f} ms")
+        if t.get("time_scale_factor_needed"):
+            lines.append(f"  time_scale_factor={t['time_scale_factor_needed']:.2f} would have "
+                         f"held")
     energy = energy_line(t)
     if energy:
         lines.append(energy)

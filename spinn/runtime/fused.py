@@ -30,6 +30,7 @@ import os
 import pathlib
 import sys
 import tempfile
+import threading
 
 import numba
 
@@ -269,7 +270,8 @@ def compiled(kernels, G):
     # written once: numba's cache is keyed by the file's stamp, so an identical file is
     # never rewritten (ranks racing on the first write produce the same text)
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        # per process and thread: ThreadComm ranks of one process race here too
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
     name = f"spinn_fused_{key}"

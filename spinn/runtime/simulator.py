@@ -198,6 +198,9 @@ class RankSimulator:
             "overruns", "stdp_history_overflows", "direct_input_events")}
         self.timers = {k: 0.0 for k in PHASES}
         self.worst_lateness_ms = 0.0
+        self.late_ticks = []          # indices (in the run) of this rank's late ticks
+        self.worst_late_tick = None   # what its latest tick spent its time on
+        self.scale_needed = 0.0       # the time_scale_factor that would have held
         self.group_seconds = np.zeros(len(self.groups))       # each group's update time
         self.group_spikes = np.zeros(len(self.groups), np.int64)   # and packets emitted
 
@@ -234,6 +237,30 @@ class RankSimulator:
                     self.out, 0, 0, self.plan.index_bits, self.cores.slot,
                     self.cores.gid_lo, self.cores.base, rec.rec_mask, self.step,
                     rec.steps_buf, rec.gids_buf, 0)))
+        else:
+            self._warm_up_tick_kernels()
+
+    def _warm_up_tick_kernels(self):
+        """The per-tick path's compiled helpers (merge, route, deliver, record, STDP) called
+        once on nothing — compiled or loaded before the clock starts, so that the first tick
+        of a real-time run is as fast as the others.  Changes no state."""
+        plan, d = self.plan, self.delays
+        none = np.zeros(0, np.uint64)
+        merge_runs(self.out, np.zeros(len(self.groups) + 1, np.int64), self.tmp)
+        route_packets(self.out, 0, plan.index_bits, self.cores.slot, self.route_ptr,
+                      self.route_dst, self.send, np.zeros_like(self.send_counts))
+        merge_runs(self.inbox, np.zeros(self.inbox_bounds.size, np.int64), self.inbox_tmp)
+        d.deliver(none, self.step, 0, self.ring, self.slot_mask, self.core_has_rows)
+        rec = self.recorder
+        if rec is not None and rec.active:
+            rec.fill_spikes(self, self.out, 0, self.step)
+        if self.plastic:
+            record_post_spikes(self.out, 0, self.step, plan.index_bits, self.cores.slot,
+                               self.cores.base, self.hist_row, self.tau_minus, plan.dt,
+                               self.hist_t, self.hist_k, self.hist_n)
+            for stage in range(plan.n_stages):
+                for pp in self.plastic:
+                    pp.deliver(none, stage, self.step, plan, self)
 
     def run(self, n_steps, realtime=False, callback=None, progress=None, keep_counters=False):
         """Advance n_steps; ``callback(step)`` runs on every rank after each tick, and
@@ -260,6 +287,8 @@ class RankSimulator:
             k = min(plan.tick_steps, end - self.step)
             t0 = self.step
             a = clock()
+            if realtime:
+                group_before = self.group_seconds.copy()
             if self.currents.sources:
                 self.currents.inject(ring, t0, k, self.slot_mask)
             n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds,
@@ -318,7 +347,9 @@ class RankSimulator:
                 progress(self.step, spikes_total)
             if realtime:
                 done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
-                self._pace(wall0 + done_s * self.network.time_scale_factor)
+                phases = (b - a, b2 - b, d - b2, e - d, f - e)
+                self._pace(wall0, done_s, c["ticks"] + ticks - 1, t0, phases,
+                           self.group_seconds - group_before)
         direct = sum(int(g.spikes_direct[0]) for g in self.groups
                      if getattr(g, "spikes_direct", None) is not None)
         for i, g in enumerate(self.groups):
@@ -457,12 +488,33 @@ class RankSimulator:
             self.counters["synaptic_events"] += int(ev)
             self.counters["stdp_history_overflows"] += int(over)
 
-    def _pace(self, deadline):
-        """Wait for the tick's deadline; a tick that ends after it is an overrun."""
+    def _late_tick_record(self, late, t0, phases, group_s):
+        """A late tick's phases (ms), its slowest population and its longest phase."""
+        names = ("update", "record", "route", "exchange", "deliver")
+        rec = {"t_ms": t0 * self.plan.dt, "late_ms": late * 1000.0, "rank": self.plan.rank,
+               **{f"{n}_ms": v * 1000.0 for n, v in zip(names, phases)}}
+        if group_s is not None and len(group_s):
+            i = int(np.argmax(group_s))
+            rec["slowest_population"] = self.groups[i].pop.label
+            rec["slowest_population_update_ms"] = float(group_s[i]) * 1000.0
+        rec["phase"] = max(names, key=lambda n: rec[f"{n}_ms"])
+        return rec
+
+    def _pace(self, wall0, done_s, tick, t0=0, phases=None, group_s=None):
+        """Wait for the tick's deadline (wall0 + simulated seconds × time_scale_factor); a
+        tick that ends after it is an overrun, kept by its index in the run (the job's late
+        ticks are the union over ranks: spinn.simulation).  The time scale factor that would
+        have held is the largest (wall so far) / (simulated so far)."""
         now = time.perf_counter()
+        deadline = wall0 + done_s * self.network.time_scale_factor
+        if done_s > 0:
+            self.scale_needed = max(self.scale_needed, (now - wall0) / done_s)
         late = now - deadline
         if late > 0:
             self.counters["overruns"] += 1
+            self.late_ticks.append(tick)
+            if late * 1000.0 > self.worst_lateness_ms and phases is not None:
+                self.worst_late_tick = self._late_tick_record(late, t0, phases, group_s)
             self.worst_lateness_ms = max(self.worst_lateness_ms, late * 1000.0)
             return
         if deadline - now > 0.002:

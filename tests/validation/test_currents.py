@@ -99,7 +99,8 @@ def test_bad_current_sources_are_refused_clearly():
         sim.StepCurrentSource(times=[5.0, 5.0], amplitudes=[1.0, 2.0])
     with pytest.raises(sim.ConfigurationError, match="one amplitude per time"):
         sim.StepCurrentSource(times=[5.0], amplitudes=[1.0, 2.0])
-    with pytest.raises(sim.ConfigurationError, match="amplitude = 'big' is not a number"):
+    with pytest.raises(sim.ConfigurationError,
+                       match=r"amplitude = 'big' \(str\) is not a number"):
         sim.DCSource(amplitude="big")
     p = sim.Population(2, sim.IF_curr_exp(), label="p")
     with pytest.raises(sim.ConfigurationError, match="whole multiple"):

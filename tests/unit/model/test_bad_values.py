@@ -113,3 +113,12 @@ def test_out_dir_given_at_setup_is_created_and_used_by_write_results(tmp_path):
     sim.run(5.0)
     sim.write_results()
     assert (out / "spikes.h5").exists()
+
+
+def test_a_label_that_is_not_a_string_is_refused():
+    """Found by the property tests: an object as label ran until the outputs were written."""
+    expect(lambda: sim.Population(5, sim.IF_curr_exp(), label=object()), "Population",
+           "is not a string")
+    a = sim.Population(5, sim.IF_curr_exp(), label="a")
+    expect(lambda: sim.Projection(a, a, sim.OneToOneConnector(), label=3), "Projection",
+           "label 3 (int) is not a string")

@@ -117,7 +117,7 @@ def _whole(spec):
     return body
 
 
-@settings(max_examples=max(1, int(12 * SCALE)), **QUIET)
+@settings(max_examples=max(1, int(5 * SCALE)), **QUIET)
 @given(networks())
 def test_random_networks_run_identically_on_1_and_2_ranks(spec):
     one = run_threads(1, _whole(spec))[0]
@@ -125,7 +125,7 @@ def test_random_networks_run_identically_on_1_and_2_ranks(spec):
     assert two[0] == two[1] == one
 
 
-@settings(max_examples=max(1, int(8 * SCALE)), **QUIET)
+@settings(max_examples=max(1, int(3 * SCALE)), **QUIET)
 @given(spec=networks())
 def test_random_networks_restore_from_2_ranks_onto_1_identically(spec, tmp_path_factory):
     path = str(tmp_path_factory.mktemp("prop") / "c")

@@ -47,3 +47,43 @@ def test_unpaced_run_counts_no_overruns():
     sim.run(20.0)
     assert sim.provenance()["overruns"] == 0
     sim.end()
+
+
+def test_a_late_tick_counts_once_for_the_job_and_once_per_rank():
+    """Issue 12: a tick is late for the job when any rank is late: on 2 ranks that are both
+    late in every tick, the job's overruns are the ticks (not twice the ticks, as summed),
+    and the time_scale_factor that would have held is reported."""
+    from spinn.runtime.comm import run_threads
+
+    def body(comm):
+        sim.setup(timestep=0.1, seed=3, time_scale_factor=1e-4, verbose=False, comm=comm,
+                  neurons_per_core=25)
+        src = sim.Population(50, sim.SpikeSourcePoisson(rate=100.0), label="src")
+        pop = sim.Population(50, sim.IF_curr_exp(), label="pop")
+        sim.Projection(src, pop, sim.OneToOneConnector(), sim.StaticSynapse(1.0, 1.0))
+        sim.run(1.0)
+        sim.run(30.0, realtime=True)
+        run = sim.simulation().runs[-1]
+        out = (run["totals"], run["mine"]["ticks"], run["mine"]["overruns"])
+        sim.end()
+        return out
+
+    (t0, ticks, mine0), (t1, _, mine1) = run_threads(2, body)
+    assert t0 == t1
+    assert ticks - 1 <= t0["overruns"] <= ticks          # the union, counted once
+    assert t0["overruns_summed_over_ranks"] == mine0 + mine1 >= 2 * (ticks - 1)
+    assert t0["time_scale_factor_needed"] > 1e-4
+    w = t0["worst_late_tick"]             # what the latest tick spent its time on
+    assert w["rank"] in (0, 1) and w["late_ms"] > 0 and w["phase"] in (
+        "update", "record", "route", "exchange", "deliver")
+    assert w["slowest_population"] in ("src", "pop") and w["update_ms"] >= 0
+
+
+def test_the_time_scale_factor_that_would_have_held():
+    small_network(time_scale_factor=1.0)
+    sim.run(1.0)
+    sim.run(100.0, realtime=True)
+    t = sim.simulation().runs[-1]["totals"]
+    assert 0.0 < t["time_scale_factor_needed"]
+    assert (t["overruns"] == 0) == (t["time_scale_factor_needed"] <= 1.0)
+    sim.end()
