@@ -250,7 +250,9 @@ class RankSimulator:
         route_packets(self.out, 0, plan.index_bits, self.cores.slot, self.route_ptr,
                       self.route_dst, self.send, np.zeros_like(self.send_counts))
         merge_runs(self.inbox, np.zeros(self.inbox_bounds.size, np.int64), self.inbox_tmp)
-        d.deliver(none, self.step, 0, self.ring, self.slot_mask, self.core_has_rows)
+        # a tick far before any queued packet: nothing is released (with lag 2 the queues
+        # hold packets due in the pending tick, which must wait for it)
+        d.deliver(none, -(1 << 40), 0, self.ring, self.slot_mask, self.core_has_rows)
         rec = self.recorder
         if rec is not None and rec.active:
             rec.fill_spikes(self, self.out, 0, self.step)
