@@ -26,6 +26,7 @@ from spinn.recording.recorder import DEFAULT_BUFFER_MB
 from spinn.recording.sonata import write_frames, write_spikes
 from spinn.recording.store import check_writable
 from spinn.runtime.comm import world
+from spinn.runtime.everywhere import raise_everywhere
 from spinn.simulation import Simulation
 
 PROVENANCE_FORMAT = 2   # provenance.json layout version (docs/provenance.md)
@@ -80,16 +81,7 @@ def _check_directories(comm, spool_dir, out_dir):
                              "spool directory (spool_dir or $SPINN_SPOOL)")
     if problem is None and out_dir is not None and comm.rank == 0:
         problem = check_writable(os.fspath(out_dir), "out_dir")
-    if comm.size == 1:
-        if problem:
-            raise ConfigurationError(problem)
-        return
-    failed = comm.allreduce(np.array([problem is not None], np.int64), "sum")
-    if not failed[0]:
-        return
-    found = [(r, p) for r, p in enumerate(comm.allgather(problem)) if p]
-    ranks = ", ".join(str(r) for r, _ in found)
-    raise ConfigurationError(f"{found[0][1]} (on rank(s) {ranks})")
+    raise_everywhere(comm, problem)
 
 
 def simulation():

@@ -181,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw OUT_DIR's figures from its files: raster.png (spikes.h5), "
                     "<var>.png for each recorded state variable (v.h5, gsyn_exc.h5, ...), "
                     "weights.png for plastic projections (weights_hist.json).")
+    plot.add_argument("out_dir", metavar="OUT_DIR")
+    plot.add_argument("--per-population", type=int, default=200,
+                      help="neurons drawn per population in the raster (default 200)")
     salv = sub.add_parser(
         "salvage", help="write what a job that did not finish recorded, as spikes.h5",
         description="A job that lost a rank, was interrupted or failed keeps its ranks' "
@@ -188,9 +191,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "they recorded up to their last flush into OUT_DIR/spikes.h5.")
     salv.add_argument("status_dir", metavar="STATUS_DIR")
     salv.add_argument("out_dir", metavar="OUT_DIR")
-    plot.add_argument("out_dir", metavar="OUT_DIR")
-    plot.add_argument("--per-population", type=int, default=200,
-                      help="neurons drawn per population in the raster (default 200)")
     sub.add_parser("version", help="print spinn's version")
     return parser
 

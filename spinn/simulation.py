@@ -32,8 +32,7 @@ from spinn.recording.recorder import DEFAULT_BUFFER_MB, Recorder
 from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
-from spinn.runtime import checkpoint as ckpt
-from spinn.runtime import compiling, memory
+from spinn.runtime import compiling, longrun, memory, status
 from spinn.runtime.fused import module_key, ready_stamp
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
@@ -41,24 +40,6 @@ AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
 REPORT_RATE_HZ = 5.0         # the rate rank reports assume unless told otherwise
 COMPILE_NOTICE_S = 0.5       # compiling for longer than this is announced
 WEIGHT_BINS = 40             # bins of the plastic weight distributions (weights.png)
-
-
-PREEMPTED = "PREEMPTED"   # written into the checkpoint directory by a preempted job
-
-
-class Preempted(SystemExit):
-    """SIGTERM/SIGUSR1 during a run with a checkpoint directory: every rank checkpointed at
-    the same tick boundary; the process exits 0 (a SystemExit) after saying how to resume."""
-
-    def __init__(self, sim, path):
-        t = sim.time_ms
-        sim.say(f"checkpointed at t = {t:g} ms (signal received); resume with: "
-                f"{sim.resume_command(path)}")
-        sim.preempted = path
-        if sim.comm.rank == 0:       # for a batch script that resubmits itself (cluster/)
-            with open(os.path.join(os.path.dirname(path), PREEMPTED), "w") as f:
-                f.write(path + "\n")
-        super().__init__(0)
 
 
 class Rehearsed(BaseException):
@@ -90,7 +71,7 @@ class Simulation:
         self.skip_until = None        # $SPINN_RESTORE: runs ending before this step skip
         self.auto_restore_done = False
         self.preempted = None
-        self.watch = None             # (status dir, pipe fd, step memmap): _start_watcher
+        self.watch = None             # (status dir, pipe fd, step memmap): spinn.runtime.status
         self.interrupted = False
         self.segment_run = 0          # index in runs of the first run since the last reset
         self.calls = 0                # collective calls made so far (every rank the same)
@@ -193,7 +174,7 @@ class Simulation:
             not ready_stamp().exists() if self.comm.rank == 0 else None, root=0)
         order = None if not cold else ("lead" if self.comm.rank == 0 else "follow")
         self.engine = self.guarded("build", _build)
-        self._start_watcher(job)
+        status.start_watcher(self, job)
         self.build_compile_seconds = compiling.seconds() - self.compile_mark
         self.initial_weights = self.weight_histograms()   # this rank's, as built
         self.network.frozen = True
@@ -238,7 +219,7 @@ class Simulation:
         every multiple of it, to checkpoint_dir/t<ms>ms (checkpoint_dir, default
         $SPINN_CHECKPOINT_DIR).  With a checkpoint directory, SIGTERM and SIGUSR1 (Slurm's
         preemption and ``sbatch --signal``) make every rank checkpoint at the next common
-        stop (every LOCAL_TICKS ticks) and exit 0 (spinn.simulation.Preempted);
+        stop (every LOCAL_TICKS ticks) and exit 0 (spinn.runtime.longrun.Preempted);
         $SPINN_CHECKPOINT_EVERY_S (``spinn run --checkpoint-every 60s``) adds one every so
         many seconds of wall time.  $SPINN_RESTORE (``spinn run --restore PATH``; "latest":
         the newest in the checkpoint directory) restores before the first run and skips the
@@ -246,8 +227,8 @@ class Simulation:
         net = self.network
         duration = number(duration, "run", "duration", "ms")
         n_steps = net.steps(duration, "run: duration")
-        policy = self._checkpoint_policy(checkpoint_every, checkpoint_dir)
-        n_steps = self._resume(n_steps, policy)
+        policy = longrun.checkpoint_policy(self, checkpoint_every, checkpoint_dir)
+        n_steps = longrun.resume(self, n_steps, policy)
         if n_steps is None:
             return self.time_ms
         shown = bool(progress and self.verbose)
@@ -279,7 +260,7 @@ class Simulation:
                     wall = engine.run(n_steps, realtime, on_tick if calls else None,
                                       progress=report)
                 else:
-                    wall = self._run_segments(engine, n_steps, realtime,
+                    wall = longrun.run_segments(self, engine, n_steps, realtime,
                                               on_tick if calls else None, report, policy)
             finally:
                 if report is not None:
@@ -397,313 +378,14 @@ class Simulation:
         return {"warmup_seconds": seconds, "compile_seconds": compiled,
                 "warmup_compile_seconds": compiling.seconds() - c0}
 
-    # ---- a rank that dies (spinn/runtime/watcher.py) ------------------------------------
-    def _start_watcher(self, job):
-        """Under MPI on several ranks: a watcher process per rank that names the rank and
-        the last completed tick when a rank dies (kill -9, crash, OOM)."""
-        if self.comm.kind not in ("mpi", "local"):
-            return
-        import socket
-        import subprocess
-
-        from spinn.runtime import watcher
-
-        base = os.environ.get("SPINN_STATUS_DIR") or os.environ.get("SPINN_CHECKPOINT_DIR") \
-            or self.out_dir or os.path.dirname(self.spool.directory)
-        status = os.path.join(base, f"spinn-status-{job}")
-        try:
-            os.makedirs(status, exist_ok=True)
-            with open(os.path.join(status, f"rank-{self.comm.rank}.json"), "w") as f:
-                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
-                           "spool": self.spool.directory}, f)
-            if self.comm.rank == 0:
-                with open(os.path.join(status, "job.json"), "w") as f:
-                    json.dump({"dt": self.network.dt, "ranks": self.comm.size,
-                               "populations": [{"label": p.label, "index": p.index,
-                                                "size": p.size, "recorded": "spikes" in
-                                                p.recording}
-                                               for p in self.network.populations]}, f)
-            step = np.memmap(os.path.join(status, f"rank-{self.comm.rank}.step"), np.int64,
-                             mode="w+", shape=(1,))
-            step[0] = -1
-            if self.comm.size == 1 or os.environ.get("SPINN_WATCHER", "1") == "0":
-                self.watch = (status, None, step)     # for spinn salvage; no process
-                self.engine.status = step
-                return
-            rfd, wfd = os.pipe()
-            subprocess.Popen([sys.executable, "-I", watcher.__file__, status,
-                              str(self.comm.rank), str(rfd), repr(self.network.dt)],
-                             pass_fds=(rfd,), start_new_session=True,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-            os.close(rfd)
-        except OSError as exc:
-            self.say(f"note: no rank watcher ({exc}); a lost rank shows only MPI's message")
-            return
-        self.watch = (status, wfd, step)
-        self.engine.status = step
-        from spinn.runtime.comm import BEFORE_ABORT
-
-        BEFORE_ABORT.append(lambda: self._stop_watcher(remove=False))
-
-    def _stop_watcher(self, remove):
-        if self.watch is None:
-            return
-        status, wfd, step = self.watch
-        self.watch = None
-        try:
-            if wfd is not None:
-                os.write(wfd, b"bye")
-                os.close(wfd)
-        except OSError:
-            pass
-        if remove:
-            for name in (f"rank-{self.comm.rank}.json", f"rank-{self.comm.rank}.step"):
-                try:
-                    os.remove(os.path.join(status, name))
-                except OSError:
-                    pass
-            if self.comm.rank == 0:
-                try:
-                    os.remove(os.path.join(status, "job.json"))
-                except OSError:
-                    pass
-            try:
-                os.rmdir(status)              # the last rank to leave removes it
-            except OSError:
-                pass                          # not empty yet (or already gone)
-
-    # ---- checkpoints (spinn/runtime/checkpoint.py) -------------------------------------
-    def _checkpoint_policy(self, every_ms, directory):
-        """None (a plain run), or {"dir", "every" (steps or None), "wall" (s or None)}."""
-        directory = directory if directory is not None else \
-            os.environ.get("SPINN_CHECKPOINT_DIR") or None
-        wall = os.environ.get("SPINN_CHECKPOINT_EVERY_S")
-        if every_ms is not None and directory is None:
-            raise ConfigurationError(
-                f"run: checkpoint_every = {every_ms!r} ms but no checkpoint_dir; give "
-                f"checkpoint_dir= (or set $SPINN_CHECKPOINT_DIR)")
-        if directory is None:
-            return None
-        if every_ms is None and os.environ.get("SPINN_CHECKPOINT_EVERY_MS"):
-            every_ms = float(os.environ["SPINN_CHECKPOINT_EVERY_MS"])
-        every = None
-        if every_ms is not None:
-            ms = number(every_ms, "run", "checkpoint_every", "ms")
-            if not ms > 0:
-                raise ConfigurationError(
-                    f"run: checkpoint_every = {ms:g} ms must be > 0; give a period in ms")
-            every = self.network.steps(ms, "run: checkpoint_every")
-        try:
-            wall_s = None if not wall else number(float(wall), "$SPINN_CHECKPOINT_EVERY_S",
-                                                  "seconds", "s")
-        except ValueError:
-            raise ConfigurationError(
-                f"$SPINN_CHECKPOINT_EVERY_S = {wall!r} is not a number of seconds") from None
-        return {"dir": os.fspath(directory), "every": every, "wall": wall_s}
-
-    def _resume(self, n_steps, policy):
-        """$SPINN_RESTORE: restore before the first run, then follow the script's own
-        timeline — a run that ended before the checkpoint is skipped, the one in progress
-        continues to its end.  Returns the steps to run, or None to skip this run."""
-        target = self.script_step + n_steps
-        self.script_step = target
-        wanted = os.environ.get("SPINN_RESTORE")
-        if wanted and not self.auto_restore_done:
-            self.auto_restore_done = True
-            path = wanted
-            if wanted == "latest":
-                directory = policy["dir"] if policy else None
-                path = ckpt.latest(directory) if directory else None
-                if path is None:
-                    self.say(f"resume: no checkpoint in {directory!r} yet; starting from "
-                             f"t = 0")
-            if path is not None:
-                self.restore(path)
-                self.skip_until = self.engine.step
-        if self.skip_until is None:
-            return n_steps
-        if target <= self.skip_until:
-            self.say(f"resume: run to t = {target * self.network.dt:g} ms was done before the "
-                     f"checkpoint; skipped")
-            return None
-        steps = target - self.engine.step
-        self.skip_until = None
-        return steps
-
-    def _run_segments(self, engine, n_steps, realtime, callback, report, policy):
-        """engine.run in segments that end at common stops: every LOCAL_TICKS ticks (where
-        a signal or the wall clock may call for a checkpoint: one allreduce) and at each
-        multiple of the checkpoint period; the ticks are those of one run."""
-        import signal
-
-        plan = self.plan
-        unit = LOCAL_TICKS * plan.tick_steps
-        # whole ticks, so that the run's ticks stay those of one uninterrupted run
-        every = -(-policy["every"] // plan.tick_steps) * plan.tick_steps \
-            if policy["every"] else None
-        start, end = engine.step, engine.step + n_steps
-        got = []
-        previous = {}
-
-        def note(signum, frame):
-            got.append(signum)
-
-        for sig in (signal.SIGTERM, signal.SIGUSR1):
-            try:
-                previous[sig] = signal.signal(sig, note)
-            except ValueError:        # not the main thread: no signal handling
-                pass
-        wall, last_ck = 0.0, time.perf_counter()
-        try:
-            first = True
-            while engine.step < end:
-                stop = min(end, start + ((engine.step - start) // unit + 1) * unit)
-                if every:
-                    stop = min(stop, (engine.step // every + 1) * every)
-                offset = engine.counters["spikes_emitted"] if not first else 0
-
-                def shown(step, spikes, offset=offset):
-                    report(step, spikes + offset)
-
-                wall += engine.run(stop - engine.step, realtime, callback,
-                                   progress=shown if report is not None else None,
-                                   keep_counters=not first)
-                first = False
-                due_wall = policy["wall"] is not None and \
-                    time.perf_counter() - last_ck >= policy["wall"]
-                flags = np.array([len(got) > 0, due_wall], np.int64)
-                if self.comm.size > 1:
-                    flags = self.comm.allreduce(flags, "max")
-                periodic = every is not None and engine.step % every == 0
-                if periodic or flags.any():
-                    path = os.path.join(policy["dir"],
-                                        f"t{engine.step * self.network.dt:012.3f}ms")
-                    self.checkpoint(path)
-                    ckpt.write_latest(policy["dir"], path, self.comm.rank == 0)
-                    last_ck = time.perf_counter()
-                if flags[0]:
-                    engine.recorder.flush()
-                    raise Preempted(self, path)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        return wall
-
-    def resume_command(self, path):
-        """How to continue from a checkpoint, for the messages."""
-        script = " ".join(sys.argv) if sys.argv and sys.argv[0] else "SCRIPT"
-        ranks = f"--ranks {self.comm.size} " if self.comm.size > 1 else ""
-        return (f"spinn run {ranks}--checkpoint-dir {os.path.dirname(path)} --restore "
-                f"latest {script}  (or --restore {path}; any number of ranks)")
-
+    # ---- long runs (spinn/runtime/longrun.py) -----------------------------------------
     def checkpoint(self, path):
-        """Collective, between runs: write everything the rest of the run depends on to the
-        directory ``path`` (replaced whole, atomically); returns (seconds, bytes)."""
-        path = os.fspath(path)
-        self.agree("checkpoint", path=repr(path))
-        engine = self.build()
-        if self.comm.kind == "rehearsal":
-            raise Rehearsed(self.rank_report())
-        t0 = time.perf_counter()
-        engine.recorder.flush()
-        job = self.comm.bcast(f"{os.getpid()}-{time.time_ns()}" if self.comm.rank == 0
-                              else None, root=0)
-        tmp = f"{path}.tmp-{job}"
-        problem = None
-        if self.comm.rank == 0:
-            try:
-                os.makedirs(tmp)
-            except OSError as exc:
-                problem = f"checkpoint: cannot create {tmp!r} ({exc.strerror or exc})"
-        self._raise_everywhere(problem)
-        entry = self.guarded("checkpoint", lambda: ckpt.write_rank(engine, self.spool, tmp))
-        entries = self.comm.gather(entry, root=0)
-        if self.comm.rank == 0:
-            plan = self.plan
-            body = {"kind": "spinn-checkpoint", "format": ckpt.FORMAT, "step": engine.step,
-                    "time_ms": engine.step * self.network.dt, "n_ranks": self.comm.size,
-                    "epoch": engine.currents.epoch, "seed": self.network.seed,
-                    "description": [list(x) for x in self.network.description()],
-                    "mapping": {k: getattr(plan, k) for k in (
-                        "dt", "tick_steps", "n_slots", "stage_steps", "n_stages", "lag",
-                        "index_bits")} | {"n_cores": plan.n_cores},
-                    "core_rank": plan.core_rank.astype(np.int32).tobytes(),
-                    "files": entries}
-            self.guarded("checkpoint", lambda: (ckpt.write_manifest(tmp, body),
-                                                ckpt.publish(tmp, path, job)))
-        self.comm.barrier()
-        seconds = time.perf_counter() - t0
-        size = sum(e["bytes"] for e in entries) if self.comm.rank == 0 else 0
-        self.say(f"checkpointed at t = {engine.step * self.network.dt:g} ms to {path} "
-                 f"({size / 2**20:.1f} MiB in {seconds:.2f} s)")
-        self.checkpoints.append({"path": path, "step": engine.step, "seconds": seconds,
-                                 "bytes": size})
-        return seconds, size
+        """Collective, between runs: spinn.runtime.longrun.checkpoint."""
+        return longrun.checkpoint(self, path)
 
     def restore(self, path):
-        """Collective, after the script has described the network and before its first
-        run(): continue from the checkpoint at ``path`` (written on any number of ranks)."""
-        path = os.fspath(path)
-        self.agree("restore", path=repr(path))
-        where = f"restore: checkpoint {path!r}"
-        if self.engine is not None and (self.engine.step != 0 or self.runs):
-            raise ConfigurationError(
-                f"{where}: the network has already run to t = {self.time_ms:g} ms; call "
-                f"restore() after describing the network and before the first run()")
-        body, problem = None, None
-        try:
-            body = ckpt.read_manifest(path)
-            mine = [list(x) for x in self.network.description()]
-            if mine != body["description"]:
-                diff = first_difference([tuple(x) for x in body["description"]],
-                                        [tuple(x) for x in mine])
-                what = f"{diff[0]} {diff[2]} now, {diff[1]} in the checkpoint" if diff \
-                    else "the descriptions differ"
-                raise ckpt.CheckpointError(
-                    f"{where} is of another network: {what}; restore it with the script "
-                    f"(and seed) that wrote it")
-        except ckpt.CheckpointError as exc:
-            problem = str(exc)
-        self._raise_everywhere(problem, ckpt.CheckpointError)
-        engine = self.build()
-        if self.comm.kind == "rehearsal":
-            raise Rehearsed(self.rank_report())
-        t0 = time.perf_counter()
-        try:
-            ckpt.check_mapping(body, self.plan, where)
-            ckpt.restore_rank(engine, self.spool, path, body)
-        except ckpt.CheckpointError as exc:
-            problem = str(exc)
-        except Exception as exc:      # an unreadable HDF5 file: damaged or foreign
-            problem = (f"{where}: cannot be read ({type(exc).__name__}: {exc}); the files "
-                       f"are damaged or not a spinn checkpoint's")
-        self._raise_everywhere(problem, ckpt.CheckpointError)
-        self.results.simulated_steps = engine.step
-        mine = sum(self.spool.spike_count(p.index) for p in self.network.populations
-                   if "spikes" in p.recording)
-        restored_spikes = int(self.comm.allreduce(np.array([mine], np.int64), "sum")[0]) \
-            if self.comm.size > 1 else mine
-        seconds = time.perf_counter() - t0
-        self.say(f"restored t = {body['time_ms']:g} ms from {path} (written on "
-                 f"{body['n_ranks']} rank(s)) in {seconds:.2f} s")
-        self.restored = {"path": path, "step": engine.step, "seconds": seconds,
-                         "written_on_ranks": body["n_ranks"],
-                         "spikes_recorded": restored_spikes}
-        return engine.step * self.network.dt
-
-    def _raise_everywhere(self, problem, cls=ConfigurationError):
-        """Collective: when any rank has a problem (a message), every rank raises it (the
-        lowest such rank's, naming the ranks) — never a hang, the same error everywhere."""
-        if self.comm.size == 1 or self.comm.kind == "rehearsal":
-            if problem:
-                raise cls(problem)
-            return
-        bad = self.comm.allreduce(np.array([problem is not None], np.int64), "sum")
-        if not bad[0]:
-            return
-        found = [(r, p) for r, p in enumerate(self.comm.allgather(problem)) if p]
-        raise cls(found[0][1] + (f" (on rank(s) {', '.join(str(r) for r, _ in found)})"
-                                 if len(found) < self.comm.size else ""))
+        """Collective, before the first run(): spinn.runtime.longrun.restore."""
+        return longrun.restore(self, path)
 
     @property
     def time_ms(self):
@@ -741,7 +423,7 @@ class Simulation:
     def close(self, keep=False):
         """Remove this rank's spool (its recordings are gone with it) — unless ``keep`` (the
         script failed or was interrupted: spinn salvage can still read it)."""
-        self._stop_watcher(remove=not keep)
+        status.stop_watcher(self, remove=not keep)
         if self.spool is not None and not keep:
             self.spool.remove()
 
@@ -755,7 +437,6 @@ def _touch(path):
 
 def write_report(directory, report):
     """directory/rank-<r>.json (the format spinn rehearse --json writes)."""
-    import json
 
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, f"rank-{report['rank']}.json"), "w") as f:

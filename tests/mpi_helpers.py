@@ -31,6 +31,21 @@ def assert_all_ranks(ok: bool, msg: str) -> None:
     raise AssertionError(f"{msg} (failed on rank(s) {failed} of {comm.Get_size()})")
 
 
+def error_on_every_rank(fn, cls=None):
+    """Run fn on this rank; return (the message of the ConfigurationError it raised, or
+    None; seconds).  Call it on every rank, then compare the ranks' answers."""
+    from spinn.errors import ConfigurationError
+
+    cls = cls or ConfigurationError
+    t0 = time.perf_counter()
+    try:
+        fn()
+        message = None
+    except cls as exc:
+        message = str(exc)
+    return message, time.perf_counter() - t0
+
+
 def _child_env():
     """This process's environment without the MPI launcher's variables (a nested mpiexec
     must start its own job, not join ours), with the repository importable."""

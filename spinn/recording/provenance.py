@@ -236,7 +236,7 @@ def warn_about(t):
             + (f"; time_scale_factor={t['time_scale_factor_needed']:.2f} would have held"
                if t.get("time_scale_factor_needed") else "")
             + ". Use more ranks, a larger time_scale_factor in setup(), or a smaller "
-            f"network; check that nothing else loads the machine")
+            "network; check that nothing else loads the machine")
     if t["stdp_history_overflows"]:
         found.append(
             f"{t['stdp_history_overflows']} STDP post-spike history overflows: a neuron fired "

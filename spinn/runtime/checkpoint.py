@@ -6,9 +6,12 @@ A checkpoint is a directory:
     manifest.msgpack     format, step, the network's description (restore names the first
                          difference from the network it is asked to continue), the mapping
                          facts that must agree (dt, tick, ring slots, lag, stages), the core →
-                         rank map of the job that wrote it (int32 per core) and every rank
-                         file's name, size and SHA-256; wrapped as {"body", "sha256"}
+                         rank map of the job that wrote it (int32 per core) and the total
+                         bytes; wrapped as {"body", "sha256"}
     rank-00000.h5 …      one HDF5 file per rank of the job that wrote it (h5py; no pickle)
+    rank-00000.h5.sha256 its size and SHA-256 (msgpack as hex), read by the ranks that
+                         restore from it: nothing in a restore grows with the rank count of
+                         either job but the 4-byte-per-core map
 
 A rank file holds what the rank's cores carry, keyed by core or by neuron, never by rank:
 
@@ -56,6 +59,9 @@ class CheckpointError(ConfigurationError):
     another network; raised identically on every rank."""
 
 
+CHECKSUM = ".sha256"    # beside each rank file: msgpack {name, bytes, sha256}, as hex
+
+
 def rank_file(rank):
     return f"rank-{rank:05d}.h5"
 
@@ -100,8 +106,15 @@ def write_rank(engine, spool, directory):
         os.fsync(fd)
     finally:
         os.close(fd)
-    return {"name": os.path.basename(path), "bytes": os.path.getsize(path),
-            "sha256": sha256(path)}
+    entry = {"name": os.path.basename(path), "bytes": os.path.getsize(path),
+             "sha256": sha256(path)}
+    # its own checksum beside it: a restoring rank reads the entries of the files it
+    # opens only, never a list over every rank of the job that wrote the checkpoint
+    with open(path + CHECKSUM, "w") as f:
+        f.write(msgpack.packb(entry).hex() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return entry
 
 
 def _write_group(G, engine, g):
@@ -318,10 +331,17 @@ def restore_rank(engine, spool, path, body):
     old_ranks = np.unique(core_rank[local]) if local.size else np.empty(0, np.int32)
     files = {}
     for r in old_ranks:
-        entry = body["files"][int(r)]
-        fpath = os.path.join(path, entry["name"])
+        name = rank_file(int(r))
+        fpath = os.path.join(path, name)
         if not os.path.isfile(fpath):
-            raise CheckpointError(f"{where}: {entry['name']} is missing")
+            raise CheckpointError(f"{where}: {name} is missing")
+        try:
+            with open(fpath + CHECKSUM) as f:
+                entry = msgpack.unpackb(bytes.fromhex(f.read().strip()), raw=False)
+            entry["bytes"], entry["sha256"]
+        except (OSError, ValueError, TypeError, KeyError, msgpack.UnpackException):
+            raise CheckpointError(f"{where}: {name}{CHECKSUM} is missing or damaged; use "
+                                  f"another checkpoint") from None
         if os.path.getsize(fpath) != entry["bytes"] or sha256(fpath) != entry["sha256"]:
             raise CheckpointError(
                 f"{where}: {entry['name']} is damaged (size or SHA-256 differs from the "

@@ -3,13 +3,11 @@ differs between ranks stops every rank with a ConfigurationError naming the diff
 before anything is allocated, promptly, never a hang or a crash.  And seed=None gives every
 rank rank 0's seed."""
 
-import time
 
 import pytest
 
 import spinn as sim
-from spinn.errors import ConfigurationError
-from tests.mpi_helpers import assert_all_ranks
+from tests.mpi_helpers import assert_all_ranks, error_on_every_rank
 
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(60)]
 PROMPT_S = 10.0
@@ -24,18 +22,6 @@ def _network(size=40, weight=0.1, seed=3):
     return net, a
 
 
-def _error_on_every_rank(fn):
-    """Run fn on every rank; return (every rank raised ConfigurationError, this rank's
-    message, seconds)."""
-    t0 = time.perf_counter()
-    try:
-        fn()
-        message = None
-    except ConfigurationError as exc:
-        message = str(exc)
-    return message, time.perf_counter() - t0
-
-
 def _finish():
     sim.end()      # every rank failed at the same call, so they all agree to end
 
@@ -48,7 +34,7 @@ def test_population_size_that_depends_on_the_rank_is_named_on_every_rank():
 
     r = MPI.COMM_WORLD.Get_rank()
     _network(size=100 if r == 0 else 110)
-    message, seconds = _error_on_every_rank(lambda: sim.run(10.0))
+    message, seconds = error_on_every_rank(lambda: sim.run(10.0))
     ok = (message is not None and "population 'a': size 110 on rank 1, 100 on rank 0" in message
           and sim.simulation().engine is None and seconds < PROMPT_S)
     _finish()
@@ -63,7 +49,7 @@ def test_weight_that_depends_on_the_rank_is_named():
     comm = MPI.COMM_WORLD
     last = comm.Get_size() - 1
     _network(weight=0.2 if comm.Get_rank() == last else 0.1)
-    message, _ = _error_on_every_rank(lambda: sim.run(10.0))
+    message, _ = error_on_every_rank(lambda: sim.run(10.0))
     ok = (message is not None and "projection 'a→a': synapse" in message
           and f"on rank {last}" in message and "weight=0.2" in message
           and "weight=0.1" in message)
@@ -79,7 +65,7 @@ def test_run_duration_that_depends_on_the_rank_stops_instead_of_hanging():
     r = MPI.COMM_WORLD.Get_rank()
     _network()
     sim.run(5.0)
-    message, seconds = _error_on_every_rank(lambda: sim.run(20.0 if r == 0 else 30.0))
+    message, seconds = error_on_every_rank(lambda: sim.run(20.0 if r == 0 else 30.0))
     ok = (message is not None and "run(duration=20.0 ms" in message
           and "run(duration=30.0 ms" in message and "rank 0 at" in message
           and seconds < PROMPT_S)
@@ -95,7 +81,7 @@ def test_a_collective_getter_called_on_one_rank_only_is_detected():
     r = MPI.COMM_WORLD.Get_rank()
     _, a = _network()
     sim.run(10.0)
-    message, seconds = _error_on_every_rank(
+    message, seconds = error_on_every_rank(
         lambda: a.get_spikes() if r == 0 else sim.simulation().end())
     ok = (message is not None and "get_spikes" in message and "end()" in message
           and seconds < PROMPT_S)
@@ -125,7 +111,7 @@ def test_durations_that_differ_beyond_six_digits_are_caught():
 
     r = MPI.COMM_WORLD.Get_rank()
     _network()
-    message, _ = _error_on_every_rank(lambda: sim.run(123456.7 if r == 0 else 123456.8))
+    message, _ = error_on_every_rank(lambda: sim.run(123456.7 if r == 0 else 123456.8))
     ok = message is not None and "steps=1234567" in message and "steps=1234568" in message
     _finish()
     assert_all_ranks(ok, f"rank {r}: {message!r}")
@@ -138,7 +124,7 @@ def test_a_seed_given_on_some_ranks_only_is_named_not_a_hang():
 
     r = MPI.COMM_WORLD.Get_rank()
     _network(seed=None if r == 0 else 5)
-    message, seconds = _error_on_every_rank(lambda: sim.run(10.0))
+    message, seconds = error_on_every_rank(lambda: sim.run(10.0))
     ok = message is not None and "setup: seed" in message and seconds < PROMPT_S
     _finish()
     assert_all_ranks(ok, f"rank {r}: {message!r}")

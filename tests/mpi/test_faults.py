@@ -4,14 +4,12 @@ memory, a non-number, a duplicate label, an output directory one rank cannot wri
 checkpoint written here restores on this number of ranks."""
 
 import os
-import time
 
 import numpy as np
 import pytest
 
 import spinn as sim
-from spinn.errors import ConfigurationError
-from tests.mpi_helpers import assert_all_ranks
+from tests.mpi_helpers import assert_all_ranks, error_on_every_rank
 
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(60)]
 
@@ -19,13 +17,7 @@ pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(60)]
 def _same_error_everywhere(fn, *fragments):
     from mpi4py import MPI
 
-    t0 = time.perf_counter()
-    try:
-        fn()
-        message = None
-    except ConfigurationError as exc:
-        message = str(exc)
-    seconds = time.perf_counter() - t0
+    message, seconds = error_on_every_rank(fn)
     everyone = MPI.COMM_WORLD.allgather(message)
     ok = message is not None and len(set(everyone)) == 1 and seconds < 20 and \
         all(f in message for f in fragments)

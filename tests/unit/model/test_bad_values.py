@@ -8,22 +8,8 @@ import numpy as np
 import pytest
 
 import spinn as sim
-
-
-@pytest.fixture(autouse=True)
-def network():
-    net = sim.setup(timestep=0.1, seed=1, verbose=False)
-    yield net
-    sim.end()
-
-
-def expect(fn, *fragments):
-    with pytest.raises(sim.ConfigurationError) as info:
-        fn()
-    message = str(info.value)
-    missing = [f for f in fragments if f not in message]
-    assert not missing, f"message lacks {missing}: {message!r}"
-    return message
+from tests.unit.model.test_errors import expect_error as expect
+from tests.unit.model.test_errors import network  # noqa: F401 (autouse: setup() … end())
 
 
 @pytest.mark.parametrize("bad", ["twenty", "20", None, True, [1.0, "x"], object()])

@@ -200,6 +200,23 @@ def test_random_invalid_input_raises_configuration_error_only(kind, name, value)
 
 # ---- damaged checkpoints ------------------------------------------------------------------
 
+def damaged(original, how, where, bit):
+    """The bytes of a file after one kind of damage at the fraction ``where`` of it."""
+    data = bytearray(original)
+    at = min(int(where * len(data)), len(data) - 1)
+    if how == "flip":
+        data[at] ^= 1 << bit
+    elif how == "truncate":
+        data = data[:at]
+    elif how == "random":
+        data = bytearray(np.random.default_rng(at).bytes(len(data)))
+    elif how == "empty":
+        data = bytearray()
+    else:                                     # "append"
+        data += b"\0"
+    return bytes(data)
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     path = tmp_path_factory.mktemp("damage") / "c"
@@ -217,25 +234,14 @@ def written(tmp_path_factory):
 
 
 @settings(max_examples=max(1, int(60 * SCALE)), **QUIET)
-@given(which=st.sampled_from([ckpt.MANIFEST, ckpt.rank_file(0)]),
+@given(which=st.sampled_from([ckpt.MANIFEST, ckpt.rank_file(0),
+                              ckpt.rank_file(0) + ckpt.CHECKSUM]),
        how=st.sampled_from(["flip", "truncate", "random", "empty", "append"]),
        where=st.floats(0.0, 1.0), bit=st.integers(0, 7))
 def test_damaged_checkpoint_files_are_refused_with_checkpoint_error(written, which, how,
                                                                     where, bit):
     path, spec, original = written
-    data = bytearray(original[which])
-    at = min(int(where * len(data)), len(data) - 1)
-    if how == "flip":
-        data[at] ^= 1 << bit
-    elif how == "truncate":
-        data = data[:at]
-    elif how == "random":
-        data = bytearray(np.random.default_rng(at).bytes(len(data)))
-    elif how == "empty":
-        data = bytearray()
-    else:
-        data += b"\0"
-    (path / which).write_bytes(bytes(data))
+    (path / which).write_bytes(damaged(original[which], how, where, bit))
     try:
         def body(comm):
             build(spec, comm)
@@ -279,17 +285,7 @@ def test_spinn_report_and_plot_on_damaged_result_files_fail_cleanly(results, whi
     from spinn.recording.report import report_command
 
     out, original = results
-    data = bytearray(original[which])
-    at = min(int(where * len(data)), len(data) - 1)
-    if how == "flip":
-        data[at] ^= 1 << bit
-    elif how == "truncate":
-        data = data[:at]
-    elif how == "random":
-        data = bytearray(np.random.default_rng(at).bytes(len(data)))
-    else:
-        data = bytearray()
-    (out / which).write_bytes(bytes(data))
+    (out / which).write_bytes(damaged(original[which], how, where, bit))
     try:
         assert report_command(str(out)) in (0, 2)
         assert plot_command(str(out)) in (0, 1, 2)
