@@ -28,7 +28,7 @@ def test_a_network_too_large_for_the_machine_is_refused_before_the_build():
 
 
 ESTIMATE_SCRIPT = """
-import json, resource, sys
+import json, tracemalloc
 import spinn as sim
 sim.setup(timestep=0.1, verbose=False)
 E = sim.Population(10000, sim.IF_curr_exp(), label="E")
@@ -38,28 +38,33 @@ for pre, w in ((E, 0.1), (I, -0.5)):
         sim.Projection(pre, post, sim.FixedNumberPreConnector(pre.size // 10),
                        sim.StaticSynapse(weight=w, delay=1.5),
                        receptor_type="excitatory" if w > 0 else "inhibitory")
+tracemalloc.start()
 sim.build()
-est = sim.simulation().memory_estimate["total"]
-print(json.dumps({"estimate": est,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+est = sim.simulation().memory_estimate
+print(json.dumps({"held": est["total"] - est["now"],
+                  "traced_peak": tracemalloc.get_traced_memory()[1]}))
 sim.end()
 """
 
 
 def test_the_estimate_covers_what_a_build_holds():
-    """Brunel-sized (12 500 neurons, 1.56 M synapses), built in a process of its own so that
-    its peak resident memory is this build's: the estimate is within [0.9×, 1.6×] of it."""
+    """Brunel-sized (12 500 neurons, 1.56 M synapses), in a process of its own: what the
+    estimate adds to the memory held before the build is within [0.9×, 1.6×] of the peak
+    of what the build allocated (tracemalloc, numpy's arrays included).  Built twice: the
+    first build may compile this network's kernels, whose memory (numba's objects, LLVM's)
+    the estimate leaves out; the second takes them from the cache."""
     import json
     import subprocess
     import sys
 
     from tests.mpi_helpers import ROOT, _child_env
 
-    done = subprocess.run([sys.executable, "-c", ESTIMATE_SCRIPT], capture_output=True,
-                          text=True, env=_child_env(), cwd=ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", ESTIMATE_SCRIPT], capture_output=True,
+                              text=True, env=_child_env(), cwd=ROOT, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])
-    assert 0.9 * got["peak"] <= got["estimate"] <= 1.6 * got["peak"], got
+    assert 0.9 * got["traced_peak"] <= got["held"] <= 1.6 * got["traced_peak"], got
 
 
 def test_the_check_can_be_turned_off(monkeypatch):
