@@ -147,6 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("script", metavar="SCRIPT")
     run.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
+    rep = sub.add_parser(
+        "replay",
+        help="rerun a live script offline from its input log, on any number of ranks",
+        usage="spinn replay [--ranks N] [--mpiexec PATH] LOG_DIR SCRIPT [-- SCRIPT_ARGS...]",
+        description="Run SCRIPT as `spinn run` does, its SpikeInjector populations fed from "
+                    "the input log a live run wrote (LOG_DIR: its live_input directory), at "
+                    "the ticks the live run applied them: the same spikes, bit for bit, on "
+                    "any number of ranks.  No sockets, no handshake, no real-time pacing.",
+    )
+    rep.add_argument("--ranks", "-n", type=int, default=1, help="number of MPI ranks (default 1)")
+    rep.add_argument("--mpiexec", default=None, help="mpiexec to use (as spinn run)")
+    rep.add_argument("log", metavar="LOG_DIR")
+    rep.add_argument("script", metavar="SCRIPT")
+    rep.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
+
     reh = sub.add_parser(
         "rehearse",
         help="map and build what one rank of an N-rank job would, in this process",
@@ -215,7 +230,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         argv, rest = argv[:i], argv[i + 1 :]
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("run", "rehearse"):
+    if args.command in ("run", "rehearse", "replay"):
         if args.ranks < 1:
             parser.error("--ranks must be >= 1")
         if args.command == "rehearse" and not 0 <= args.rank < args.ranks:
@@ -256,6 +271,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from spinn.recording.figures import plot_command
 
         return plot_command(args.out_dir, args.per_population)
+    if args.command == "replay":
+        if not os.path.isdir(args.log):
+            print(f"spinn replay: {args.log} is not a directory; give the live_input "
+                  f"directory the live run wrote (it holds input-rank-*.log)", file=sys.stderr)
+            return 2
+        os.environ["SPINN_REPLAY"] = os.path.abspath(args.log)
+        args.rank_report = args.checkpoint_every = args.checkpoint_dir = args.restore = None
     if args.rank_report:
         os.environ["SPINN_RANK_REPORT"] = os.path.abspath(args.rank_report)
     if args.checkpoint_every and not args.checkpoint_dir and \

@@ -23,6 +23,7 @@ import traceback
 import msgpack
 import numpy as np
 
+from spinn import live
 from spinn.errors import ConfigurationError, number
 from spinn.mapping import make_plan
 from spinn.model.network import attach_run_state
@@ -38,6 +39,7 @@ from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
 AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
 REPORT_RATE_HZ = 5.0         # the rate rank reports assume unless told otherwise
+FOREVER_MS = 1e9             # run_forever's duration: until request_stop(), in practice
 COMPILE_NOTICE_S = 0.5       # compiling for longer than this is announced
 WEIGHT_BINS = 40             # bins of the plastic weight distributions (weights.png)
 
@@ -174,6 +176,8 @@ class Simulation:
             not ready_stamp().exists() if self.comm.rank == 0 else None, root=0)
         order = None if not cold else ("lead" if self.comm.rank == 0 else "follow")
         self.engine = self.guarded("build", _build)
+        if live.declared(self.network):     # collective: every rank raises a socket problem
+            self.engine.live = live.LiveIO(self, self.engine)
         status.start_watcher(self, job)
         self.build_compile_seconds = compiling.seconds() - self.compile_mark
         self.initial_weights = self.weight_histograms()   # this rank's, as built
@@ -206,6 +210,25 @@ class Simulation:
         rate = rate_hz if rate_hz is not None else getattr(self.comm, "rate_hz",
                                                            REPORT_RATE_HZ)
         return prov.rank_report(self.plan, self.engine, self.map_seconds, rate)
+
+    def run_forever(self):
+        """Run until request_stop() on any rank (spinn.external_devices.run_forever)."""
+        if not live.declared(self.network):
+            raise ConfigurationError("run_forever: the network has no live input or output, "
+                                     "so nothing could ask it to stop; use run(duration)")
+        start = self.time_ms
+        self._forever = True
+        try:
+            self.run(FOREVER_MS, realtime=True, progress=False)
+        finally:
+            self._forever = False
+        self.script_step = self.engine.step
+        return self.time_ms - start
+
+    def request_stop(self):
+        engine = self.engine
+        if engine is not None and engine.live is not None:
+            engine.live.stop_requested = True
 
     def run(self, duration, realtime=False, callbacks=None, progress=True,
             checkpoint_every=None, checkpoint_dir=None):
@@ -253,6 +276,10 @@ class Simulation:
                     entry[0], entry[1] = (None, 0.0) if nxt is None else (entry[0], nxt)
 
         engine.recorder.start_run()
+        if engine.live is not None:
+            engine.live.start_run(n_steps, forever=getattr(self, "_forever", False))
+            if engine.live.replay:
+                realtime = False      # a replay runs offline, as fast as it can
 
         def _run():
             try:
@@ -265,6 +292,8 @@ class Simulation:
             finally:
                 if report is not None:
                     report.close()
+                if engine.live is not None:
+                    engine.live.end_run()
             engine.recorder.flush()
             return wall
 
@@ -293,6 +322,9 @@ class Simulation:
         if realtime:
             totals.update(self._late_ticks(engine))
         totals["populations"] = self._population_counts()
+        if engine.live is not None:
+            totals["live"] = self._live_counts(engine.live)
+            mine["live"] = engine.live.report()
         projecting = {p.pre.parent.index for p in net.projections}
         # spikes of populations that nothing reads: routed nowhere, as they should be
         totals["unrouted_without_targets"] = sum(
@@ -330,6 +362,14 @@ class Simulation:
                 "worst_late_tick": record,
                 "overruns": int(mask[:n].sum()),
                 "time_scale_factor_needed": float(mask[n])}
+
+    def _live_counts(self, io):
+        """Collective: the live counters summed over ranks, with where the log went."""
+        names = sorted(io.counters)
+        v = np.array([io.counters[n] for n in names], np.int64)
+        if self.comm.size > 1:
+            v = self.comm.allreduce(v, "sum")
+        return {**{n: int(x) for n, x in zip(names, v)}, "input_log": io.log_dir}
 
     def _population_counts(self):
         """Collective: each population's spikes and update seconds (summed over ranks) in
@@ -423,6 +463,8 @@ class Simulation:
     def close(self, keep=False):
         """Remove this rank's spool (its recordings are gone with it) — unless ``keep`` (the
         script failed or was interrupted: spinn salvage can still read it)."""
+        if self.engine is not None and self.engine.live is not None:
+            self.engine.live.close()
         status.stop_watcher(self, remove=not keep)
         if self.spool is not None and not keep:
             self.spool.remove()

@@ -111,6 +111,14 @@ class Network:
             items.extend(proj.description())
         for source in self.current_sources:
             items.extend(source.description())
+        for pop, req in sorted(self.__dict__.get("live_outputs", {}).items()):
+            items.append(("live output", self.populations[pop].label,
+                          f"{req['host']}:{req['port']}, listener {req['listener']}"))
+        for pop in self.populations:
+            if getattr(pop.celltype, "one_core", False):
+                items.append(("live input", pop.label, f"listener {pop.celltype.listener}"))
+        for who in self.__dict__.get("live_listeners", ()):
+            items.append(("live", "listener", str(who)))
         return items
 
     def report_rounding(self, what, message):
@@ -169,6 +177,13 @@ class Population:
         self.celltype.check(str(self), self.size)
         self._report_refractory()
         npc = network.neurons_per_core if neurons_per_core is None else int(neurons_per_core)
+        if getattr(self.celltype, "one_core", False):   # live input enters at one core
+            if self.size > MAX_NEURONS_PER_CORE:
+                raise ConfigurationError(
+                    f"{self}: a {self.celltype.name} of {self.size} neurons; at most "
+                    f"{MAX_NEURONS_PER_CORE} (one core takes the live input, as on "
+                    f"SpiNNaker): use several injector populations")
+            npc = self.size
         if not 1 <= npc <= MAX_NEURONS_PER_CORE:
             raise ConfigurationError(
                 f"{self}: neurons_per_core = {npc} must be in [1, {MAX_NEURONS_PER_CORE}]")

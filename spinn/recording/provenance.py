@@ -288,6 +288,13 @@ def summary(t):
         if t.get("time_scale_factor_needed"):
             lines.append(f"  time_scale_factor={t['time_scale_factor_needed']:.2f} would have "
                          f"held")
+    lv = t.get("live")
+    if lv:
+        lines.append(f"  live: {lv['live_events_injected']:,} events injected, "
+                     f"{lv['live_spikes_sent']:,} spikes sent in {lv['live_packets_sent']:,} "
+                     f"packets; {lv['live_packets_dropped']:,} packets and "
+                     f"{lv['live_events_dropped']:,} events dropped; input log "
+                     f"{lv['input_log']}")
     energy = energy_line(t)
     if energy:
         lines.append(energy)

@@ -69,6 +69,13 @@ def build_group(network, plan, pop, cores, base, keys):
     g = Group(pop, cores, *plan.core_bounds(cores), base)
     g.keys = keys
     ct = pop.celltype
+    if ct.name == "SpikeInjector":
+        from spinn.dynamics.spike_injector import build_injector_events
+
+        build_injector_events(g)
+        g.S = np.empty((0, g.n))
+        g.C = np.empty((0, g.n))
+        return g
     if ct.name == "SpikeSourceArray":
         build_array_events(g, dt)
         g.S = np.empty((0, g.n))

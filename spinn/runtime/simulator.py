@@ -107,6 +107,7 @@ class RankSimulator:
         self.kernels = [g.celltype.kernel() for g in self.groups]
         compiled(self.kernels, tuple(g.celltype.kernel_args(g) for g in self.groups))
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
+        self.live = None      # spinn.live.LiveIO, attached by the build when there is live I/O
         self.status = None    # int64[1] the rank's watcher reads: the last completed step
         self.step = 0
         self._reset_counters()
@@ -212,7 +213,8 @@ class RankSimulator:
         state_recorded = any(var != "spikes" for p in self.network.populations
                              for var in p.recording)
         return (self.channel is not None and not self.plastic and not callbacks
-                and not realtime and not state_recorded and not self.network.current_sources)
+                and not realtime and not state_recorded and not self.network.current_sources
+                and self.live is None)
 
     def warm_up(self, realtime=False, callbacks=False):
         """Compile, or load from numba's cache, the tick functions the next run() calls,
@@ -285,6 +287,8 @@ class RankSimulator:
         if self.whole_ticks_compiled(realtime, callback is not None):
             self._run_compiled(fused, D, end, progress)
             end = self.step   # done: skip the per-tick loop
+        live = self.live
+        start = self.step
         while self.step < end:
             k = min(plan.tick_steps, end - self.step)
             t0 = self.step
@@ -293,8 +297,12 @@ class RankSimulator:
                 group_before = self.group_seconds.copy()
             if self.currents.sources:
                 self.currents.inject(ring, t0, k, self.slot_mask)
+            if live is not None:
+                live.before_update(t0, k)
             n_out = fused.update(*D, ring, t0, self.slot_mask, k, self.out, self.run_bounds,
                                  self.wtime, self.group_seconds, self.group_spikes)
+            if live is not None:
+                live.after_update(self.out, self.run_bounds, t0)
             if self.plastic:
                 record_post_spikes(self.out, n_out, t0, plan.index_bits, self.cores.slot,
                                    self.cores.base, self.hist_row, self.tau_minus, plan.dt,
@@ -347,8 +355,10 @@ class RankSimulator:
                 callback(self.step)
             if progress is not None:
                 progress(self.step, spikes_total)
+            if live is not None and live.forever and ticks % 100 == 0 and live.agreed_stop():
+                end = self.step        # run_forever: every rank stops at this tick
             if realtime:
-                done_s = (self.step - (end - n_steps)) * plan.dt / 1000.0
+                done_s = (self.step - start) * plan.dt / 1000.0
                 phases = (b - a, b2 - b, d - b2, e - d, f - e)
                 self._pace(wall0, done_s, c["ticks"] + ticks - 1, t0, phases,
                            self.group_seconds - group_before)

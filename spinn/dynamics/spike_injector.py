@@ -1,0 +1,68 @@
+"""SpikeInjector: a population of sources whose spikes come from outside, live.
+
+sPyNNaker's ``external_devices.SpikeInjector`` (keywords ``notify``, ``database_notify_host``,
+``database_notify_port_num``, ``database_ack_port_num``): a client sends events over UDP —
+SDP-wrapped EIEIO packets, 16-bit atom ids or 32-bit keys, as to a SpiNNaker board
+(spinn/live) — and each event becomes a spike of that source at the next tick boundary: in the
+first step of the tick (reaching a target at the tick's start + dt + delay), on the rank that
+owns the injector's core.  The population is one core (at most 65 536 neurons, as one of
+SpiNNaker's reverse-IP-tag sources): the live input enters at one place.  Every applied event
+is written to the input log; ``spinn replay LOG script.py`` feeds the same events at the same
+ticks (this cell type then reads them from the log) on any number of ranks.
+"""
+
+import numpy as np
+
+from spinn.dynamics.base import CellType
+from spinn.dynamics.spike_source_array import _tick
+from spinn.errors import ConfigurationError
+
+EVENTS_PER_TICK = 1 << 16     # events one injector takes per tick; more are counted, dropped
+NEVER = np.iinfo(np.int64).max
+
+
+class SpikeInjector(CellType):
+    step_ns = 0.05
+    parameters = {}
+    state = {}
+    recordable = ("spikes",)
+    receptors = ()
+    is_source = True
+    one_core = True           # the live input enters at one core (spinn.model.network)
+
+    def __init__(self, notify=True, database_notify_host=None, database_notify_port_num=None,
+                 database_ack_port_num=None, **unknown):
+        if unknown:
+            raise ConfigurationError(
+                f"SpikeInjector: unknown parameter {', '.join(map(repr, sorted(unknown)))}; "
+                f"valid keywords: notify, database_notify_host, database_notify_port_num, "
+                f"database_ack_port_num (it has no neuron parameters)")
+        from spinn.live.notify import listener
+
+        self.values = {}
+        self.listener = listener(database_notify_host, database_notify_port_num,
+                                 database_ack_port_num, "SpikeInjector") if notify else None
+
+    def kernel(self):
+        return _tick
+
+    def kernel_args(self, g):
+        return (g.ev_step, g.ev_lid, g.ev_count, g.cursor, g.keys)
+
+
+def build_injector_events(g, events=None):
+    """The group's event arrays.  Live: room for EVENTS_PER_TICK events a tick, filled at
+    each tick boundary (spinn.live.LiveIO.before_update).  Replay: ``events`` (steps and
+    population indices from the input log), sorted as SpikeSourceArray's."""
+    if events is None:
+        g.ev_step = np.full(EVENTS_PER_TICK + 1, NEVER, np.int64)
+        g.ev_lid = np.zeros(EVENTS_PER_TICK + 1, np.int64)
+        g.ev_count = np.ones(EVENTS_PER_TICK + 1, np.int64)
+    else:
+        steps, ids = events
+        pairs, counts = np.unique(np.stack([steps, ids]), axis=1, return_counts=True) \
+            if steps.size else (np.zeros((2, 0), np.int64), np.zeros(0, np.int64))
+        g.ev_step = pairs[0].astype(np.int64)
+        g.ev_lid = (pairs[1] - int(g.core_lo[0])).astype(np.int64) + int(g.core_bounds[0])
+        g.ev_count = np.minimum(counts, 0xFFFF).astype(np.int64)
+    g.cursor = np.zeros(1, np.int64)

@@ -1,0 +1,372 @@
+"""Live I/O: spinn plays the host-visible parts of a SpiNNaker board and its toolchain, so
+that sPyNNaker's host tools (``SpynnakerLiveSpikesConnection`` …) talk to a spinn job as to
+a board.  The declarations are spinn.external_devices; the formats spinn.live.protocol; the
+database spinn.live.database; the handshake spinn.live.notify.
+
+Per run: rank 0 writes the database and runs the handshake (database ready → every
+listener's acknowledgement, while answering their IP-tag requests → start/resume), then
+broadcasts the live-output tags; every tick, each rank drains its board socket at the tick
+boundary (injected events become spikes of the injector in the tick's first step, written to
+the input log) and sends the spikes of its own cores of live-output populations, the time
+step as payload, straight to the tagged address; at the end, rank 0 sends stop/pause.
+
+Addresses: the board of rank r is reached at the live address + r (default 127.0.0.1, so
+rank 0 is 127.0.0.1, rank 1 127.0.0.2 …) on SpiNNaker's SCP port 17893; only the ranks that
+own a live input's core, and rank 0 when there is live output, open one.  Chips are ranks:
+chip (r & 255, r >> 8); a live input's core is p = 1, 2 … in declaration order on its rank.
+"""
+
+import ipaddress
+import os
+import socket
+from dataclasses import dataclass
+
+import numpy as np
+
+from spinn.errors import ConfigurationError
+from spinn.live import database, notify
+from spinn.live import protocol as wire
+from spinn.live.inputlog import InputLog, read_logs
+from spinn.runtime.everywhere import raise_everywhere
+
+DEFAULT_ADDRESS = "127.0.0.1"
+
+
+@dataclass(eq=False)
+class Input:
+    """A live-input vertex: a SpikeInjector population (one core)."""
+    label: str
+    pop: int
+    core: int
+    rank: int
+    p: int
+    key0: int
+    size: int
+
+    @property
+    def x(self):
+        return self.rank & 0xFF
+
+    @property
+    def y(self):
+        return self.rank >> 8
+
+
+@dataclass(eq=False)
+class Output:
+    """A live-output population and the IP tag its spikes go to."""
+    label: str
+    pop: int
+    host: str
+    port: int
+    tag: int
+    gatherer: str
+
+
+def declared(network):
+    """Whether the network has live input or output."""
+    return bool(getattr(network, "live_outputs", None)) or any(
+        p.celltype.name == "SpikeInjector" for p in network.populations)
+
+
+class LiveIO:
+    """This rank's live I/O (created at the build, on every rank)."""
+
+    def __init__(self, sim, engine):
+        net, plan, comm = sim.network, sim.plan, sim.comm
+        self.net, self.plan, self.comm, self.rank = net, plan, comm, comm.rank
+        self.engine = engine
+        self.address = ipaddress.IPv4Address(os.environ.get("SPINN_LIVE_ADDRESS") or getattr(
+            net, "live_address", DEFAULT_ADDRESS))
+        self.replay = os.environ.get("SPINN_REPLAY") or None
+        self.inputs, on_rank, problem = [], {}, None
+        for pop in net.populations:
+            if pop.celltype.name != "SpikeInjector":
+                continue
+            core = int(plan.pop_first_core[pop.index])
+            r = int(plan.core_rank[core])
+            on_rank[r] = on_rank.get(r, 0) + 1
+            if on_rank[r] > 31 and problem is None:
+                problem = (f"live I/O: {pop}: more than 31 live-input populations on rank {r} "
+                           f"(a chip has at most 31 addressable cores); use fewer, larger "
+                           f"SpikeInjector populations")
+            self.inputs.append(Input(pop.label, pop.index, core, r, on_rank[r],
+                                     int(plan.core_key([core])[0]), pop.size))
+        tags = {}
+        self.outputs = []
+        for pop, req in getattr(net, "live_outputs", {}).items():
+            where = (req["host"], req["port"])
+            tag = tags.setdefault(where, len(tags) + 1)
+            name = "LiveSpikeReceiver" if tag == 1 else f"LiveSpikeReceiver_{tag}"
+            self.outputs.append(Output(net.populations[pop].label, pop, req["host"],
+                                       req["port"], tag, name))
+        self.listeners = list(dict.fromkeys(
+            [p.celltype.listener for p in net.populations
+             if p.celltype.name == "SpikeInjector" and p.celltype.listener is not None]
+            + [req["listener"] for req in getattr(net, "live_outputs", {}).values()
+               if req["listener"] is not None]
+            + list(getattr(net, "live_listeners", ()))))
+        self.my_inputs = {(v.x, v.y, v.p): v for v in self.inputs if v.rank == self.rank}
+        self.by_key = sorted((v.key0, v) for v in self.my_inputs.values())
+        self.groups = {g.pop.index: i for i, g in enumerate(engine.groups)}
+        self.out_groups = [(self.groups[o.pop], o) for o in self.outputs
+                           if o.pop in self.groups]
+        # the tags live output is sent to: the declared host and port until a client
+        # reprograms the tag (its IP-tag request names itself as the sender)
+        self.tags = {o.tag: (o.host, o.port) for o in self.outputs
+                     if o.host not in ("0.0.0.0", "")}
+        self.counters = {"live_events_injected": 0, "live_packets_received": 0,
+                         "live_packets_dropped": 0, "live_events_dropped": 0,
+                         "live_spikes_sent": 0, "live_packets_sent": 0,
+                         "live_send_errors": 0, "live_iptag_requests": 0}
+        self.drops = {}           # why → count (bad packets, unknown keys, …)
+        self.board = None
+        self.notifier = None
+        self.log = None
+        self.forever = False
+        self.stop_requested = False
+        self.pending = {}        # input → list of population indices for the next tick
+        if problem is None and not self.replay:
+            problem = self._open_board()
+        raise_everywhere(comm, problem)
+        self.log_dir = self._log_dir(sim)
+        if self.replay:
+            self._load_replay()
+        elif self.my_inputs:
+            self.log = InputLog(os.path.join(self.log_dir, f"input-rank-{self.rank:05d}.log"),
+                                net, plan)
+
+    # ---- addresses and sockets ---------------------------------------------------------
+    def board_address(self, rank):
+        return str(self.address + int(rank))
+
+    def _open_board(self):
+        """Bind this rank's board socket when it needs one; the problem, or None."""
+        if not (self.my_inputs or (self.rank == 0 and self.outputs)):
+            return None
+        where = (self.board_address(self.rank), wire.SCAMP_PORT)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind(where)
+        except OSError as exc:
+            s.close()
+            return (f"live I/O: rank {self.rank} cannot be the board at {where[0]}:{where[1]} "
+                    f"({exc.strerror}): another spinn job or SpiNNaker tool holds it; stop "
+                    f"it, or give another address with spinn.external_devices."
+                    f"set_live_address(\"127.0.0.2\") or $SPINN_LIVE_ADDRESS")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        s.setblocking(False)
+        self.board = s
+        return None
+
+    def _log_dir(self, sim):
+        if self.replay:
+            return self.replay
+        base = os.environ.get("SPINN_LIVE_LOG") or os.path.join(
+            getattr(sim, "out_dir", None) or ".", "live_input")
+        d = self.comm.bcast(os.path.abspath(base) if self.rank == 0 else None, root=0) \
+            if self.comm.size > 1 else os.path.abspath(base)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def keyed_labels(self):
+        """(label, population) of every population the database lists keys for."""
+        return [(v.label, v.pop) for v in self.inputs] + [(o.label, o.pop) for o in self.outputs]
+
+    # ---- a run -------------------------------------------------------------------------
+    def start_run(self, n_steps, forever=False):
+        """Collective, before the clock starts: the handshake (rank 0), the tags to every
+        rank, start/resume."""
+        self.forever, self.stop_requested = forever, False
+        if self.replay:
+            return
+        problem = None
+        if self.rank == 0 and self.listeners:
+            try:
+                if self.notifier is None:
+                    self.notifier = notify.Notifier(self.listeners)
+                path = database.write(os.path.join(self.log_dir,
+                                                   "input_output_database.sqlite3"),
+                                      self.plan, self, 0.0 if forever
+                                      else n_steps * self.plan.dt)
+                timeout = float(os.environ.get("SPINN_LIVE_ACK_TIMEOUT_S")
+                                or notify.ACK_TIMEOUT_S)
+                self.notifier.database_ready(path, timeout, serve=self.serve_control)
+            except Exception as exc:          # noqa: BLE001 — every rank raises it
+                problem = str(exc)
+        raise_everywhere(self.comm, problem, _error_class(problem))
+        if self.comm.size > 1:
+            self.tags = self.comm.bcast(self.tags if self.rank == 0 else None, root=0)
+        self.sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM) \
+            if self.out_groups and not hasattr(self, "sender") else getattr(self, "sender",
+                                                                            None)
+        if self.notifier is not None:
+            self.notifier.start()
+
+    def end_run(self):
+        if self.log is not None:
+            self.log.flush()
+        if self.notifier is not None:
+            self.notifier.stop()
+
+    def serve_control(self):
+        """While no tick runs (the handshake): answer IP-tag requests, keep injected events
+        for the first tick."""
+        self._drain(None)
+
+    # ---- the tick ----------------------------------------------------------------------
+    def before_update(self, t0, k):
+        """At the tick boundary: the events received since the last one become spikes of
+        their injectors in this tick's first step (t0), logged."""
+        if self.replay:
+            return
+        self._drain(t0)
+        for v, ids in self.pending.items():
+            g = self.engine.groups[self.groups[v.pop]]
+            n = len(ids)
+            if n == 0:
+                continue
+            ids = np.sort(np.asarray(ids, np.int64))
+            m = min(n, g.ev_step.size - 1)
+            g.ev_step[:m] = t0
+            g.ev_lid[:m] = ids[:m]
+            g.ev_step[m] = np.iinfo(np.int64).max
+            g.cursor[0] = 0
+            if m < n:
+                self.counters["live_events_dropped"] += n - m
+                self.drops["more events in a tick than an injector takes"] = \
+                    self.drops.get("more events in a tick than an injector takes", 0) + n - m
+            self.counters["live_events_injected"] += m
+            self.log.write(t0, v.pop, ids[:m])
+        self.pending = {}
+
+    def after_update(self, out, bounds, t0):
+        """Live output: this rank's spikes of each live-output population, this tick, to
+        its tag's address (one EIEIO packet per step and ≤ 62 keys)."""
+        if self.replay or not self.out_groups:
+            return
+        for gi, o in self.out_groups:
+            where = self.tags.get(o.tag)
+            lo, hi = int(bounds[gi]), int(bounds[gi + 1])
+            if hi <= lo or where is None:
+                continue
+            p = out[lo:hi]
+            keys = ((p >> np.uint64(16)) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            steps = (p >> np.uint64(48)).astype(np.int64)
+            counts = (p & np.uint64(0xFFFF)).astype(np.int64)
+            if (counts != 1).any():
+                keys, steps = np.repeat(keys, counts), np.repeat(steps, counts)
+            for s in np.unique(steps):
+                sel = keys[steps == s]
+                for packet in wire.live_packets(sel, int(t0 + s)):
+                    try:
+                        self.sender.sendto(packet, where)
+                        self.counters["live_packets_sent"] += 1
+                    except OSError:
+                        self.counters["live_send_errors"] += 1
+                self.counters["live_spikes_sent"] += int(sel.size)
+
+    def _drain(self, t0):
+        """Read every packet waiting at this rank's board socket."""
+        s = self.board
+        if s is None:
+            return
+        while True:
+            try:
+                data, sender = s.recvfrom(4096)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue
+            self.counters["live_packets_received"] += 1
+            try:
+                self._take(data, sender)
+            except (wire.BadPacket, ValueError, KeyError, IndexError) as exc:
+                self._drop(f"bad packet ({type(exc).__name__}: {str(exc)[:60]})")
+
+    def _drop(self, why, n_events=0):
+        self.counters["live_packets_dropped"] += 1
+        self.counters["live_events_dropped"] += n_events
+        key = why.split(":")[0] if why.startswith("bad packet") else why
+        self.drops[key] = self.drops.get(key, 0) + 1
+
+    def _take(self, data, sender):
+        flags, cpu, port, x, y, payload = wire.read_sdp(data)
+        if port == 0 and cpu == 0:                     # SCP to SCAMP
+            cmd, seq, arg1, _arg2, arg3 = wire.read_scp(payload)
+            if cmd != wire.SCP_IPTAG or (arg1 >> 16) & 0xFFF != wire.IPTAG_SET:
+                return self._drop("SCP command other than IP-tag set")
+            tag = arg1 & 0xFF
+            if not any(o.tag == tag for o in self.outputs):
+                return self._drop("IP tag that no live output uses")
+            if (arg1 >> 30) & 1:       # use the sender's address
+                self.tags[tag] = sender
+            else:
+                self.tags[tag] = (str(ipaddress.IPv4Address(arg3.to_bytes(4, "little"))),
+                                  _arg2 & 0xFFFF)
+            self.counters["live_iptag_requests"] += 1
+            if flags & 0x80:           # a reply is expected
+                self.board.sendto(wire.scp_ok(seq, x, y, tag), sender)
+            return None
+        v = self.my_inputs.get((x, y, cpu))
+        if v is None:
+            return self._drop("SDP to a core without live input")
+        keys, _payloads, _ = wire.read_data(payload)
+        kind = payload[1] >> 2 & 3
+        if kind in (wire.KEY_16, wire.KEY_PAYLOAD_16):
+            ids = keys.astype(np.int64)
+        else:
+            ids = keys.astype(np.int64) - v.key0
+        ok = (ids >= 0) & (ids < v.size)
+        if not ok.all():
+            self._drop("keys outside the injector's range", int((~ok).sum()))
+            ids = ids[ok]
+        if ids.size:
+            self.pending.setdefault(v, []).extend(ids.tolist())
+        return None
+
+    # ---- replay ------------------------------------------------------------------------
+    def _load_replay(self):
+        """The logged events of this rank's injectors, as their event arrays."""
+        from spinn.dynamics.spike_injector import build_injector_events
+
+        events = read_logs(self.replay, self.net, self.plan)
+        for pop, gi in self.groups.items():
+            g = self.engine.groups[gi]
+            if g.pop.celltype.name == "SpikeInjector":
+                steps, ids = events.get(pop, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+                build_injector_events(g, (steps, ids))
+
+    # ---- run_forever -------------------------------------------------------------------
+    def agreed_stop(self):
+        """Collective: whether any rank was asked to stop."""
+        flag = np.array([self.stop_requested], np.int64)
+        if self.comm.size > 1:
+            flag = self.comm.allreduce(flag, "max")
+        return bool(flag[0])
+
+    def report(self):
+        """This rank's live counters (provenance) and why packets were dropped."""
+        return {**self.counters, "live_drops": dict(self.drops)}
+
+    def close(self):
+        for s in (self.board, getattr(self, "sender", None)):
+            if s is not None:
+                s.close()
+        self.board = self.sender = None
+        if self.notifier is not None:
+            self.notifier.close()
+            self.notifier = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+
+def _error_class(problem):
+    from spinn.errors import SimulationError
+
+    return SimulationError if problem and "did not acknowledge" in problem \
+        else ConfigurationError
+
+
+__all__ = ["LiveIO", "declared"]

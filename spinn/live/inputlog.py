@@ -1,0 +1,87 @@
+"""The input log: every live event applied, as (step, population, neuron ids), one msgpack
+stream per rank that owns a live input (``input-rank-RRRRR.log`` in the log directory).
+The first record names the network (its description, the same list setup and the
+populations give on every rank), so that ``spinn replay`` refuses another network, naming
+the first difference.  Written as the run goes (flushed at least once a second and at the
+end of every run): a run that dies keeps what it applied up to the last flush.
+"""
+
+import glob
+import os
+import time
+
+import msgpack
+import numpy as np
+
+from spinn.errors import ConfigurationError
+
+FORMAT, VERSION = "spinn-live-input", 1
+
+
+class InputLog:
+    def __init__(self, path, net, plan):
+        self.path = path
+        self.f = open(path, "wb")
+        self.f.write(msgpack.packb({"format": FORMAT, "version": VERSION, "dt": net.dt,
+                                    "rank": plan.rank, "ranks": plan.n_ranks,
+                                    "network": [list(x) for x in net.description()]}))
+        self.last_flush = time.monotonic()
+        self.events = 0
+
+    def write(self, step, pop, ids):
+        self.f.write(msgpack.packb([int(step), int(pop), np.asarray(ids, np.int64).tolist()]))
+        self.events += len(ids)
+        now = time.monotonic()
+        if now - self.last_flush >= 1.0:
+            self.flush()
+            self.last_flush = now
+
+    def flush(self):
+        self.f.flush()
+
+    def close(self):
+        self.f.close()
+
+
+def read_logs(directory, net, plan):
+    """{population index: (steps int64[], ids int64[])} from every rank's log in directory,
+    after checking that they were written by this network."""
+    from spinn.simulation import first_difference
+
+    paths = sorted(glob.glob(os.path.join(directory, "input-rank-*.log")))
+    if not paths:
+        raise ConfigurationError(
+            f"spinn replay: no input log (input-rank-*.log) in {directory}; give the "
+            f"live_input directory a live run wrote")
+    mine = [list(x) for x in net.description()]
+    out = {}
+    for path in paths:
+        with open(path, "rb") as f:
+            unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False)
+            try:
+                head = next(unpacker)
+            except (StopIteration, ValueError, msgpack.ExtraData) as exc:
+                raise ConfigurationError(f"spinn replay: {path} is not an input log "
+                                         f"({type(exc).__name__})") from None
+            if not isinstance(head, dict) or head.get("format") != FORMAT:
+                raise ConfigurationError(f"spinn replay: {path} is not a spinn input log")
+            if head.get("version") != VERSION:
+                raise ConfigurationError(
+                    f"spinn replay: {path} has format version {head.get('version')}; this "
+                    f"spinn reads version {VERSION}")
+            diff = first_difference(head["network"], mine)
+            if diff is not None:
+                where, theirs, ours = diff
+                raise ConfigurationError(
+                    f"spinn replay: {path} was written by another network: {where} "
+                    f"{theirs} in the log, {ours} here; replay the script (and arguments, "
+                    f"seed included) that made the log")
+            try:
+                for rec in unpacker:
+                    step, pop, ids = rec
+                    s, i = out.setdefault(pop, ([], []))
+                    s.append(np.full(len(ids), step, np.int64))
+                    i.append(np.asarray(ids, np.int64))
+            except (ValueError, TypeError, msgpack.ExtraData):
+                pass      # a run that died mid-record: what was flushed before it stands
+    return {p: (np.concatenate(s), np.concatenate(i)) for p, (s, i) in out.items()}

@@ -1,0 +1,209 @@
+"""Live I/O with sPyNNaker's own host client (SpynnakerLiveSpikesConnection, from the
+sPyNNaker 7.4 package: the `live` extra) talking to spinn jobs as to a SpiNNaker board."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import spinn as sim
+from spinn import external_devices as ex
+from spinn.errors import ConfigurationError, SimulationError
+from tests.mpi_helpers import MPIEXEC, ROOT, _child_env
+
+SCRIPT = str(ROOT / "tests" / "live_relay.py")
+TICK_STEPS = 10
+
+
+def relay(out, ranks=1, *args, replay=None):
+    """Run tests/live_relay.py (live, or replayed from a log) on `ranks` ranks; its JSON."""
+    spinn = [sys.executable, "-c", "import sys; from spinn.cli import main; sys.exit(main())"]
+    cmd = spinn + (["replay", "--ranks", str(ranks), str(replay)] if replay else
+                   ["run", "--ranks", str(ranks)]) + [SCRIPT, "--", "--out", str(out), *args]
+    env = _child_env()
+    env["SPINN_MPIEXEC"] = str(MPIEXEC)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=400)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    name = f"result-{ranks}{'-replay' if replay else ''}.json"
+    with open(out / name) as f:
+        return json.load(f)
+
+
+def check_live(r):
+    """The client got every live spike (label, id, time step) and nothing else; every event
+    it sent became a spike of that injector neuron in the first step of a tick, which the
+    relay passed on."""
+    assert {label for label, _, _ in r["received"]} == {"relay"}
+    assert sorted((t, i) for _, t, i in r["received"]) == sorted(map(tuple, r["relay"]))
+    assert sorted(i for _, i in r["inj"]) == sorted(r["sent"])
+    assert r["live"]["live_events_injected"] == len(r["sent"])
+    steps = np.array([s for s, _ in r["inj"]])
+    assert (steps % TICK_STEPS == 0).all()
+    relayed = {}
+    for s, i in r["relay"]:
+        relayed.setdefault(i, []).append(s)
+    for s, i in r["inj"]:     # delay 1 ms, 5 nA: the relay neuron fires within 4 ms
+        assert any(s < t <= s + 40 for t in relayed.get(i, [])), (s, i)
+
+
+def test_client_receives_every_spike_and_injects_at_the_right_neuron_and_tick(tmp_path):
+    r = relay(tmp_path, 1)
+    check_live(r)
+    assert len(r["sent"]) > 50 and len(r["received"]) > len(r["sent"])
+
+
+def test_injection_with_full_32_bit_keys(tmp_path):
+    r = relay(tmp_path, 1, "--full-keys", "--events", "30", "--duration", "800")
+    check_live(r)
+
+
+def test_two_ranks_live_and_replays_on_one_and_three_ranks_are_identical(tmp_path):
+    live = relay(tmp_path, 2)
+    check_live(live)
+    for ranks in (1, 3):
+        again = relay(tmp_path, ranks, replay=tmp_path / "live_input")
+        assert again["inj"] == live["inj"] and again["relay"] == live["relay"], ranks
+
+
+def test_fuzzed_packets_are_counted_and_dropped_and_the_run_goes_on(tmp_path):
+    """12 000 random and mutated packets at the board during a run: none crashes or stalls
+    it; the client's events still arrive; whatever a mutated packet injected is logged, so
+    the replay still equals the run."""
+    r = relay(tmp_path, 1, "--fuzz", "12000", "--events", "30", "--duration", "2500")
+    lv = r["live"]
+    assert lv["live_packets_received"] >= 12000 + 30
+    assert lv["live_packets_dropped"] > 5000
+    assert sorted((t, i) for _, t, i in r["received"]) == sorted(map(tuple, r["relay"]))
+    assert set(r["sent"]) <= {i for _, i in r["inj"]}
+    again = relay(tmp_path, 1, replay=tmp_path / "live_input")
+    assert again["inj"] == r["inj"] and again["relay"] == r["relay"]
+
+
+def _small(port, notify=True, **live_kw):
+    sim.setup(timestep=0.1, seed=1, verbose=False)
+    inj = sim.Population(4, ex.SpikeInjector(notify=notify, database_notify_port_num=port),
+                         label="inj")
+    out = sim.Population(4, sim.SpikeSourcePoisson(rate=200.0), label="out")
+    out.record("spikes")
+    ex.activate_live_output_for(out, notify=notify, database_notify_port_num=port, **live_kw)
+    return inj, out
+
+
+def test_a_listener_that_never_acknowledges_times_out_naming_its_port(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    monkeypatch.setenv("SPINN_LIVE_ACK_TIMEOUT_S", "1.5")
+    mute = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    mute.bind(("127.0.0.1", 0))
+    port = mute.getsockname()[1]
+    try:
+        _small(port)
+        t0 = time.perf_counter()
+        with pytest.raises(SimulationError, match=f"localhost:{port} did not acknowledge"):
+            sim.run(10)
+        assert time.perf_counter() - t0 < 5
+        assert mute.recv(1024)[:2] == b"\x01\x40"     # it was told: "database ready"
+    finally:
+        mute.close()
+        sim.end()
+
+
+def test_no_listener_at_all_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    monkeypatch.setenv("SPINN_LIVE_ACK_TIMEOUT_S", "1")
+    try:
+        _small(19981)
+        with pytest.raises(SimulationError, match="localhost:19981.*connection refused"):
+            sim.run(10)
+    finally:
+        sim.end()
+
+
+def test_without_notification_live_output_goes_to_the_declared_address(monkeypatch, tmp_path):
+    """notify=False: no handshake; the spikes go to host:port as EIEIO packets that
+    SpiNNMan's own reader parses: 32-bit keys, the time step as payload, ≤ 256 bytes."""
+    from spinnman.messages.eieio import read_eieio_data_message
+
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(0.5)
+    try:
+        _, out = _small(1, notify=False, host="127.0.0.1", port=rx.getsockname()[1])
+        sim.run(300)
+        keys = sim.simulation().plan.core_key([1])[0]
+        got = []
+        try:
+            while True:
+                data = rx.recv(4096)
+                assert len(data) <= 256
+                msg = read_eieio_data_message(data, 0)
+                while msg.is_next_element:
+                    e = msg.next_element
+                    got.append((e.payload, e.key - int(keys)))
+        except socket.timeout:
+            pass
+        s = out.get_spikes()
+        want = sorted(zip(np.round(s.times_ms / 0.1).astype(int) - 1, s.ids.tolist()))
+        assert sorted(got) == want and len(want) > 100
+    finally:
+        rx.close()
+        sim.end()
+
+
+def test_a_board_port_in_use_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 17893))
+    try:
+        _small(1, notify=False)
+        with pytest.raises(ConfigurationError, match="board at 127.0.0.1:17893"):
+            sim.run(10)
+    finally:
+        busy.close()
+        sim.end()
+
+
+def test_bad_live_declarations_are_refused():
+    sim.setup(verbose=False)
+    try:
+        with pytest.raises(ConfigurationError, match="unknown parameter 'rate'"):
+            ex.SpikeInjector(rate=3)
+        with pytest.raises(ConfigurationError, match="database_notify_port_num = 'x'"):
+            ex.SpikeInjector(database_notify_port_num="x")
+        with pytest.raises(ConfigurationError, match="at most 65536"):
+            sim.Population(70000, ex.SpikeInjector(), label="big")
+        pop = sim.Population(10, sim.IF_curr_exp(), label="p")
+        with pytest.raises(ConfigurationError, match="a view"):
+            ex.activate_live_output_for(pop[2:5])
+        with pytest.raises(ConfigurationError, match="strip_sdp"):
+            ex.activate_live_output_for(pop, strip_sdp=False)
+        with pytest.raises(ConfigurationError, match="host = 'somewhere'"):
+            ex.activate_live_output_for(pop, host="somewhere")
+        with pytest.raises(ConfigurationError, match="use_prefix"):
+            ex.activate_live_output_for(pop, use_prefix=True)
+        with pytest.raises(ConfigurationError, match="no live input or output"):
+            ex.run_forever()
+    finally:
+        sim.end()
+
+
+def test_a_replay_refuses_the_log_of_another_network(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    try:
+        _small(1, notify=False)
+        sim.run(5)
+    finally:
+        sim.end()
+    monkeypatch.setenv("SPINN_REPLAY", str(tmp_path))
+    sim.setup(timestep=0.1, seed=2, verbose=False)
+    try:
+        sim.Population(4, ex.SpikeInjector(notify=False), label="inj")
+        with pytest.raises(ConfigurationError, match="another network: setup: seed 1 in the "
+                                                     "log, 2 here"):
+            sim.run(5)
+    finally:
+        sim.end()
