@@ -14,7 +14,7 @@ fi
 if [[ ! -f "$STAMP" || "$ROOT/pyproject.toml" -nt "$STAMP" ]]; then
     echo "spinn: installing spinn into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[mpi,test]"
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[mpi,test,live]"
     touch "$STAMP"
 fi
 

@@ -34,7 +34,7 @@ sim.setup(timestep=0.1, seed=11, out_dir=args.out, verbose=False, neurons_per_co
 inj = sim.Population(args.n, ex.SpikeInjector(database_notify_port_num=args.port), label="inj")
 noise = sim.Population(args.n, sim.SpikeSourcePoisson(rate=30.0), label="noise")
 relay = sim.Population(args.n, sim.IF_curr_exp(), label="relay")
-sim.Projection(inj, relay, sim.OneToOneConnector(), sim.StaticSynapse(weight=5.0, delay=1.0),
+sim.Projection(inj, relay, sim.OneToOneConnector(), sim.StaticSynapse(weight=12.0, delay=1.0),
                label="inj→relay")
 sim.Projection(noise, relay, sim.FixedProbabilityConnector(0.3),
                sim.StaticSynapse(weight=0.6, delay=1.5), label="noise→relay")
@@ -66,22 +66,26 @@ if sim.rank() == 0 and not replay and not args.no_client:
                 time.sleep(0.012)
         threading.Thread(target=go, daemon=True).start()
 
-    conn.add_receive_callback("relay", on_receive)
-    conn.add_start_resume_callback("inj", on_start)
+    fuzzed = []
 
-if args.fuzz and sim.rank() == 0 and not replay:
-    import socket
+    def fuzz():                 # random and mutated packets at the board, from the start
+        import socket
 
-    def fuzz():
         from tests.unit.live.packets import fuzz_packets
 
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        time.sleep(0.3)
-        for p in fuzz_packets(args.fuzz, seed=5):
+        for k, p in enumerate(fuzz_packets(args.fuzz, seed=5)):
             s.sendto(p, ("127.0.0.1", 17893))
-            time.sleep(0.00003)
+            fuzzed.append(1)
+            if k % 20 == 19:
+                time.sleep(0.001)
         s.close()
-    threading.Thread(target=fuzz, daemon=True).start()
+
+    if args.fuzz:
+        conn.add_start_resume_callback("inj", lambda label, c: threading.Thread(
+            target=fuzz, daemon=True).start())
+    conn.add_receive_callback("relay", on_receive)
+    conn.add_start_resume_callback("inj", on_start)
 
 sim.run(args.duration, realtime=not replay)
 time.sleep(0.2)          # the last live packets reach the client
@@ -95,6 +99,7 @@ if sim.rank() == 0:
     totals = sim.simulation().runs[-1]["totals"]
     with lock:
         out.update(sent=list(sent), received=list(received), live=totals.get("live"),
+                   fuzzed=len(fuzzed) if conn is not None else 0,
                    overruns=totals.get("overruns"))
     with open(os.path.join(args.out, f"result-{sim.num_processes()}"
                            f"{'-replay' if replay else ''}.json"), "w") as f:
