@@ -144,7 +144,7 @@ def build(net=None):
 
 
 def run(duration, realtime=False, callbacks=None, progress=True, checkpoint_every=None,
-        checkpoint_dir=None):
+        checkpoint_dir=None, on_overrun="count"):
     """Advance the network by ``duration`` ms on every rank (collective).
 
     realtime: pace each tick to the wall clock (times time_scale_factor) and count overruns.
@@ -153,10 +153,13 @@ def run(duration, realtime=False, callbacks=None, progress=True, checkpoint_ever
     checkpoint_dir/t<ms>ms (checkpoint_dir default $SPINN_CHECKPOINT_DIR); with a checkpoint
     directory, SIGTERM or SIGUSR1 checkpoints every rank at the next common stop and exits
     0 (spinn.simulation.Simulation.run has the details).
+    on_overrun (real time): "count" (default) counts late ticks and goes on; "stop" ends the
+    run with a SimulationError on every rank at the next check (every 100 ticks) after the
+    first late tick, naming it, its phase and the time_scale_factor that would have held.
     Returns the simulated time in ms.
     """
     return simulation().run(duration, realtime, callbacks, progress, checkpoint_every,
-                            checkpoint_dir)
+                            checkpoint_dir, on_overrun)
 
 
 def checkpoint(path):

@@ -231,7 +231,7 @@ class Simulation:
             engine.live.stop_requested = True
 
     def run(self, duration, realtime=False, callbacks=None, progress=True,
-            checkpoint_every=None, checkpoint_dir=None):
+            checkpoint_every=None, checkpoint_dir=None, on_overrun="count"):
         """Advance by ``duration`` ms on every rank (collective); returns the time in ms.
 
         Before the clock starts, the kernels this run calls are compiled or loaded from
@@ -248,6 +248,9 @@ class Simulation:
         the newest in the checkpoint directory) restores before the first run and skips the
         script's runs that ended before it."""
         net = self.network
+        if on_overrun not in ("count", "stop"):
+            raise ConfigurationError(f"run: on_overrun = {on_overrun!r}; give \"count\" "
+                                     f"(count late ticks and go on) or \"stop\"")
         duration = number(duration, "run", "duration", "ms")
         n_steps = net.steps(duration, "run: duration")
         policy = longrun.checkpoint_policy(self, checkpoint_every, checkpoint_dir)
@@ -257,6 +260,7 @@ class Simulation:
         shown = bool(progress and self.verbose)
         self.agree("run", duration=f"{float(duration)!r} ms", steps=n_steps,
                    realtime=bool(realtime), callbacks=len(callbacks or ()),
+                   on_overrun=on_overrun,
                    progress=shown,
                    start=f"{0 if self.engine is None else self.engine.step} steps")
         engine = self.build()
@@ -276,6 +280,7 @@ class Simulation:
                     entry[0], entry[1] = (None, 0.0) if nxt is None else (entry[0], nxt)
 
         engine.recorder.start_run()
+        engine.stop_on_overrun = realtime and on_overrun == "stop"
         if engine.live is not None:
             engine.live.start_run(n_steps, forever=getattr(self, "_forever", False))
             if engine.live.replay:

@@ -108,6 +108,7 @@ class RankSimulator:
         compiled(self.kernels, tuple(g.celltype.kernel_args(g) for g in self.groups))
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
         self.live = None      # spinn.live.LiveIO, attached by the build when there is live I/O
+        self.stop_on_overrun = False   # run(on_overrun="stop"), set by spinn.simulation
         self.status = None    # int64[1] the rank's watcher reads: the last completed step
         self.step = 0
         self._reset_counters()
@@ -357,6 +358,8 @@ class RankSimulator:
                 progress(self.step, spikes_total)
             if live is not None and live.forever and ticks % 100 == 0 and live.agreed_stop():
                 end = self.step        # run_forever: every rank stops at this tick
+            if self.stop_on_overrun and (ticks % 100 == 0 or self.step >= end):
+                self._stop_if_late()
             if realtime:
                 done_s = (self.step - start) * plan.dt / 1000.0
                 phases = (b - a, b2 - b, d - b2, e - d, f - e)
@@ -499,6 +502,22 @@ class RankSimulator:
             ev, over = pp.deliver(packets, stage, t0, self.plan, self)
             self.counters["synaptic_events"] += int(ev)
             self.counters["stdp_history_overflows"] += int(over)
+
+    def _stop_if_late(self):
+        """on_overrun="stop": collective; every rank raises when any rank had a late tick."""
+        from spinn.errors import SimulationError
+        from spinn.runtime.everywhere import raise_everywhere
+
+        w = self.worst_late_tick
+        problem = None
+        if self.late_ticks:
+            where = (f" (rank {w['rank']}: at t = {w['t_ms']:g} ms, {w['late_ms']:.2f} ms late, "
+                     f"mostly {w['phase']})") if w else ""
+            problem = (f"real-time run stopped (on_overrun=\"stop\") at t = "
+                       f"{self.step * self.plan.dt:g} ms: {len(self.late_ticks)} tick(s) "
+                       f"late{where}; time_scale_factor={self.scale_needed:.2f} would have "
+                       f"held, or use on_overrun=\"count\"")
+        raise_everywhere(self.comm, problem, SimulationError)
 
     def _late_tick_record(self, late, t0, phases, group_s):
         """A late tick's phases (ms), its slowest population and its longest phase."""

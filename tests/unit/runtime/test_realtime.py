@@ -87,3 +87,20 @@ def test_the_time_scale_factor_that_would_have_held():
     assert 0.0 < t["time_scale_factor_needed"]
     assert (t["overruns"] == 0) == (t["time_scale_factor_needed"] <= 1.0)
     sim.end()
+
+
+def test_on_overrun_stop_ends_the_run_with_an_error_naming_the_late_tick():
+    """on_overrun="stop": impossible deadlines end the run at the first check (100 ticks)
+    with a SimulationError that names the late ticks and the time_scale_factor needed."""
+    import pytest
+
+    from spinn.errors import ConfigurationError, SimulationError
+
+    small_network(time_scale_factor=1e-4)
+    sim.run(1.0)
+    with pytest.raises(ConfigurationError, match="on_overrun = 'later'"):
+        sim.run(10.0, realtime=True, on_overrun="later")
+    with pytest.raises(SimulationError, match=r"stopped \(on_overrun=\"stop\"\) at t = 101 ms: "
+                                              r"\d+ tick\(s\) late.*time_scale_factor="):
+        sim.run(500.0, realtime=True, on_overrun="stop")
+    sim.end()
