@@ -242,7 +242,7 @@ class LiveIO:
 
     def after_update(self, out, bounds, t0):
         """Live output: this rank's spikes of each live-output population, this tick, to
-        its tag's address (one EIEIO packet per step and ≤ 62 keys)."""
+        its tag's address (spinn.live.protocol.live_tick_packets: the fewest packets)."""
         if self.replay or not self.out_groups:
             return
         for gi, o in self.out_groups:
@@ -256,15 +256,13 @@ class LiveIO:
             counts = (p & np.uint64(0xFFFF)).astype(np.int64)
             if (counts != 1).any():
                 keys, steps = np.repeat(keys, counts), np.repeat(steps, counts)
-            for s in np.unique(steps):
-                sel = keys[steps == s]
-                for packet in wire.live_packets(sel, int(t0 + s)):
-                    try:
-                        self.sender.sendto(packet, where)
-                        self.counters["live_packets_sent"] += 1
-                    except OSError:
-                        self.counters["live_send_errors"] += 1
-                self.counters["live_spikes_sent"] += int(sel.size)
+            for packet in wire.live_tick_packets(keys, steps + t0):
+                try:
+                    self.sender.sendto(packet, where)
+                    self.counters["live_packets_sent"] += 1
+                except OSError:
+                    self.counters["live_send_errors"] += 1
+            self.counters["live_spikes_sent"] += int(keys.size)
 
     def _drain(self, t0):
         """Read every packet waiting at this rank's board socket."""

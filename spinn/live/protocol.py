@@ -114,6 +114,30 @@ def live_packets(keys, time):
     return out
 
 
+# live output of a tick whose spikes fall in several steps: 32-bit keys each with its time
+# step as a 32-bit payload (T=1, type 3): 2 header bytes, then 8 bytes a spike
+LIVE_TIMED_FLAGS = (1 << 4) | (KEY_PAYLOAD_32 << 2)
+LIVE_TIMED_PER_PACKET = (MAX_PACKET - 2) // 8
+
+
+def live_tick_packets(keys, times):
+    """Live output of one tick, in the fewest packets of at most MAX_PACKET bytes: one time
+    step → live_packets (62 keys a packet); several → keys with their time steps as
+    payloads (31 a packet).  sPyNNaker's client reads both as time-stamped spikes."""
+    if keys.size == 0:
+        return []
+    if (times == times[0]).all():
+        return live_packets(keys, int(times[0]))
+    pairs = np.empty((keys.size, 2), "<u4")
+    pairs[:, 0] = keys
+    pairs[:, 1] = np.asarray(times, np.int64) & 0xFFFFFFFF
+    out = []
+    for lo in range(0, keys.size, LIVE_TIMED_PER_PACKET):
+        part = pairs[lo:lo + LIVE_TIMED_PER_PACKET]
+        out.append(bytes((part.shape[0], LIVE_TIMED_FLAGS)) + part.tobytes())
+    return out
+
+
 def read_sdp(data):
     """(flags, destination cpu, chip x, chip y, payload) of an SDP packet on UDP."""
     if len(data) < 10:
