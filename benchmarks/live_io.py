@@ -118,7 +118,8 @@ def raw_client_main(a):
     stopped, started = threading.Event(), threading.Event()
 
     def on_db(reader):
-        _, _, _, board, tag, x, y = reader.get_live_output_details("src", "LiveSpikeReceiver")
+        _, _, _, board, tag, x, y = reader.get_live_output_details(a.labels[0],
+                                                                   "LiveSpikeReceiver")
         req = IPTagSet(x, y, [0, 0, 0, 0], 0, tag, strip=True, use_sender=True)
         req.sdp_header.update_for_send(x, y)
         rx.settimeout(2.0)
@@ -194,6 +195,7 @@ def main():
     ap.add_argument("--sim", choices=("latency", "throughput"))
     ap.add_argument("--client", choices=("latency", "throughput", "throughput-raw"))
     ap.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--labels", nargs="+", default=["src"], help=argparse.SUPPRESS)
     ap.add_argument("--out")
     ap.add_argument("--only", choices=("latency", "throughput", "throughput-raw"))
     a = ap.parse_args()

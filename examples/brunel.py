@@ -15,7 +15,7 @@ eta * nu_thr * CE, nu_thr = theta / (J CE tau_m), with weight J (20 kHz at eta =
 import time
 
 import spinn as sim
-from spinn.script import example_parser, finish
+from spinn.script import example_parser, finish, live_output
 
 
 def build(scale=1.0, k_scale=1.0, g=5.0, eta=2.0, J=0.1, delay=1.5, record=True, stdp=False):
@@ -63,7 +63,8 @@ def main(argv=None):
     sim.setup(timestep=args.dt, seed=args.seed, verbose=not args.quiet)
     t0 = time.perf_counter()
     E, I = build(args.scale, args.k_scale, stdp=args.stdp)
-    sim.run(args.duration, realtime=args.realtime)
+    live = live_output(sim, args, (E, I))
+    sim.run(args.duration, realtime=args.realtime or live)
     return finish(sim, args, (E, I), "brunel", f"Brunel model A, scale {args.scale:g}",
                   f", wall {time.perf_counter() - t0:.1f} s")
 

@@ -15,7 +15,7 @@ tau_syn_E 5 ms, tau_syn_I 10 ms.
 """
 
 import spinn as sim
-from spinn.script import example_parser, finish
+from spinn.script import example_parser, finish, live_output
 
 COMMON = dict(cm=0.2, tau_m=20.0, v_thresh=-50.0, v_reset=-60.0, tau_refrac=5.0,
               tau_syn_E=5.0, tau_syn_I=10.0, i_offset=0.0)
@@ -53,10 +53,12 @@ def build(variant="coba", scale=1.0, p_connect=0.02, delay=0.2, record=True):
 def main(argv=None):
     p = example_parser(__doc__.splitlines()[0])
     p.add_argument("--variant", choices=["coba", "cuba"], default="coba")
+    p.add_argument("--realtime", action="store_true", help="pace the run to the wall clock")
     args = p.parse_args(argv)
     sim.setup(timestep=0.1, seed=args.seed, verbose=not args.quiet)
     E, I = build(args.variant, args.scale)
-    sim.run(args.duration)
+    live = live_output(sim, args, (E, I))
+    sim.run(args.duration, realtime=live or args.realtime)
     return finish(sim, args, (E, I), f"va_benchmark {args.variant}",
                   f"Vogels-Abbott {args.variant.upper()}")
 

@@ -16,7 +16,21 @@ def example_parser(description, duration_ms=1000.0):
     p.add_argument("--out", default=None, help="output directory (spikes.h5, provenance.json, "
                                                 "raster.png)")
     p.add_argument("--quiet", action="store_true", help="no mapping/run summaries")
+    p.add_argument("--live-port", type=int, default=None, metavar="PORT",
+                   help="live output of every spike (spinn.external_devices) to a client "
+                        "listening for the database notification on PORT; implies --realtime")
     return p
+
+
+def live_output(sim, args, populations):
+    """--live-port: activate live output for the populations (a client must listen)."""
+    if getattr(args, "live_port", None) is None:
+        return False
+    from spinn import external_devices as ex
+
+    for pop in populations:
+        ex.activate_live_output_for(pop, database_notify_port_num=args.live_port)
+    return True
 
 
 def isi_cv(times_ms, ids):
