@@ -43,7 +43,7 @@ def measure(case, seconds):
     with open(os.path.join(out, "provenance.json")) as f:
         prov = json.load(f)
     t = prov["runs"][-1]["totals"] if "runs" in prov else prov
-    ticks = t.get("ticks") or prov["runs"][-1]["per_rank"][0]["ticks"]
+    ticks = prov["runs"][-1]["ranks"][0]["ticks"]
     row = {"case": case, "ranks": ranks, "seconds": seconds, "ticks": ticks,
            "late_ticks": t["overruns"], "late_fraction": t["overruns"] / max(ticks, 1),
            "worst_lateness_ms": t.get("worst_lateness_ms"),

@@ -27,6 +27,7 @@ from spinn.errors import ConfigurationError
 from spinn.live import database, notify
 from spinn.live import protocol as wire
 from spinn.live.inputlog import InputLog, read_logs
+from spinn.live.pack import empty_buffers, pack_live
 from spinn.runtime.everywhere import raise_everywhere
 
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -111,6 +112,8 @@ class LiveIO:
         self.groups = {g.pop.index: i for i, g in enumerate(engine.groups)}
         self.out_groups = [(self.groups[o.pop], o) for o in self.outputs
                            if o.pop in self.groups]
+        self.out_gi = np.array([gi for gi, _ in self.out_groups], np.int64)
+        self.pack_buffers = empty_buffers(len(self.out_groups))
         # the tags live output is sent to: the declared host and port until a client
         # reprograms the tag (its IP-tag request names itself as the sender)
         self.tags = {o.tag: (o.host, o.port) for o in self.outputs
@@ -242,27 +245,31 @@ class LiveIO:
 
     def after_update(self, out, bounds, t0):
         """Live output: this rank's spikes of each live-output population, this tick, to
-        its tag's address (spinn.live.protocol.live_tick_packets: the fewest packets)."""
+        its tag's address, in the fewest packets (spinn.live.pack)."""
         if self.replay or not self.out_groups:
             return
-        for gi, o in self.out_groups:
+        buf, offs, first = self.pack_buffers
+        n, spikes = pack_live(out, bounds, self.out_gi, t0, buf, offs, first)
+        if n < 0:
+            self.pack_buffers = (np.zeros(2 * -n, np.uint8), np.zeros(-n // 2 + 64, np.int64),
+                                 first)
+            buf, offs, first = self.pack_buffers
+            n, spikes = pack_live(out, bounds, self.out_gi, t0, buf, offs, first)
+        if n == 0:
+            return
+        view = memoryview(buf)
+        c = self.counters
+        for k, (_, o) in enumerate(self.out_groups):
             where = self.tags.get(o.tag)
-            lo, hi = int(bounds[gi]), int(bounds[gi + 1])
-            if hi <= lo or where is None:
+            if where is None:
                 continue
-            p = out[lo:hi]
-            keys = ((p >> np.uint64(16)) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-            steps = (p >> np.uint64(48)).astype(np.int64)
-            counts = (p & np.uint64(0xFFFF)).astype(np.int64)
-            if (counts != 1).any():
-                keys, steps = np.repeat(keys, counts), np.repeat(steps, counts)
-            for packet in wire.live_tick_packets(keys, steps + t0):
+            for i in range(first[k], first[k + 1]):
                 try:
-                    self.sender.sendto(packet, where)
-                    self.counters["live_packets_sent"] += 1
+                    self.sender.sendto(view[offs[i]:offs[i + 1]], where)
+                    c["live_packets_sent"] += 1
                 except OSError:
-                    self.counters["live_send_errors"] += 1
-            self.counters["live_spikes_sent"] += int(keys.size)
+                    c["live_send_errors"] += 1
+        c["live_spikes_sent"] += int(spikes)
 
     def _drain(self, t0):
         """Read every packet waiting at this rank's board socket."""

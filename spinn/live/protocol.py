@@ -37,10 +37,6 @@ _SDP = struct.Struct("<8B")
 _SCP = struct.Struct("<HHIII")
 _KEY_BYTES = {KEY_16: 2, KEY_PAYLOAD_16: 2, KEY_32: 4, KEY_PAYLOAD_32: 4}
 _DTYPES = {2: np.dtype("<u2"), 4: np.dtype("<u4")}
-# live output: time-stamped 32-bit keys with the time as the payload prefix
-# (P=0, F=0, D=1, T=1, type 2): 6 header bytes, then 4 bytes a key
-LIVE_FLAGS = (1 << 5) | (1 << 4) | (KEY_32 << 2)
-LIVE_KEYS_PER_PACKET = (MAX_PACKET - 6) // 4
 
 
 class BadPacket(ValueError):
@@ -99,43 +95,6 @@ def read_data(data):
         payloads = np.full(count, payload_base, np.uint32) if payloads is None \
             else payloads | np.uint32(payload_base)
     return keys, payloads, bool(timed)
-
-
-def live_packets(keys, time):
-    """Live output of one time step: EIEIO packets of at most MAX_PACKET bytes, 32-bit keys
-    with the time step as the payload prefix (sPyNNaker's live packet gatherer, with
-    payload_as_time_stamps and use_payload_prefix, SDP stripped)."""
-    keys = np.ascontiguousarray(keys, "<u4")
-    out = []
-    for lo in range(0, keys.size, LIVE_KEYS_PER_PACKET):
-        part = keys[lo:lo + LIVE_KEYS_PER_PACKET]
-        out.append(bytes((part.size, LIVE_FLAGS)) + struct.pack("<I", time & 0xFFFFFFFF)
-                   + part.tobytes())
-    return out
-
-
-# live output of a tick whose spikes fall in several steps: 32-bit keys each with its time
-# step as a 32-bit payload (T=1, type 3): 2 header bytes, then 8 bytes a spike
-LIVE_TIMED_FLAGS = (1 << 4) | (KEY_PAYLOAD_32 << 2)
-LIVE_TIMED_PER_PACKET = (MAX_PACKET - 2) // 8
-
-
-def live_tick_packets(keys, times):
-    """Live output of one tick, in the fewest packets of at most MAX_PACKET bytes: one time
-    step → live_packets (62 keys a packet); several → keys with their time steps as
-    payloads (31 a packet).  sPyNNaker's client reads both as time-stamped spikes."""
-    if keys.size == 0:
-        return []
-    if (times == times[0]).all():
-        return live_packets(keys, int(times[0]))
-    pairs = np.empty((keys.size, 2), "<u4")
-    pairs[:, 0] = keys
-    pairs[:, 1] = np.asarray(times, np.int64) & 0xFFFFFFFF
-    out = []
-    for lo in range(0, keys.size, LIVE_TIMED_PER_PACKET):
-        part = pairs[lo:lo + LIVE_TIMED_PER_PACKET]
-        out.append(bytes((part.shape[0], LIVE_TIMED_FLAGS)) + part.tobytes())
-    return out
 
 
 def read_sdp(data):
