@@ -212,3 +212,17 @@ def test_a_replay_refuses_the_log_of_another_network(monkeypatch, tmp_path):
             sim.run(5)
     finally:
         sim.end()
+
+
+def test_the_closed_loop_example_follows_its_line(tmp_path):
+    """examples/closed_loop.py for 4 s: its world (a process of its own, sPyNNaker's client)
+    steers the vehicle onto the line and keeps it there; the figure is written."""
+    cmd = [sys.executable, str(ROOT / "examples" / "closed_loop.py"), "--duration", "4000",
+           "--out", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=_child_env(), cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    track = np.array(json.load(open(tmp_path / "trajectory.json")))
+    assert len(track) > 300
+    assert np.median(track[len(track) // 2:, 3]) < 0.05     # metres from the line
+    assert (tmp_path / "closed_loop.png").stat().st_size > 10_000
