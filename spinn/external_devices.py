@@ -8,9 +8,9 @@ for SpiNNaker changes only its import line, and its host-side clients
     out = sim.Population(10, sim.IF_curr_exp(), label="out")
     ex.activate_live_output_for(out, database_notify_port_num=19996)
 
-Implemented: SpikeInjector, activate_live_output_for, register_database_notification_request,
-run_forever, request_stop, set_live_address.  Not yet: add_poisson_live_rate_control and the
-SPIF, Ethernet control and motor devices.  How it works: spinn.live.
+Implemented: SpikeInjector, activate_live_output_for, add_poisson_live_rate_control,
+register_database_notification_request, run_forever, request_stop, set_live_address.  Not
+yet: the SPIF, Ethernet control and motor devices.  How it works: spinn.live.
 """
 
 import ipaddress
@@ -21,7 +21,8 @@ from spinn.errors import ConfigurationError
 from spinn.live import protocol as wire
 from spinn.live.notify import listener
 
-__all__ = ["SpikeInjector", "activate_live_output_for", "register_database_notification_request",
+__all__ = ["SpikeInjector", "activate_live_output_for", "add_poisson_live_rate_control",
+           "register_database_notification_request",
            "run_forever", "request_stop", "set_live_address"]
 
 # activate_live_output_for's other sPyNNaker keywords: accepted at their defaults (what
@@ -82,6 +83,42 @@ def activate_live_output_for(population, database_notify_host=None,
     _, port, _ = listener("localhost", port or wire.LIVE_SPIKE_PORT, None, who)
     net.__dict__.setdefault("live_outputs", {})[pop.index] = {
         "host": host, "port": port,
+        "listener": listener(database_notify_host, database_notify_port_num,
+                             database_ack_port_num, who) if notify else None}
+
+
+def add_poisson_live_rate_control(poisson_population, control_label_extension="_control",
+                                  receive_port=None, database_notify_host=None,
+                                  database_notify_port_num=None, database_ack_port_num=None,
+                                  notify=True, reserve_reverse_ip_tag=False):
+    """Let a live client set the rates of a SpikeSourcePoisson population while it runs
+    (sPyNNaker's ``SpynnakerPoissonControlConnection.set_rates``, to the label
+    ``<label><control_label_extension>``).  The population becomes one core (≤ 65 536
+    sources): the rates enter on the rank that owns it, at the next tick boundary, and are
+    written to the input log.  Its sources then draw every count from the Poisson
+    distribution directly (not from the shared tables), so their spikes differ from an
+    uncontrolled population's with the same seed — on every rank count alike."""
+    who = f"add_poisson_live_rate_control({poisson_population})"
+    net = _network()
+    pop = poisson_population
+    if getattr(pop, "parent", pop) is not pop:
+        raise ConfigurationError(f"{who}: a view; control the whole population")
+    if pop.celltype.name != "SpikeSourcePoisson":
+        raise ConfigurationError(f"{who}: a {pop.celltype.name}; live rate control is for "
+                                 f"SpikeSourcePoisson populations")
+    if pop.size > 1 << 16:
+        raise ConfigurationError(f"{who}: {pop.size} sources; at most 65536 (one core takes "
+                                 f"the live input): use several populations")
+    if not isinstance(control_label_extension, str) or not control_label_extension:
+        raise ConfigurationError(f"{who}: control_label_extension = "
+                                 f"{control_label_extension!r}; give a non-empty string")
+    if receive_port is not None or reserve_reverse_ip_tag:
+        warnings.warn(f"{who}: receive_port and reserve_reverse_ip_tag are ignored: clients "
+                      f"reach the board at its SCP port, as through SpiNNaker's Ethernet",
+                      stacklevel=2)
+    pop.neurons_per_core = pop.max_neurons_per_core = pop.size
+    net.__dict__.setdefault("live_rate_controls", {})[pop.index] = {
+        "label": pop.label + control_label_extension,
         "listener": listener(database_notify_host, database_notify_port_num,
                              database_ack_port_num, who) if notify else None}
 

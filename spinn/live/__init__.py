@@ -35,7 +35,8 @@ DEFAULT_ADDRESS = "127.0.0.1"
 
 @dataclass(eq=False)
 class Input:
-    """A live-input vertex: a SpikeInjector population (one core)."""
+    """A live-input vertex (one core): a SpikeInjector population, or the control of a
+    Poisson population's rates (kind "control", label "<population><extension>")."""
     label: str
     pop: int
     core: int
@@ -43,6 +44,7 @@ class Input:
     p: int
     key0: int
     size: int
+    kind: str = "inject"
 
     @property
     def x(self):
@@ -66,7 +68,8 @@ class Output:
 
 def declared(network):
     """Whether the network has live input or output."""
-    return bool(getattr(network, "live_outputs", None)) or any(
+    return bool(getattr(network, "live_outputs", None)) or bool(
+        getattr(network, "live_rate_controls", None)) or any(
         p.celltype.name == "SpikeInjector" for p in network.populations)
 
 
@@ -81,8 +84,9 @@ class LiveIO:
             net, "live_address", DEFAULT_ADDRESS))
         self.replay = os.environ.get("SPINN_REPLAY") or None
         self.inputs, on_rank, problem = [], {}, None
+        controls = getattr(net, "live_rate_controls", {})
         for pop in net.populations:
-            if pop.celltype.name != "SpikeInjector":
+            if pop.celltype.name != "SpikeInjector" and pop.index not in controls:
                 continue
             core = int(plan.pop_first_core[pop.index])
             r = int(plan.core_rank[core])
@@ -91,8 +95,10 @@ class LiveIO:
                 problem = (f"live I/O: {pop}: more than 31 live-input populations on rank {r} "
                            f"(a chip has at most 31 addressable cores); use fewer, larger "
                            f"SpikeInjector populations")
-            self.inputs.append(Input(pop.label, pop.index, core, r, on_rank[r],
-                                     int(plan.core_key([core])[0]), pop.size))
+            control = controls.get(pop.index)
+            self.inputs.append(Input(control["label"] if control else pop.label, pop.index,
+                                     core, r, on_rank[r], int(plan.core_key([core])[0]),
+                                     pop.size, "control" if control else "inject"))
         tags = {}
         self.outputs = []
         for pop, req in getattr(net, "live_outputs", {}).items():
@@ -106,6 +112,7 @@ class LiveIO:
              if p.celltype.name == "SpikeInjector" and p.celltype.listener is not None]
             + [req["listener"] for req in getattr(net, "live_outputs", {}).values()
                if req["listener"] is not None]
+            + [c["listener"] for c in controls.values() if c["listener"] is not None]
             + list(getattr(net, "live_listeners", ()))))
         self.my_inputs = {(v.x, v.y, v.p): v for v in self.inputs if v.rank == self.rank}
         self.by_key = sorted((v.key0, v) for v in self.my_inputs.values())
@@ -129,6 +136,12 @@ class LiveIO:
         self.forever = False
         self.stop_requested = False
         self.pending = {}        # input → list of population indices for the next tick
+        self.pending_rates = {}  # control → list of (index, Hz) for the next tick
+        self.replay_rates = []   # replay: [(step, pop, ids, Hz)] in step order
+        self.counters["live_rate_changes"] = 0
+        for v in self.inputs:
+            if v.kind == "control" and v.pop in self.groups:
+                _controllable(self.engine.groups[self.groups[v.pop]])
         if problem is None and not self.replay:
             problem = self._open_board()
         raise_everywhere(comm, problem)
@@ -222,8 +235,17 @@ class LiveIO:
         """At the tick boundary: the events received since the last one become spikes of
         their injectors in this tick's first step (t0), logged."""
         if self.replay:
+            while self.replay_rates and self.replay_rates[0][0] <= t0:
+                _, pop, ids, hz = self.replay_rates.pop(0)
+                self._set_rates(pop, ids, hz)
             return
         self._drain(t0)
+        for v, changes in self.pending_rates.items():
+            ids = np.array([i for i, _ in changes], np.int64)
+            hz = np.array([r for _, r in changes], np.float64)
+            self._set_rates(v.pop, ids, hz)
+            self.log.write_rates(t0, v.pop, ids, hz)
+        self.pending_rates = {}
         for v, ids in self.pending.items():
             g = self.engine.groups[self.groups[v.pop]]
             n = len(ids)
@@ -242,6 +264,15 @@ class LiveIO:
             self.counters["live_events_injected"] += m
             self.log.write(t0, v.pop, ids[:m])
         self.pending = {}
+
+    def _set_rates(self, pop, ids, hz):
+        """New rates (Hz) of a controlled Poisson population's sources, from this tick on
+        (later changes of one source in the same tick win)."""
+        g = self.engine.groups[self.groups[pop]]
+        lam = hz * self.net.dt / 1000.0
+        g.C[0][ids] = lam
+        g.C[1][ids] = np.exp(-lam)
+        self.counters["live_rate_changes"] += int(ids.size)
 
     def after_update(self, out, bounds, t0):
         """Live output: this rank's spikes of each live-output population, this tick, to
@@ -316,8 +347,10 @@ class LiveIO:
         v = self.my_inputs.get((x, y, cpu))
         if v is None:
             return self._drop("SDP to a core without live input")
-        keys, _payloads, _ = wire.read_data(payload)
+        keys, payloads, _ = wire.read_data(payload)
         kind = payload[1] >> 2 & 3
+        if v.kind == "control" and payloads is None:
+            return self._drop("rate control without payloads")
         if kind in (wire.KEY_16, wire.KEY_PAYLOAD_16):
             ids = keys.astype(np.int64)
         else:
@@ -326,7 +359,10 @@ class LiveIO:
         if not ok.all():
             self._drop("keys outside the injector's range", int((~ok).sum()))
             ids = ids[ok]
-        if ids.size:
+        if v.kind == "control":
+            hz = payloads[ok].astype(np.float64) / 65536.0      # U16.16, as set_rates sends
+            self.pending_rates.setdefault(v, []).extend(zip(ids.tolist(), hz.tolist()))
+        elif ids.size:
             self.pending.setdefault(v, []).extend(ids.tolist())
         return None
 
@@ -335,7 +371,9 @@ class LiveIO:
         """The logged events of this rank's injectors, as their event arrays."""
         from spinn.dynamics.spike_injector import build_injector_events
 
-        events = read_logs(self.replay, self.net, self.plan)
+        events, rates = read_logs(self.replay, self.net, self.plan)
+        self.replay_rates = sorted((r for r in rates if r[1] in self.groups),
+                                   key=lambda r: r[0])
         for pop, gi in self.groups.items():
             g = self.engine.groups[gi]
             if g.pop.celltype.name == "SpikeInjector":
@@ -365,6 +403,17 @@ class LiveIO:
         if self.log is not None:
             self.log.close()
             self.log = None
+
+
+def _controllable(g):
+    """A Poisson group whose rates a client sets: per-source λ and e^-λ arrays read by its
+    kernel, and every count drawn directly (no shared tables to rebuild)."""
+    g.pop.celltype.kernel_args(g)      # sets the direct-input arguments and tables once
+    C = list(g.C)
+    for row in (0, 1):
+        C[row] = np.array(np.broadcast_to(C[row], g.n), np.float64)
+    g.C = tuple(C)
+    g.cdf_index = np.full(g.n, -1, np.int64)
 
 
 def _error_class(problem):

@@ -1,4 +1,5 @@
-"""The input log: every live event applied, as (step, population, neuron ids), one msgpack
+"""The input log: every live event applied, as (step, population, neuron ids), and every
+live rate change, as (step, population, source ids, Hz), one msgpack
 stream per rank that owns a live input (``input-rank-RRRRR.log`` in the log directory).
 The first record names the network (its description, the same list setup and the
 populations give on every rank), so that ``spinn replay`` refuses another network, naming
@@ -36,6 +37,10 @@ class InputLog:
             self.flush()
             self.last_flush = now
 
+    def write_rates(self, step, pop, ids, hz):
+        self.f.write(msgpack.packb([int(step), int(pop), np.asarray(ids, np.int64).tolist(),
+                                    np.asarray(hz, np.float64).tolist()]))
+
     def flush(self):
         self.f.flush()
 
@@ -44,8 +49,9 @@ class InputLog:
 
 
 def read_logs(directory, net, plan):
-    """{population index: (steps int64[], ids int64[])} from every rank's log in directory,
-    after checking that they were written by this network."""
+    """({population index: (steps int64[], ids int64[])}, [(step, population, ids, Hz)]):
+    the injected events and the rate changes in every rank's log in directory, after
+    checking that they were written by this network."""
     from spinn.simulation import first_difference
 
     paths = sorted(glob.glob(os.path.join(directory, "input-rank-*.log")))
@@ -54,7 +60,7 @@ def read_logs(directory, net, plan):
             f"spinn replay: no input log (input-rank-*.log) in {directory}; give the "
             f"live_input directory a live run wrote")
     mine = [list(x) for x in net.description()]
-    out = {}
+    out, rates = {}, []
     for path in paths:
         with open(path, "rb") as f:
             unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False)
@@ -78,10 +84,14 @@ def read_logs(directory, net, plan):
                     f"seed included) that made the log")
             try:
                 for rec in unpacker:
+                    if len(rec) == 4:
+                        rates.append((rec[0], rec[1], np.asarray(rec[2], np.int64),
+                                      np.asarray(rec[3], np.float64)))
+                        continue
                     step, pop, ids = rec
                     s, i = out.setdefault(pop, ([], []))
                     s.append(np.full(len(ids), step, np.int64))
                     i.append(np.asarray(ids, np.int64))
             except (ValueError, TypeError, msgpack.ExtraData):
                 pass      # a run that died mid-record: what was flushed before it stands
-    return {p: (np.concatenate(s), np.concatenate(i)) for p, (s, i) in out.items()}
+    return {p: (np.concatenate(s), np.concatenate(i)) for p, (s, i) in out.items()}, rates

@@ -117,6 +117,9 @@ class Network:
         for pop in self.populations:
             if getattr(pop.celltype, "one_core", False):
                 items.append(("live input", pop.label, f"listener {pop.celltype.listener}"))
+        for pop, req in sorted(self.__dict__.get("live_rate_controls", {}).items()):
+            items.append(("live rate control", self.populations[pop].label,
+                          f"{req['label']}, listener {req['listener']}"))
         for who in self.__dict__.get("live_listeners", ()):
             items.append(("live", "listener", str(who)))
         return items

@@ -226,3 +226,42 @@ def test_the_closed_loop_example_follows_its_line(tmp_path):
     assert len(track) > 300
     assert np.median(track[len(track) // 2:, 3]) < 0.05     # metres from the line
     assert (tmp_path / "closed_loop.png").stat().st_size > 10_000
+
+
+def rate_job(out, ranks=1, replay=None):
+    spinn = [sys.executable, "-c", "import sys; from spinn.cli import main; sys.exit(main())"]
+    cmd = spinn + (["replay", "--ranks", str(ranks), str(replay)] if replay else
+                   ["run", "--ranks", str(ranks)]) + [str(ROOT / "tests" / "live_rate.py"),
+                                                      "--", "--out", str(out)]
+    env = _child_env()
+    env["SPINN_MPIEXEC"] = str(MPIEXEC)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=400)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(out / f"rate-{ranks}{'-replay' if replay else ''}.json") as f:
+        return json.load(f)
+
+
+def test_live_rate_control_changes_the_measured_rates_and_replays(tmp_path):
+    """SpynnakerPoissonControlConnection.set_rates: sources 0–9 from 0 to 200 Hz, then 0–4
+    back to 0.  The input log says at which tick boundary each change applied; the sources
+    fire only while their rate is on, at ≈ 200 Hz, and a replay on 2 ranks gives the same
+    spikes."""
+    import msgpack
+
+    r = rate_job(tmp_path, 1)
+    assert r["live"]["live_rate_changes"] == 15 and len(r["marks"]) == 2
+    with open(tmp_path / "live_input" / "input-rank-00000.log", "rb") as f:
+        records = list(msgpack.Unpacker(f, raw=False, strict_map_key=False))[1:]
+    (on_step, _, on_ids, on_hz), (off_step, _, off_ids, off_hz) = records
+    assert on_ids == list(range(10)) and on_hz == [200.0] * 10
+    assert off_ids == list(range(5)) and off_hz == [0.0] * 5
+    assert on_step % TICK_STEPS == 0 and off_step % TICK_STEPS == 0
+    s = np.array(r["drive"]).reshape(-1, 2)
+    assert set(np.unique(s[:, 1])) == set(range(10))            # 10–19 never fire
+    assert s[:, 0].min() >= on_step                              # nothing before the change
+    assert s[s[:, 1] < 5, 0].max() < off_step                    # 0–4 stop at the second
+    on_s = (off_step - on_step) * 1e-4
+    rate = np.bincount(s[s[:, 0] < off_step, 1], minlength=10) / on_s
+    assert 150 < rate.mean() < 250, rate
+    again = rate_job(tmp_path, 2, replay=tmp_path / "live_input")
+    assert again["drive"] == r["drive"] and again["target"] == r["target"]
