@@ -154,8 +154,9 @@ def run(duration, realtime=False, callbacks=None, progress=True, checkpoint_ever
     directory, SIGTERM or SIGUSR1 checkpoints every rank at the next common stop and exits
     0 (spinn.simulation.Simulation.run has the details).
     on_overrun (real time): "count" (default) counts late ticks and goes on; "stop" ends the
-    run with a SimulationError on every rank at the next check (every 100 ticks) after the
-    first late tick, naming it, its phase and the time_scale_factor that would have held.
+    run with a SimulationError on every rank at the next check after the first late tick
+    (every 100 ticks on the per-tick path, every 250 in the compiled loop), naming it, its
+    phase and the time_scale_factor that would have held.
     Returns the simulated time in ms.
     """
     return simulation().run(duration, realtime, callbacks, progress, checkpoint_every,

@@ -83,7 +83,7 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
               record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals,
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
-              seconds, group_seconds, group_spikes):
+              seconds, group_seconds, group_spikes, pace, lates):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -96,7 +96,14 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
     1 exchange (posting and waiting), 2 deliver, 3 route and record; group_seconds and
     group_spikes: each group's update time and packets emitted.
     Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
-    records that tick again from the returned packets)."""
+    records that tick again from the returned packets).
+    Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
+    waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1]; the clock starts
+    at the end of the run's first tick (pace[0] < 0 until then).  A tick that ends later is
+    late: lates[1 + lates[0]] = its index in this call, lates[0] += 1; pace[3] the largest
+    lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
+    exchange, deliver and route seconds; pace[6] the largest wall / simulated time
+    (pace[5]: simulated seconds per step)."""
     ticks = 0
     local = out
     n_out = 0
@@ -112,6 +119,7 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
                        group_seconds, group_spikes)
         c1 = wtime()
         seconds[0] += c1 - c0
+        upd = c1 - c0
         if posted or n_pend >= 0:       # lag 2: the previous tick, after this update
             if posted:
                 got, n_got, inbox, inbox_tmp = finish(
@@ -169,6 +177,26 @@ def run_ticks(idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, o
                 totals[8] += send_counts[j]
         step += k
         ticks += 1
+        if pace[1] > 0.0:
+            now = wtime()
+            if pace[0] < 0.0:
+                pace[0] = now
+                pace[2] = step
+            else:
+                done = step - pace[2]
+                deadline = pace[0] + done * pace[1]
+                pace[6] = max(pace[6], (now - pace[0]) / (done * pace[5]))
+                if now > deadline:
+                    lates[1 + lates[0]] = ticks - 1
+                    lates[0] += 1
+                    if now - deadline > pace[3]:
+                        pace[3] = now - deadline
+                        pace[4] = t0
+                        pace[7] = upd
+                        pace[8] = now - c0 - upd
+                else:
+                    while wtime() < deadline:
+                        pass
         if totals[6] > rec_steps.shape[0]:
             break
     if posted:                       # lag 2: receive now, deliver after the next update

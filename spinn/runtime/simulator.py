@@ -40,6 +40,7 @@ from spinn.runtime.fused import compiled
 # compiled loop's phases with MPI_Wtime)
 PHASES = ("update", "route", "exchange", "deliver", "record", "local")
 LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) between calls
+PACE_SLOTS = 9     # fused.run_ticks' real-time state (its docstring)
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
 
 
@@ -214,7 +215,7 @@ class RankSimulator:
         state_recorded = any(var != "spikes" for p in self.network.populations
                              for var in p.recording)
         return (self.channel is not None and not self.plastic and not callbacks
-                and not realtime and not state_recorded and not self.network.current_sources
+                and not state_recorded and not self.network.current_sources
                 and self.live is None)
 
     def warm_up(self, realtime=False, callbacks=False):
@@ -233,7 +234,8 @@ class RankSimulator:
             rec = self.recorder if self.recorder is not None and self.recorder.active \
                 else None
             args = self._ticks_args(D, self.step, rec, np.zeros(10, np.int64),
-                                    np.empty(0, np.uint64), -1, 0, 0, np.zeros(4))
+                                    np.empty(0, np.uint64), -1, 0, 0, np.zeros(4),
+                                    np.zeros(PACE_SLOTS), np.zeros(LOCAL_TICKS + 1, np.int64))
             fused.run_ticks.compile(tuple(typeof(a) for a in args))
             if rec is not None:   # a tick that overflows the buffers is recorded again
                 record_spikes.compile(tuple(typeof(a) for a in (
@@ -286,7 +288,7 @@ class RankSimulator:
         fused = compiled(self.kernels, G)
         D = pack(G)
         if self.whole_ticks_compiled(realtime, callback is not None):
-            self._run_compiled(fused, D, end, progress)
+            self._run_compiled(fused, D, end, progress, realtime)
             end = self.step   # done: skip the per-tick loop
         live = self.live
         start = self.step
@@ -433,7 +435,7 @@ class RankSimulator:
         b[2:] += n_self
         return merge_runs(self.inbox, b, self.inbox_tmp)[:n]
 
-    def _run_compiled(self, fused, D, end, progress):
+    def _run_compiled(self, fused, D, end, progress, realtime=False):
         """Nothing to do in Python between ticks: up to LOCAL_TICKS whole ticks, exchange
         included, per compiled call (spinn.runtime.fused.run_ticks); spikes are recorded
         inside it."""
@@ -446,17 +448,25 @@ class RankSimulator:
             n_pend = pend.size
         seconds = np.zeros(4)
         spikes = 0
+        # real time inside the compiled loop (fused.run_ticks: pace, lates)
+        pace = np.zeros(PACE_SLOTS)
+        pace[0] = -1.0
+        pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor if realtime else 0.0
+        pace[5] = plan.dt / 1000.0
+        lates = np.zeros(LOCAL_TICKS + 1, np.int64)
         # calls stop at the same steps on every rank (start + j·every), whatever a call's
         # early return (recording buffers full) did: progress() is collective there
         start, every = self.step, LOCAL_TICKS * plan.tick_steps
         while self.step < end:
             stop = min(end, start + ((self.step - start) // every + 1) * every)
             totals = np.zeros(10, np.int64)
+            lates[0] = 0
+            first_tick = c["ticks"]
             a = clock()
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
              x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
              self.send) = fused.run_ticks(*self._ticks_args(
-                 D, stop, rec, totals, pend, n_pend, pend_t0, pend_k, seconds))
+                 D, stop, rec, totals, pend, n_pend, pend_t0, pend_k, seconds, pace, lates))
             self.timers["local"] += clock() - a
             if self.status is not None:
                 self.status[0] = self.step
@@ -474,6 +484,13 @@ class RankSimulator:
             c["synaptic_events"] += int(totals[4])
             c["population_table_misses"] += int(totals[5])
             spikes += int(totals[1])
+            if lates[0]:
+                self.late_ticks.extend((first_tick + lates[1:1 + lates[0]]).tolist())
+                c["overruns"] += int(lates[0])
+            if realtime:
+                self._compiled_lateness(pace)
+            if realtime and self.stop_on_overrun:
+                self._stop_if_late()
             if progress is not None:
                 progress(self.step, spikes)
         self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
@@ -482,7 +499,24 @@ class RankSimulator:
                 self.timers[name] += float(v)
             self.timers["local"] -= float(seconds.sum())
 
-    def _ticks_args(self, D, end, rec, totals, pend, n_pend, pend_t0, pend_k, seconds):
+    def _compiled_lateness(self, pace):
+        """The compiled loop's real-time state (fused.run_ticks' pace) as the per-tick
+        loop keeps it: the time_scale_factor needed and the latest tick."""
+        self.scale_needed = max(self.scale_needed, float(pace[6]))
+        if pace[3] * 1000.0 > self.worst_lateness_ms:
+            self.worst_lateness_ms = pace[3] * 1000.0
+            rest = pace[8] * 1000.0
+            # its update and the rest of the tick (route, record, exchange, deliver); the
+            # compiled loop times no finer per tick
+            self.worst_late_tick = {
+                "t_ms": pace[4] * self.plan.dt, "late_ms": pace[3] * 1000.0,
+                "rank": self.plan.rank, "update_ms": pace[7] * 1000.0, "record_ms": 0.0,
+                "route_ms": 0.0, "exchange_ms": rest, "deliver_ms": 0.0,
+                "phase": "update" if pace[7] * 1000.0 >= rest else "exchange",
+                "compiled_loop": True}
+
+    def _ticks_args(self, D, end, rec, totals, pend, n_pend, pend_t0, pend_k, seconds,
+                    pace, lates):
         """The arguments of fused.run_ticks (spinn/runtime/fused.py), in its order."""
         plan, d, x = self.plan, self.delays, self.wire
         mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
@@ -498,7 +532,7 @@ class RankSimulator:
                 *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
-                self.group_seconds, self.group_spikes)
+                self.group_seconds, self.group_spikes, pace, lates)
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""
