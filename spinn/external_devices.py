@@ -152,7 +152,9 @@ def run_forever(sync_time=0.0):
 
 
 def request_stop():
-    """Ask a run_forever() to stop (on this rank; the ranks agree within 100 ticks)."""
-    from spinn.api import simulation
+    """Ask a run_forever() to stop (on this rank; the ranks agree within 100 ticks).  May be
+    called from any thread — a live client's callback, a timer — of the process."""
+    from spinn.api import _ACTIVE
 
-    simulation().request_stop()
+    for state in list(_ACTIVE):       # the running network, whichever thread asks
+        state.request_stop()

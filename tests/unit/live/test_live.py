@@ -265,3 +265,24 @@ def test_live_rate_control_changes_the_measured_rates_and_replays(tmp_path):
     assert 150 < rate.mean() < 250, rate
     again = rate_job(tmp_path, 2, replay=tmp_path / "live_input")
     assert again["drive"] == r["drive"] and again["target"] == r["target"]
+
+
+def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path):
+    """run_forever() runs in real time until request_stop() — here from another thread after
+    0.6 s — and stops at a common tick (within 100 ticks of the request); the network then
+    goes on with run() as usual."""
+    import threading
+
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    try:
+        _, out = _small(1, notify=False, host="127.0.0.1", port=9)
+        threading.Timer(0.6, ex.request_stop).start()
+        t0 = time.perf_counter()
+        ran = ex.run_forever()
+        wall = time.perf_counter() - t0
+        assert 300 <= ran <= 3000 and wall < 20
+        assert sim.simulation().time_ms == ran
+        sim.run(10.0)
+        assert sim.simulation().time_ms == ran + 10.0
+    finally:
+        sim.end()
