@@ -16,10 +16,9 @@ yet: the SPIF, Ethernet control and motor devices.  How it works: spinn.live.
 import ipaddress
 import warnings
 
-from spinn.dynamics.spike_injector import SpikeInjector
+from spinn.dynamics.spike_injector import SpikeInjector, listener
 from spinn.errors import ConfigurationError
 from spinn.live import protocol as wire
-from spinn.live.notify import listener
 
 __all__ = ["SpikeInjector", "activate_live_output_for", "add_poisson_live_rate_control",
            "register_database_notification_request",

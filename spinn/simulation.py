@@ -26,6 +26,7 @@ import numpy as np
 from spinn import live
 from spinn.errors import ConfigurationError, number
 from spinn.mapping import make_plan
+from spinn.model.describe import first_difference  # noqa: F401 (also spinn.simulation's)
 from spinn.model.network import attach_run_state
 from spinn.progress import Progress
 from spinn.recording import provenance as prov
@@ -488,24 +489,6 @@ def write_report(directory, report):
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, f"rank-{report['rank']}.json"), "w") as f:
         json.dump(report, f, indent=1)
-
-
-def first_difference(reference, items):
-    """(where, reference value, this value) at the first item that differs, or None; the
-    message reads "{where} {value} on rank r, {reference value} on rank 0"."""
-    for k in range(max(len(reference), len(items))):
-        ref = tuple(reference[k]) if k < len(reference) else None
-        mine = tuple(items[k]) if k < len(items) else None
-        if ref == mine:
-            continue
-        if ref is None:
-            return (f"{mine[0]} {mine[1]} is", "absent", "present")
-        if mine is None:
-            return (f"{ref[0]} {ref[1]} is", "present", "absent")
-        if ref[0] != mine[0] or ref[1] != mine[1]:
-            return (f"declared setting #{k} is", f"{ref[0]} {ref[1]}", f"{mine[0]} {mine[1]}")
-        return (f"{mine[0]}: {mine[1]}", ref[2], mine[2])
-    return None
 
 
 def _hash63(data):

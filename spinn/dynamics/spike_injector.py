@@ -15,10 +15,11 @@ import numpy as np
 
 from spinn.dynamics.base import CellType
 from spinn.dynamics.spike_source_array import _tick
-from spinn.errors import ConfigurationError
+from spinn.errors import ConfigurationError, number
 
 EVENTS_PER_TICK = 1 << 16     # events one injector takes per tick; more are counted, dropped
 NEVER = np.iinfo(np.int64).max
+NOTIFY_PORT = 19999           # where listeners wait for "database ready" (sPyNNaker's)
 
 
 class SpikeInjector(CellType):
@@ -37,8 +38,6 @@ class SpikeInjector(CellType):
                 f"SpikeInjector: unknown parameter {', '.join(map(repr, sorted(unknown)))}; "
                 f"valid keywords: notify, database_notify_host, database_notify_port_num, "
                 f"database_ack_port_num (it has no neuron parameters)")
-        from spinn.live.notify import listener
-
         self.values = {}
         self.listener = listener(database_notify_host, database_notify_port_num,
                                  database_ack_port_num, "SpikeInjector") if notify else None
@@ -66,3 +65,23 @@ def build_injector_events(g, events=None):
         g.ev_lid = (pairs[1] - int(g.core_lo[0])).astype(np.int64) + int(g.core_bounds[0])
         g.ev_count = np.minimum(counts, 0xFFFF).astype(np.int64)
     g.cursor = np.zeros(1, np.int64)
+
+
+def listener(host, port, ack_port, who):
+    """A listener's address, checked: (host, notify port, ack port or None)."""
+    host = "localhost" if host is None else host
+    if not isinstance(host, str) or not host:
+        raise ConfigurationError(f"{who}: database_notify_host = {host!r} is not a host name; "
+                                 f"give a name or an address such as \"127.0.0.1\"")
+    ports = []
+    for name, value, default in (("database_notify_port_num", port, NOTIFY_PORT),
+                                 ("database_ack_port_num", ack_port, None)):
+        if value is None:
+            ports.append(default)
+            continue
+        v = number(value, who, name, "")
+        if v != int(v) or not 1 <= v <= 65535:
+            raise ConfigurationError(f"{who}: {name} = {value!r} is not a UDP port; give an "
+                                     f"integer in [1, 65535]")
+        ports.append(int(v))
+    return (host, ports[0], ports[1])

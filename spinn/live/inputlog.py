@@ -15,6 +15,7 @@ import msgpack
 import numpy as np
 
 from spinn.errors import ConfigurationError
+from spinn.model.describe import first_difference
 
 FORMAT, VERSION = "spinn-live-input", 1
 
@@ -52,8 +53,6 @@ def read_logs(directory, net, plan):
     """({population index: (steps int64[], ids int64[])}, [(step, population, ids, Hz)]):
     the injected events and the rate changes in every rank's log in directory, after
     checking that they were written by this network."""
-    from spinn.simulation import first_difference
-
     paths = sorted(glob.glob(os.path.join(directory, "input-rank-*.log")))
     if not paths:
         raise ConfigurationError(

@@ -12,30 +12,9 @@ import socket
 import time
 
 from spinn.errors import ConfigurationError, SimulationError
-from spinn.errors import number
 from spinn.live import protocol as wire
 
 ACK_TIMEOUT_S = 10.0      # sPyNNaker's wait_on_confirmation_timeout
-
-
-def listener(host, port, ack_port, who):
-    """A listener's address, checked: (host, notify port, ack port or None)."""
-    host = "localhost" if host is None else host
-    if not isinstance(host, str) or not host:
-        raise ConfigurationError(f"{who}: database_notify_host = {host!r} is not a host name; "
-                                 f"give a name or an address such as \"127.0.0.1\"")
-    ports = []
-    for name, value, default in (("database_notify_port_num", port, wire.NOTIFY_PORT),
-                                 ("database_ack_port_num", ack_port, None)):
-        if value is None:
-            ports.append(default)
-            continue
-        v = number(value, who, name, "")
-        if v != int(v) or not 1 <= v <= 65535:
-            raise ConfigurationError(f"{who}: {name} = {value!r} is not a UDP port; give an "
-                                     f"integer in [1, 65535]")
-        ports.append(int(v))
-    return (host, ports[0], ports[1])
 
 
 class Notifier:

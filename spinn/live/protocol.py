@@ -24,7 +24,6 @@ import struct
 import numpy as np
 
 SCAMP_PORT = 17893            # a board's SCP/SDP port (SpiNNMan's SCP_SCAMP_PORT)
-NOTIFY_PORT = 19999           # where listeners wait for "database ready" (sPyNNaker's default)
 LIVE_SPIKE_PORT = 17895       # live output's default port (sPyNNaker's live_spike_port)
 MAX_PACKET = 256              # bytes of an EIEIO packet, as SpiNNaker's SDP payload
 

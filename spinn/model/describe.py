@@ -61,3 +61,21 @@ def endpoint_text(endpoint):
     if endpoint is parent:
         return f"population '{parent.label}'"
     return f"view of '{parent.label}' ({value_text(endpoint.parent_ids)})"
+
+
+def first_difference(reference, items):
+    """(where, reference value, this value) at the first item that differs, or None; the
+    message reads "{where} {value} on rank r, {reference value} on rank 0"."""
+    for k in range(max(len(reference), len(items))):
+        ref = tuple(reference[k]) if k < len(reference) else None
+        mine = tuple(items[k]) if k < len(items) else None
+        if ref == mine:
+            continue
+        if ref is None:
+            return (f"{mine[0]} {mine[1]} is", "absent", "present")
+        if mine is None:
+            return (f"{ref[0]} {ref[1]} is", "present", "absent")
+        if ref[0] != mine[0] or ref[1] != mine[1]:
+            return (f"declared setting #{k} is", f"{ref[0]} {ref[1]}", f"{mine[0]} {mine[1]}")
+        return (f"{mine[0]}: {mine[1]}", ref[2], mine[2])
+    return None

@@ -8,8 +8,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "spinn"
 # Lower layers never import higher ones.  Same layer may import itself.
 LAYERS = ["errors", "distributions", "kernels", "dynamics", "model", "mapping", "runtime",
-          "recording", "progress", "simulation", "api", "rehearsal", "script", "cli",
-          "__init__", "pynn"]
+          "live", "recording", "progress", "simulation", "api", "external_devices",
+          "rehearsal", "script", "cli", "__init__", "pynn"]
 
 
 def layer_of(module):
