@@ -143,11 +143,13 @@ def build(net=None):
     return state.build()
 
 
-def run(duration, realtime=False, callbacks=None, progress=True, checkpoint_every=None,
+def run(duration, realtime=None, callbacks=None, progress=True, checkpoint_every=None,
         checkpoint_dir=None, on_overrun="count"):
     """Advance the network by ``duration`` ms on every rank (collective).
 
-    realtime: pace each tick to the wall clock (times time_scale_factor) and count overruns.
+    realtime: pace each tick to the wall clock (times time_scale_factor) and count overruns;
+    None (default): in real time when the network has live input or output
+    (spinn.external_devices, as on SpiNNaker), else as fast as it goes.
     callbacks: callables f(t_ms) → next t_ms (or None to stop calling), run on every rank.
     checkpoint_every: ms of simulated time between checkpoints, written to
     checkpoint_dir/t<ms>ms (checkpoint_dir default $SPINN_CHECKPOINT_DIR); with a checkpoint

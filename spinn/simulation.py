@@ -231,7 +231,7 @@ class Simulation:
         if engine is not None and engine.live is not None:
             engine.live.stop_requested = True
 
-    def run(self, duration, realtime=False, callbacks=None, progress=True,
+    def run(self, duration, realtime=None, callbacks=None, progress=True,
             checkpoint_every=None, checkpoint_dir=None, on_overrun="count"):
         """Advance by ``duration`` ms on every rank (collective); returns the time in ms.
 
@@ -249,6 +249,8 @@ class Simulation:
         the newest in the checkpoint directory) restores before the first run and skips the
         script's runs that ended before it."""
         net = self.network
+        if realtime is None:        # live I/O runs in real time, as on SpiNNaker
+            realtime = live.declared(net)
         if on_overrun not in ("count", "stop"):
             raise ConfigurationError(f"run: on_overrun = {on_overrun!r}; give \"count\" "
                                      f"(count late ticks and go on) or \"stop\"")

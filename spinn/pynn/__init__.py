@@ -59,3 +59,4 @@ def list_standard_models():
     return [obj.__name__ for obj in globals().values()
             if isinstance(obj, type) and issubclass(obj, StandardCellType)
             and obj is not StandardCellType]
+from spinn.pynn import external_devices  # noqa: E402,F401 (sPyNNaker's sim.external_devices)
