@@ -5,6 +5,7 @@ them; the job's late ticks, worst lateness, and spikes sent against received.  J
 benchmarks/results/live_realtime.json (or --json).
 
     python benchmarks/live_realtime.py [--cases cuba brunel] [--seconds 60]
+        [--without-live | --both]
       cuba:   examples/va_benchmark.py --variant cuba (4 000 neurons, dt 0.1), 1 rank
       brunel: examples/brunel.py --scale 0.25, 2 ranks
 """
@@ -23,34 +24,40 @@ CASES = {"cuba": (1, ["examples/va_benchmark.py", "--variant", "cuba"]),
          "brunel": (2, ["examples/brunel.py", "--scale", "0.25"])}
 
 
-def measure(case, seconds):
+def measure(case, seconds, with_live=True):
     ranks, script = CASES[case]
     out = tempfile.mkdtemp(prefix=f"spinn-rt-{case}-")
     client = subprocess.Popen([sys.executable, os.path.join(ROOT, "benchmarks", "live_io.py"),
                                "--client", "throughput", "--raw", "--labels", "E", "I",
-                               "--out", out], cwd=ROOT)
-    time.sleep(2.0)
+                               "--out", out], cwd=ROOT) if with_live else None
+    time.sleep(2.0 if with_live else 0.0)
+    live = ["--live-port", str(PORT)] if with_live else ["--realtime"]
     job = subprocess.run([sys.executable, "-m", "spinn.cli", "run", "--ranks", str(ranks),
                           *script[:1], "--", *script[1:], "--duration", str(seconds * 1000),
-                          "--live-port", str(PORT), "--out", out, "--quiet"],
+                          *live, "--out", out, "--quiet"],
                          cwd=ROOT, capture_output=True, text=True)
     if job.returncode != 0:
-        client.kill()
+        if client is not None:
+            client.kill()
         sys.exit(f"{case} failed:\n{job.stdout[-3000:]}\n{job.stderr[-3000:]}")
-    client.wait(timeout=120)
-    with open(os.path.join(out, "client.json")) as f:
-        got = json.load(f)["received"]
+    got = None
+    if client is not None:
+        client.wait(timeout=120)
+        with open(os.path.join(out, "client.json")) as f:
+            got = json.load(f)["received"]
     with open(os.path.join(out, "provenance.json")) as f:
         prov = json.load(f)
     t = prov["runs"][-1]["totals"] if "runs" in prov else prov
     ticks = prov["runs"][-1]["ranks"][0]["ticks"]
-    row = {"case": case, "ranks": ranks, "seconds": seconds, "ticks": ticks,
+    live = t.get("live") or {"live_spikes_sent": None}
+    row = {"case": case, "live_output": with_live, "ranks": ranks, "seconds": seconds,
+           "ticks": ticks,
            "late_ticks": t["overruns"], "late_fraction": t["overruns"] / max(ticks, 1),
            "worst_lateness_ms": t.get("worst_lateness_ms"),
            "worst_late_tick": t.get("worst_late_tick"),
            "time_scale_factor_needed": t.get("time_scale_factor_needed"),
-           "spikes_sent": t["live"]["live_spikes_sent"], "spikes_received": got,
-           "lost": t["live"]["live_spikes_sent"] - got}
+           "spikes_sent": live["live_spikes_sent"], "spikes_received": got,
+           "lost": None if got is None else live["live_spikes_sent"] - got}
     print(json.dumps({k: v for k, v in row.items() if k != "worst_late_tick"}), flush=True)
     return row
 
@@ -59,10 +66,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--without-live", action="store_true",
+                    help="real time without live output (the compiled loop paces the ticks)")
+    ap.add_argument("--both", action="store_true", help="with and without live output")
     ap.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results",
                                                    "live_realtime.json"))
     a = ap.parse_args()
-    rows = [measure(c, a.seconds) for c in a.cases]
+    rows = [measure(c, a.seconds, live) for c in a.cases
+            for live in ((True, False) if a.both else (not a.without_live,))]
     with open(a.json, "w") as f:
         json.dump({"benchmark": "live_realtime", "command": " ".join(sys.argv),
                    "date": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, f, indent=1)

@@ -52,6 +52,7 @@ def world(a):
     conn.add_receive_callback("motors", on_motor)
     conn.add_start_resume_callback("sensors", lambda label, c: started.set())
     conn.add_pause_stop_callback("motors", lambda label, c: stopped.set())
+    print("ready", flush=True)         # listening: the network may notify now
     started.wait(300)
     rng = np.random.default_rng(a.seed)
     x, y, heading = RADIUS + 0.15, 0.0, np.pi / 2      # beside the line, along it
@@ -108,8 +109,9 @@ def network(a):
     client = None
     if sim.rank() == 0 and not os.environ.get("SPINN_REPLAY"):
         client = subprocess.Popen([sys.executable, __file__, "--world", "--out", a.out,
-                                   "--seed", str(a.seed)])
-        time.sleep(3.0)        # the world listens before the network notifies
+                                   "--seed", str(a.seed)], stdout=subprocess.PIPE, text=True)
+        if client.stdout.readline().strip() != "ready":   # it listens before we notify
+            raise SystemExit("closed_loop: the world process did not start")
     sim.run(a.duration, realtime=True)
     spikes = {p.label: p.get_spikes() for p in (sensors, motors)}
     if sim.rank() == 0:

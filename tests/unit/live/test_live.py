@@ -75,14 +75,14 @@ def test_fuzzed_packets_are_counted_and_dropped_and_the_run_goes_on(tmp_path):
     """12 000 random and mutated packets at the board during a run: none crashes or stalls
     it; the client's events still arrive; whatever a mutated packet injected is logged, so
     the replay still equals the run."""
-    r = relay(tmp_path, 1, "--fuzz", "12000", "--events", "30", "--duration", "4000")
+    r = relay(tmp_path, 1, "--fuzz", "12000", "--events", "30", "--duration", "3000")
     lv = r["live"]
     assert r["fuzzed"] == 12000
     assert lv["live_packets_received"] >= 10000 + 30
     assert lv["live_packets_dropped"] > 5000
     assert sorted((t, i) for _, t, i in r["received"]) == sorted(map(tuple, r["relay"]))
     assert set(r["sent"]) <= {i for _, i in r["inj"]}
-    again = relay(tmp_path, 1, "--duration", "4000", replay=tmp_path / "live_input")
+    again = relay(tmp_path, 1, "--duration", "3000", replay=tmp_path / "live_input")
     assert again["inj"] == r["inj"] and again["relay"] == r["relay"]
 
 
