@@ -177,7 +177,8 @@ class Simulation:
             not ready_stamp().exists() if self.comm.rank == 0 else None, root=0)
         order = None if not cold else ("lead" if self.comm.rank == 0 else "follow")
         self.engine = self.guarded("build", _build)
-        if live.declared(self.network):     # collective: every rank raises a socket problem
+        if live.declared(self.network) and self.comm.kind != "rehearsal":
+            # collective: every rank raises a socket problem (a rehearsal opens none)
             self.engine.live = live.LiveIO(self, self.engine)
         status.start_watcher(self, job)
         self.build_compile_seconds = compiling.seconds() - self.compile_mark

@@ -288,43 +288,50 @@ def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path):
         sim.end()
 
 
-def test_an_spynnaker_script_runs_on_the_pynn_backend_with_its_import_line_changed(
-        monkeypatch, tmp_path):
+PYNN_SCRIPT = """
+import sys, threading, time
+import spinn.pynn as p
+from spynnaker.pyNN.connections import SpynnakerLiveSpikesConnection
+
+got = []
+conn = SpynnakerLiveSpikesConnection(receive_labels=["relay"], send_labels=["inj"],
+                                     local_port=19993)
+
+def on_start(label, c):
+    def go():
+        for i in range(5):
+            time.sleep(0.05)
+            c.send_spike("inj", i)
+    threading.Thread(target=go, daemon=True).start()
+
+conn.add_start_resume_callback("inj", on_start)
+conn.add_receive_callback("relay", lambda label, t, ids: got.extend(ids))
+p.setup(timestep=0.1)
+inj = p.Population(5, p.external_devices.SpikeInjector(database_notify_port_num=19993),
+                   label="inj")
+relay = p.Population(5, p.IF_curr_exp(), label="relay")
+p.Projection(inj, relay, p.OneToOneConnector(), p.StaticSynapse(weight=12.0, delay=1.0))
+p.external_devices.activate_live_output_for(relay, database_notify_port_num=19993)
+relay.record("spikes")
+p.run(600.0)
+time.sleep(0.2)
+trains = relay.get_data("spikes").segments[0].spiketrains
+assert sorted(got) == sorted(i for i, st in enumerate(trains) for _ in st), got
+assert set(got) == set(range(5)), got
+p.end()
+conn.close()
+print("ok")
+"""
+
+
+def test_an_spynnaker_script_runs_on_the_pynn_backend_with_its_import_line_changed(tmp_path):
     """sPyNNaker's live idiom through spinn.pynn: sim.external_devices.SpikeInjector as a
     PyNN cell type, activate_live_output_for on a PyNN population, SpynnakerLiveSpikesConnection
-    in the same process; what the client sends comes back through the relay."""
-    import threading
-
-    import spinn.pynn as p
-    from spynnaker.pyNN.connections import SpynnakerLiveSpikesConnection
-
-    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
-    got, lock = [], threading.Lock()
-    conn = SpynnakerLiveSpikesConnection(receive_labels=["relay"], send_labels=["inj"],
-                                         local_port=19993)
-
-    def on_start(label, c):
-        def go():
-            for i in range(5):
-                time.sleep(0.05)
-                c.send_spike("inj", i)
-        threading.Thread(target=go, daemon=True).start()
-
-    conn.add_start_resume_callback("inj", on_start)
-    conn.add_receive_callback("relay", lambda label, t, ids: got.extend(ids))
-    p.setup(timestep=0.1)
-    try:
-        inj = p.Population(5, p.external_devices.SpikeInjector(database_notify_port_num=19993),
-                           label="inj")
-        relay = p.Population(5, p.IF_curr_exp(), label="relay")
-        p.Projection(inj, relay, p.OneToOneConnector(), p.StaticSynapse(weight=12.0, delay=1.0))
-        p.external_devices.activate_live_output_for(relay, database_notify_port_num=19993)
-        relay.record("spikes")
-        p.run(600.0)
-        time.sleep(0.2)
-        trains = relay.get_data("spikes").segments[0].spiketrains
-        assert sorted(got) == sorted(i for i, st in enumerate(trains) for _ in st)
-        assert set(got) == set(range(5))
-    finally:
-        p.end()
-        conn.close()
+    in the same process; what the client sends comes back through the relay.  In a process of
+    its own: importing spynnaker.pyNN adds its distributions to PyNN's registry."""
+    env = _child_env()
+    env["SPINN_LIVE_LOG"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", PYNN_SCRIPT], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), \
+        done.stdout[-2000:] + done.stderr[-3000:]
