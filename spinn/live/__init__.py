@@ -115,7 +115,6 @@ class LiveIO:
             + [c["listener"] for c in controls.values() if c["listener"] is not None]
             + list(getattr(net, "live_listeners", ()))))
         self.my_inputs = {(v.x, v.y, v.p): v for v in self.inputs if v.rank == self.rank}
-        self.by_key = sorted((v.key0, v) for v in self.my_inputs.values())
         self.groups = {g.pop.index: i for i, g in enumerate(engine.groups)}
         self.out_groups = [(self.groups[o.pop], o) for o in self.outputs
                            if o.pop in self.groups]
@@ -228,7 +227,7 @@ class LiveIO:
     def serve_control(self):
         """While no tick runs (the handshake): answer IP-tag requests, keep injected events
         for the first tick."""
-        self._drain(None)
+        self._drain()
 
     # ---- the tick ----------------------------------------------------------------------
     def before_update(self, t0, k):
@@ -239,7 +238,7 @@ class LiveIO:
                 _, pop, ids, hz = self.replay_rates.pop(0)
                 self._set_rates(pop, ids, hz)
             return
-        self._drain(t0)
+        self._drain()
         for v, changes in self.pending_rates.items():
             ids = np.array([i for i, _ in changes], np.int64)
             hz = np.array([r for _, r in changes], np.float64)
@@ -302,7 +301,7 @@ class LiveIO:
                     c["live_send_errors"] += 1
         c["live_spikes_sent"] += int(spikes)
 
-    def _drain(self, t0):
+    def _drain(self):
         """Read every packet waiting at this rank's board socket."""
         s = self.board
         if s is None:
