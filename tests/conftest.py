@@ -55,3 +55,20 @@ def mpi_comm(request):
     except (ImportError, RuntimeError) as exc:
         pytest.skip(f"MPI unavailable: {exc}")
     return MPI.COMM_WORLD
+
+
+# Tests that launch MPI jobs of their own, bind the live-I/O ports or measure wall time:
+# launch/test runs them alone in one process, after the rest has run on two pytest-xdist
+# workers (two jobs' ranks busy-polling one another's cores, two boards on one address, or
+# a clock read beside another worker's compilation would be flaky, not faster).
+SERIAL = ("tests/unit/live/", "tests/unit/runtime/test_realtime.py",
+          "tests/unit/runtime/test_checkpoint.py", "tests/unit/runtime/test_preemption.py",
+          "tests/unit/runtime/test_rank_loss.py", "tests/unit/runtime/test_memory.py",
+          "tests/unit/test_progress.py", "tests/unit/test_cli.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)

@@ -67,6 +67,7 @@ if sim.rank() == 0 and not replay and not args.no_client:
         threading.Thread(target=go, daemon=True).start()
 
     fuzzed = []
+    fuzzing = []
 
     def fuzz():                 # random and mutated packets at the board, from the start
         import socket
@@ -81,14 +82,21 @@ if sim.rank() == 0 and not replay and not args.no_client:
                 time.sleep(0.001)
         s.close()
 
+    def start_fuzz(label, c):
+        t = threading.Thread(target=fuzz, daemon=True)
+        fuzzing.append(t)
+        t.start()
+
     if args.fuzz:
-        conn.add_start_resume_callback("inj", lambda label, c: threading.Thread(
-            target=fuzz, daemon=True).start())
+        conn.add_start_resume_callback("inj", start_fuzz)
     conn.add_receive_callback("relay", on_receive)
     conn.add_start_resume_callback("inj", on_start)
 
 sim.run(args.duration, realtime=not replay)
 time.sleep(0.2)          # the last live packets reach the client
+if conn is not None:     # a busy machine may not have sent every fuzz packet during the run
+    for t in fuzzing:
+        t.join(timeout=60)
 dt = 0.1
 out = {}
 for pop in (inj, relay):
