@@ -162,6 +162,20 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("script", metavar="SCRIPT")
     rep.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
+    son = sub.add_parser(
+        "sonata",
+        help="run a SONATA simulation config on N MPI ranks (each rank reads its own edges)",
+        usage="spinn sonata [--ranks N] [--mpiexec PATH] [--seed S] SIMULATION_CONFIG",
+        description="Read SIMULATION_CONFIG and its circuit (nodes, node types, edges, "
+                    "node sets, spike inputs), run run.tstop ms at run.dt, and write the "
+                    "spike file and reports it configures under its output directory "
+                    "(spinn/sonata/__init__.py says what is read).")
+    son.add_argument("--ranks", "-n", type=int, default=1, help="number of MPI ranks (default 1)")
+    son.add_argument("--mpiexec", default=None, help="mpiexec to use (as spinn run)")
+    son.add_argument("--seed", type=int, default=None,
+                     help="the network's seed (default run.random_seed, else 1)")
+    son.add_argument("config", metavar="SIMULATION_CONFIG")
+
     reh = sub.add_parser(
         "rehearse",
         help="map and build what one rank of an N-rank job would, in this process",
@@ -230,6 +244,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         argv, rest = argv[:i], argv[i + 1 :]
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "sonata" and args.ranks < 1:
+        parser.error("--ranks must be >= 1")
     if args.command in ("run", "rehearse", "replay"):
         if args.ranks < 1:
             parser.error("--ranks must be >= 1")
@@ -271,6 +287,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from spinn.recording.figures import plot_command
 
         return plot_command(args.out_dir, args.per_population)
+    if args.command == "sonata":
+        if not os.path.isfile(args.config):
+            print(f"spinn sonata: {args.config} does not exist; give a SONATA simulation "
+                  f"config (JSON)", file=sys.stderr)
+            return 2
+        args.script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sonata",
+                                   "__main__.py")
+        args.script_args = [os.path.abspath(args.config)] + (
+            ["--seed", str(args.seed)] if args.seed is not None else [])
+        args.rank_report = args.checkpoint_every = args.checkpoint_dir = args.restore = None
     if args.command == "replay":
         if not os.path.isdir(args.log):
             print(f"spinn replay: {args.log} is not a directory; give the live_input "

@@ -19,9 +19,12 @@ HISTOGRAM_STEPS = 100          # resolution of the windows, in steps
 
 
 def spike_windows(comm, spool, pop_index, n_steps, budget=WINDOW_SPIKES):
-    """(ends, total): window end steps, the same on every rank, and the spike total."""
+    """(ends, total): window end steps, the same on every rank, and the spike total.
+    pop_index: a population index, or a list of them (one group written together)."""
+    members = pop_index if isinstance(pop_index, (list, tuple)) else [pop_index]
     n_bins = max(1, -(-int(n_steps) // HISTOGRAM_STEPS) + 1)
-    counts = comm.allreduce(spool.step_histogram(pop_index, HISTOGRAM_STEPS, n_bins), "sum")
+    counts = comm.allreduce(sum(spool.step_histogram(p, HISTOGRAM_STEPS, n_bins)
+                                for p in members), "sum")
     ends, held = [], 0
     for b, c in enumerate(counts.tolist()):
         if held and held + c > budget:
@@ -33,8 +36,11 @@ def spike_windows(comm, spool, pop_index, n_steps, budget=WINDOW_SPIKES):
 
 
 def write_spikes(path, comm, spool, populations, dt, n_steps, budget=WINDOW_SPIKES):
-    """Collective: write the recorded spikes of these populations (label → population
-    index) to a SONATA file on rank 0.  Returns the number of spikes written (every rank)."""
+    """Collective: write the recorded spikes of these populations to a SONATA file on rank 0.
+    populations: {label: population index}, or {label: [(population index, node_ids), …]}
+    to write several populations as one SONATA population, node_ids(indices) giving each
+    member's node ids (spinn.sonata's node populations).  Returns the number of spikes
+    written (every rank)."""
     f = None
     if comm.rank == 0:
         import h5py
@@ -44,8 +50,10 @@ def write_spikes(path, comm, spool, populations, dt, n_steps, budget=WINDOW_SPIK
         top = f.create_group("spikes")
     written = 0
     try:
-        for label, index in populations.items():
-            ends, total = spike_windows(comm, spool, index, n_steps, budget)
+        for label, members in populations.items():
+            if not isinstance(members, (list, tuple)):
+                members = [(members, None)]
+            ends, total = spike_windows(comm, spool, [m for m, _ in members], n_steps, budget)
             if f is not None:
                 g = top.create_group(label)
                 g.attrs["sorting"] = "by_time"
@@ -53,14 +61,24 @@ def write_spikes(path, comm, spool, populations, dt, n_steps, budget=WINDOW_SPIK
                 ts.attrs["units"] = "ms"
                 node_ids = g.create_dataset("node_ids", shape=(total,), dtype=np.uint64)
             at = 0
-            for steps, ids in spool.spikes_by_window(index, ends):
-                steps, ids = comm.gatherv(steps, 0), comm.gatherv(ids, 0)
-                if f is not None and steps.size:
+            windows = zip(*(spool.spikes_by_window(m, ends) for m, _ in members))
+            for parts in windows:
+                steps_l, ids_l = [], []
+                for (index, mapper), (steps, ids) in zip(members, parts):
+                    steps, ids = comm.gatherv(steps, 0), comm.gatherv(ids, 0)
+                    if f is not None:
+                        steps_l.append(steps)
+                        ids_l.append(ids if mapper is None else
+                                     mapper(np.asarray(ids, np.int64)))
+                if f is None:
+                    continue
+                steps, ids = np.concatenate(steps_l), np.concatenate(ids_l)
+                if steps.size:
                     order = np.lexsort((ids, steps))
                     # a spike in step s is stamped at the end of the step, as NEST does
                     ts[at:at + steps.size] = (steps[order] + 1) * dt
                     node_ids[at:at + steps.size] = ids[order].astype(np.uint64)
-                at += 0 if steps is None else steps.size
+                at += steps.size
             written += total
     finally:
         if f is not None:
