@@ -292,9 +292,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"spinn sonata: {args.config} does not exist; give a SONATA simulation "
                   f"config (JSON)", file=sys.stderr)
             return 2
-        args.script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sonata",
-                                   "__main__.py")
-        args.script_args = [os.path.abspath(args.config)] + (
+        args.script = "-m"               # python -m spinn.sonata CONFIG, on every rank
+        args.script_args = ["spinn.sonata", os.path.abspath(args.config)] + (
             ["--seed", str(args.seed)] if args.seed is not None else [])
         args.rank_report = args.checkpoint_every = args.checkpoint_dir = args.restore = None
     if args.command == "replay":

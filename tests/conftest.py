@@ -64,7 +64,8 @@ def mpi_comm(request):
 SERIAL = ("tests/unit/live/", "tests/unit/runtime/test_realtime.py",
           "tests/unit/runtime/test_checkpoint.py", "tests/unit/runtime/test_preemption.py",
           "tests/unit/runtime/test_rank_loss.py", "tests/unit/runtime/test_memory.py",
-          "tests/unit/test_progress.py", "tests/unit/test_cli.py")
+          "tests/unit/test_progress.py", "tests/unit/test_cli.py",
+          "tests/unit/sonata/test_bmtk.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -64,7 +64,7 @@ def write_spikes(path, comm, spool, populations, dt, n_steps, budget=WINDOW_SPIK
             windows = zip(*(spool.spikes_by_window(m, ends) for m, _ in members))
             for parts in windows:
                 steps_l, ids_l = [], []
-                for (index, mapper), (steps, ids) in zip(members, parts):
+                for (_index, mapper), (steps, ids) in zip(members, parts):
                     steps, ids = comm.gatherv(steps, 0), comm.gatherv(ids, 0)
                     if f is not None:
                         steps_l.append(steps)

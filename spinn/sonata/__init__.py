@@ -233,7 +233,7 @@ def write(circuit):
                  state.engine.step)
     for name, (rep, entries) in circuit.reports.items():
         frames = {}
-        for pop_name, part, native_var, var in entries:
+        for pop_name, part, native_var, _var in entries:
             t, ids, values = part.native.get_data(native_var)        # collective
             unit = part.native.celltype.state[native_var].unit \
                 if native_var in part.native.celltype.state else ""

@@ -269,8 +269,6 @@ def make_cell_type(part, params, where):
     prefix, name = template.split(":", 1)
     prefix = prefix.lower()
     if prefix == "nest":
-        from pyNN.errors import NonExistentParameterError
-
         from spinn.pynn.nest_models import MODELS, STATE_SCALE, native_cell_type
         from spinn.pynn.values import native_value
 
@@ -283,13 +281,13 @@ def make_cell_type(part, params, where):
                 initial[k] = v
             else:
                 given[k] = v
-        try:
-            ct = cls(**given)
-        except NonExistentParameterError as exc:
+        unknown = sorted(set(given) - set(cls.default_parameters))
+        if unknown:
             raise ConfigurationError(
-                f"SONATA: {where}: NEST's {name} has no parameter {exc.args[0]!r} in spinn "
-                f"(parameters: {', '.join(cls.default_parameters)}; state: "
-                f"{', '.join(variables)})") from None
+                f"SONATA: {where}: NEST's {name} has no parameter "
+                f"{', '.join(map(repr, unknown))} in spinn (parameters: "
+                f"{', '.join(cls.default_parameters)}; state: {', '.join(variables)})")
+        ct = cls(**given)
         ps = ct.native_parameters
         ps.shape = (part.size,)
         native = {k: native_value(ps[k], where, k, part.size) for k in ps.keys()}

@@ -36,3 +36,28 @@ def test_spinn_sonata_on_a_bmtk_circuit_equals_pynns_importer(tmp_path):
     assert [i for i, _ in ours] == [i for i, _ in theirs]
     assert np.max(np.abs(np.array([t for _, t in ours]) - [t for _, t in theirs])) < 1e-9
     assert np.all(np.diff(times) >= 0)                  # sorted by time, as the file says
+
+
+def test_spinn_sonata_on_two_ranks_writes_the_same_file(tmp_path):
+    from spinn.cli import find_mpiexec, probe_mpi
+
+    mpiexec = find_mpiexec(None)
+    if mpiexec is None or probe_mpi(mpiexec, 2) is not None:
+        import os
+
+        import pytest
+        if os.environ.get("CI") == "true":
+            pytest.fail("MPI does not work here under CI")
+        pytest.skip("MPI does not work here")
+    files = {}
+    for n in (1, 2):
+        circuit = tmp_path / f"c{n}"
+        shutil.copytree(DATA, circuit)
+        done = subprocess.run([sys.executable, "-m", "spinn.cli", "sonata", "--ranks", str(n),
+                               str(circuit / "simulation_config.json")],
+                              capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "MPI is not available" not in done.stderr
+        files[n] = read_spikes(circuit / "output" / "spikes.h5")["cortex"]
+    assert files[1][0].size > 100
+    assert np.array_equal(files[1][0], files[2][0]) and np.array_equal(files[1][1], files[2][1])

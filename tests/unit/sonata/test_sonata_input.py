@@ -217,7 +217,7 @@ def test_old_bmtk_spike_layout_and_csv_inputs(tmp_path):
     with open(tmp_path / "csv" / "inputs" / "spikes.csv", "w") as f:
         f.write("timestamps population node_ids\n")
         for t, i in zip(arrays["spike_times"], arrays["spike_ids"]):
-            f.write(f"{t!r} input {i}\n")
+            f.write(f"{float(t)!r} input {int(i)}\n")
     _rewrite(csvc, '"module": "sonata"', '"module": "csv"')
     _rewrite(csvc, "inputs/spikes.h5", "inputs/spikes.csv")
     assert _spikes_by_node(_load_run_write(csvc)["spikes"]) == ref
