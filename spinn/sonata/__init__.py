@@ -16,10 +16,14 @@ target part, receptor) of an edge population one projection whose post cores rea
 edges (spinn/sonata/edges.py).  Nothing per node or per edge is held on every rank except
 what a node set names (inputs, reports) and the spike times of the virtual nodes.
 
-Outputs: the spike file at ``output.spikes_file`` (SONATA node populations and node ids,
+Outputs (``spinn sonata``; ``write()`` from Python): the spike file at
+``output.spikes_file`` (SONATA node populations and node ids,
 sorted by time), and one SONATA frame report per entry of ``reports`` (``variable_name``
 ``V_m``/``v`` or another recordable of the model; ``cells`` or ``node_set``; ``dt``
-optional; ``file_name`` default ``<report name>.h5``) under ``output.output_dir``.
+optional; ``file_name`` default ``<report name>.h5``) under ``output.output_dir``, and
+``spinn sonata`` adds ``spinn_sonata.json`` there: the ranks, the seconds ``load`` took (the
+slowest rank) and the run's totals (``spinn.provenance()``: build seconds, peak RSS per
+rank, synapses, spikes, real-time factor).
 """
 
 import os
@@ -269,10 +273,21 @@ def main(argv=None):
     seed = args.seed if args.seed is not None else cfg.run.get("random_seed", 1)
     spinn.setup(timestep=float(cfg.run["dt"]), seed=int(seed),
                 out_dir=cfg.output["output_dir"])
+    import json
+    import time
+
+    t0 = time.perf_counter()
     circuit = load(cfg)
+    comm = api.simulation().comm
+    load_s = comm.allreduce(time.perf_counter() - t0, "max")
     spinn.run(circuit.tstop)
     paths = circuit.write()
+    totals = spinn.provenance()
     if spinn.rank() == 0:
+        paths["run summary"] = os.path.join(cfg.output["output_dir"], "spinn_sonata.json")
+        with open(paths["run summary"], "w") as f:
+            json.dump({"config": cfg.path, "ranks": comm.size, "load_seconds": load_s,
+                       "totals": totals}, f, indent=1, default=float)
         for what, path in paths.items():
             print(f"spinn sonata: wrote {what}: {path}", flush=True)
     spinn.end()

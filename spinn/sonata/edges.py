@@ -50,6 +50,16 @@ def _take(ds, ids):
     return np.concatenate(out)
 
 
+def _expand(lo, hi):
+    """The integers of the ranges [lo[k], hi[k]), concatenated (int64)."""
+    lo, hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+    n = np.maximum(hi - lo, 0)
+    if not n.sum():
+        return np.empty(0, np.int64)
+    start = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+    return start + np.arange(int(n.sum()), dtype=np.int64)
+
+
 def _attr(ds, name):
     v = ds.attrs.get(name)
     if isinstance(v, bytes):
@@ -122,6 +132,7 @@ class EdgePopulation:
         self._tids = np.array(sorted(types), np.int64)
         self.chunk_lo = self.chunk_hi = None
         self.warned = False
+        self.last = None          # (key, the values of the last post core's edges, …)
 
     def where(self):
         return f"edge population {self.name!r} of {self.path}"
@@ -209,6 +220,9 @@ class EdgePopulation:
         n_chunks = -(-self.size // CHUNK)
         mine = range(comm.rank, n_chunks, comm.size) if share else range(n_chunks)
         src_npc, tgt_npc = (np.asarray(n, np.int64) for n in npc)
+        # core numbers are below these (parts of the source / target population)
+        ci = int(max(-(-p.size // n) for p, n in zip(self.source.parts, src_npc)))
+        cj = int(max(-(-p.size // n) for p, n in zip(self.target.parts, tgt_npc)))
         nt = len(self.target.parts)
         keys, lo_hi, ranges = [], {}, []
         with h5py.File(self.path, "r") as f:
@@ -221,7 +235,9 @@ class EdgePopulation:
                 combo = (sp * nt + tp) * 2 + r
                 i = si // src_npc[sp]
                 j = ti // tgt_npc[tp]
-                keys.append(np.unique(np.stack([combo, i, j]), axis=1, return_counts=True))
+                # one int64 key per edge: (combo, pre core, post core)
+                flat, cnt = np.unique((combo * ci + i) * cj + j, return_counts=True)
+                keys.append((np.stack([flat // (ci * cj), flat // cj % ci, flat % cj]), cnt))
                 for c_ in np.unique(combo).tolist():
                     m = combo == c_
                     w, d = v["weight"][m], v["delay"][m]
@@ -272,12 +288,9 @@ class EdgePopulation:
             n2r = n2r[n2r[:, 1] > n2r[:, 0]]
             if not n2r.size:
                 return np.empty(0, np.int64)
-            rows = np.concatenate([np.arange(a, b) for a, b in n2r])
-            rows.sort()
+            rows = np.unique(_expand(n2r[:, 0], n2r[:, 1]))
             ranges = _take(g[self.index[1]], rows).astype(np.int64).reshape(-1, 2)
-            ids = np.concatenate([np.arange(a, b) for a, b in ranges])
-            ids.sort()
-            return ids
+            return np.unique(_expand(ranges[:, 0], ranges[:, 1]))
         hit = np.flatnonzero((self.chunk_hi >= lo) & (self.chunk_lo <= hi))
         if hit.size > 4 and not self.warned:
             self.warned = True
@@ -327,12 +340,17 @@ class SonataEdgesConnector(Connector):
         e = self._edges
         tpart = e.target.parts[self._tp]
         node_ids = tpart.node_ids(ctx.post_ids)
-        with h5py.File(e.path, "r") as f:
-            ids = e.edges_into(f, node_ids)
-            v = e.read(f, ids)
-        sp, si = e.source.locate(v["source"], e.where())
-        tp, ti = e.target.locate(v["target"], e.where())
-        keep = (sp == self._sp) & (tp == self._tp) & (e.receptor(v, tp) == self._r)
+        key = (self._tp, ctx.post_core)
+        if e.last is None or e.last[0] != key:
+            # the core's edges, read once for every projection of this edge population
+            # onto it (the build asks projection after projection for the same core)
+            with h5py.File(e.path, "r") as f:
+                v = e.read(f, e.edges_into(f, node_ids))
+            sp, si = e.source.locate(v["source"], e.where())
+            tp, ti = e.target.locate(v["target"], e.where())
+            e.last = (key, v, sp, si, tp, ti, e.receptor(v, tp))
+        _, v, sp, si, tp, ti, rec = e.last
+        keep = (sp == self._sp) & (tp == self._tp) & (rec == self._r)
         w = v["weight"][keep] * self._scale
         if self._magnitude:
             w = np.abs(w)

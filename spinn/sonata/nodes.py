@@ -180,8 +180,8 @@ class NodePopulation:
             out = np.empty(rows.size, dtype=object)
             found = False
             for k in np.unique(gid).tolist():
-                grp = g[str(k)]
-                if name in grp:
+                grp = g.get(str(k))
+                if grp is not None and name in grp:
                     found = True
                     m = gid == k
                     vals = grp[name][()]
@@ -212,9 +212,9 @@ class NodePopulation:
             gid = np.asarray(g["node_group_id"][()], np.int64)[rows]
             gix = np.asarray(g["node_group_index"][()], np.int64)[rows]
             for k in np.unique(gid).tolist():
-                grp = g[str(k)]
-                if "dynamics_params" not in grp:
+                if str(k) not in g or "dynamics_params" not in g[str(k)]:
                     continue
+                grp = g[str(k)]
                 m = gid == k
                 for name, ds in grp["dynamics_params"].items():
                     if name not in params or np.ndim(params[name]) == 0:
