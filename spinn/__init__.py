@@ -46,6 +46,7 @@ from spinn.dynamics import (  # noqa: E402
 )
 from spinn.dynamics.stdp import (  # noqa: E402
     AdditiveWeightDependence,
+    GutigWeightDependence,
     MultiplicativeWeightDependence,
     SpikePairRule,
 )
@@ -74,7 +75,8 @@ from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 
 __all__ = [
     "EIF_cond_exp_isfa_ista", "IF_cond_alpha", "IF_curr_alpha", "Izhikevich",
-    "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
+    "AdditiveWeightDependence", "MultiplicativeWeightDependence", "GutigWeightDependence",
+    "SpikePairRule",
     "STDPMechanism", "AllToAllConnector", "ConfigurationError", "FixedNumberPostConnector",
     "FixedNumberPreConnector", "FixedProbabilityConnector", "FromListConnector", "IF_cond_exp",
     "IF_curr_delta", "IF_curr_exp", "OneToOneConnector", "Population", "Projection",

@@ -16,7 +16,11 @@ Semantics (PyNN's STDPMechanism on NEST's stdp_synapse, with w_min added):
     4. K+ ← K+ · exp(−(t_pre − t_last)/tau_plus) + 1
 - additive:        facilitate = w + A_plus·w_max·k,      depress = w − A_minus·w_max·k
   multiplicative:  facilitate = w + A_plus·(w_max − w)·k, depress = w − A_minus·(w − w_min)·k
-  and w is clipped to [w_min, w_max] after every step.
+  Gütig (power law, NEST's stdp_synapse with mu_plus/mu_minus):
+                   facilitate = w + A_plus·w_max·((w_max − w)/w_max)^mu_plus·k,
+                   depress    = w − A_minus·w_max·((w − w_min)/w_max)^mu_minus·k
+  (mu = 0 is additive and mu = 1 multiplicative, computed as those are), and w is clipped to
+  [w_min, w_max] after every step.
 
 Post spikes are kept per neuron in a ring of HISTORY entries (spike step and the K− value just
 after it, per distinct tau_minus).  A facilitation that needs a post spike already pushed out
@@ -100,9 +104,44 @@ class MultiplicativeWeightDependence(AdditiveWeightDependence):
     multiplicative = True
 
 
+class GutigWeightDependence(AdditiveWeightDependence):
+    """Power-law soft bounds (PyNN; NEST's stdp_synapse with mu_plus, mu_minus): facilitate
+    w + A_plus·w_max·((w_max − w)/w_max)^mu_plus·k, depress
+    w − A_minus·w_max·((w − w_min)/w_max)^mu_minus·k.  mu = 0: additive, 1: multiplicative."""
+
+    parameters = {"w_min": Param(0.0, "", 0.0), "w_max": Param(1.0, "", 0.0),
+                  "mu_plus": Param(0.5, "", 0.0), "mu_minus": Param(0.5, "", 0.0)}
+
+    @property
+    def exponents(self):
+        return float(self.mu_plus), float(self.mu_minus)
+
+
+AdditiveWeightDependence.exponents = (0.0, 0.0)
+MultiplicativeWeightDependence.exponents = (1.0, 1.0)
+
+
 @njit(inline="always")
 def _clip(w, w_min, w_max):
     return min(max(w, w_min), w_max)
+
+
+@njit(inline="always")
+def _facilitate(w, a_plus, w_max, mu, k):
+    if mu == 0.0:
+        return w + a_plus * w_max * k
+    if mu == 1.0:
+        return w + a_plus * (w_max - w) * k
+    return w + a_plus * w_max * ((w_max - w) / w_max) ** mu * k
+
+
+@njit(inline="always")
+def _depress(w, a_minus, w_min, w_max, mu, k):
+    if mu == 0.0:
+        return w - a_minus * w_max * k
+    if mu == 1.0:
+        return w - a_minus * (w - w_min) * k
+    return w - a_minus * w_max * ((w - w_min) / w_max) ** mu * k
 
 
 @njit(cache=True, nogil=True)
@@ -142,7 +181,7 @@ def record_post_spikes(packets, n, tick_step0, index_bits, core_slot, known_base
 def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, slot, mpt_lo, mpt_hi,
                     blk_post_base,
                     blk_row_base, row_ptr, syn_word, syn_weight, kplus, tlast, sign,
-                    tau_plus, tau_minus, a_plus, a_minus, w_min, w_max, multiplicative,
+                    tau_plus, tau_minus, a_plus, a_minus, w_min, w_max, mu_plus, mu_minus,
                     rule_k, dt, hist_row, hist_t, hist_k, hist_n, ring, slot_mask):
     """Deliver packets through one plastic projection, updating weights first (see module).
 
@@ -150,6 +189,7 @@ def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, slot, mpt_l
     per-row pre trace, indexed like row_ptr.  stage_shift: packets of a delay-extension stage
     present their emission step plus stage_shift and their rows hold delays minus
     stage_shift; the timing uses the real emission time and the full delay.
+    mu_plus, mu_minus: the weight dependence's exponents (0 additive, 1 multiplicative).
     Returns (synaptic events, history overflows).
     """
     idx_mask = np.uint32((1 << index_bits) - 1)
@@ -199,10 +239,7 @@ def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, slot, mpt_l
                         if tp > t_pre:
                             break
                         kk = k_last * math.exp(-(tp - t_last) * dt / tau_plus)
-                        if multiplicative:
-                            w = _clip(w + a_plus * (w_max - w) * kk, w_min, w_max)
-                        else:
-                            w = _clip(w + a_plus * w_max * kk, w_min, w_max)
+                        w = _clip(_facilitate(w, a_plus, w_max, mu_plus, kk), w_min, w_max)
                 # 2. depression with K-(t_pre - d), post spikes strictly before it
                 found = False
                 for e in range(c - 1, oldest - 1, -1):
@@ -211,10 +248,8 @@ def deliver_plastic(packets, n, tick_step0, stage_shift, index_bits, slot, mpt_l
                         found = True
                         km = hist_k[h, e % H, rule_k] * math.exp(
                             -(t_pre - d - te) * dt / tau_minus)
-                        if multiplicative:
-                            w = _clip(w - a_minus * (w - w_min) * km, w_min, w_max)
-                        else:
-                            w = _clip(w - a_minus * w_max * km, w_min, w_max)
+                        w = _clip(_depress(w, a_minus, w_min, w_max, mu_minus, km), w_min,
+                                  w_max)
                         break
                 if not found and c > H:
                     overflows += 1

@@ -47,7 +47,8 @@ class STDPMechanism:
     """Plastic synapses (PyNN): a timing dependence and a weight dependence.
 
     ``STDPMechanism(timing_dependence=SpikePairRule(...), weight_dependence=
-    AdditiveWeightDependence(w_min, w_max) | MultiplicativeWeightDependence(...), weight,
+    AdditiveWeightDependence(w_min, w_max) | MultiplicativeWeightDependence(...) |
+    GutigWeightDependence(w_min, w_max, mu_plus, mu_minus), weight,
     delay)``.  The delay is entirely dendritic (dendritic_delay_fraction = 1, as on NEST);
     rule semantics in spinn/dynamics/stdp.py.
     """
@@ -65,7 +66,8 @@ class STDPMechanism:
                                          MultiplicativeWeightDependence)):
             raise ConfigurationError(
                 f"STDPMechanism: weight_dependence {self.weights!r} is not supported; use "
-                f"AdditiveWeightDependence or MultiplicativeWeightDependence")
+                f"AdditiveWeightDependence, MultiplicativeWeightDependence or "
+                f"GutigWeightDependence")
         if voltage_dependence is not None:
             raise ConfigurationError("STDPMechanism: voltage_dependence is not supported")
         if dendritic_delay_fraction != 1.0:

@@ -39,6 +39,7 @@ from spinn.pynn.projections import Projection  # noqa: F401
 from spinn.pynn.standardmodels import (  # noqa: F401
     AdditiveWeightDependence,
     EIF_cond_exp_isfa_ista,
+    GutigWeightDependence,
     IF_cond_alpha,
     IF_cond_exp,
     IF_curr_alpha,

@@ -9,6 +9,7 @@ static_synapse's negative weight is inhibitory: a projection of it is split by s
 excitatory and an inhibitory part (a conductance keeps its magnitude).
 """
 
+import numpy as np
 from pyNN.parameters import Sequence
 from pyNN.standardmodels import StandardCellType, StandardSynapseType, build_translations
 
@@ -59,6 +60,11 @@ STATE_SCALE = {"I_syn_ex": 1000.0, "I_syn_in": 1000.0, "g_ex": 1000.0, "g_in": 1
                "w": 1000.0}          # spinn's nA / µS → NEST's pA / nS
 
 
+# NEST's archiving nodes carry the post-synaptic STDP trace's time constant; spinn keeps it
+# beside the cell (it is not a parameter of spinn's models) for stdp_synapse projections
+NEST_EXTRA = {"tau_minus": 20.0}
+
+
 def native_cell_type(model_name):
     """A PyNN cell type with NEST's name, parameters, units and defaults, on spinn's model."""
     if model_name not in MODELS:
@@ -67,6 +73,9 @@ def native_cell_type(model_name):
             f"{', '.join(sorted(MODELS))}")
     native, translations, defaults, initial, variables = MODELS[model_name]
     source = native.is_source
+    extra = {} if source else dict(NEST_EXTRA)
+    defaults = dict(defaults, **extra)
+    translations = list(translations) + [(k, k) for k in extra]
     recordable = ["spikes"] + list(variables)
     return type(model_name, (StandardCellType,), {
         "__doc__": f"NEST's {model_name} (names, units and defaults) on spinn's "
@@ -85,6 +94,7 @@ def native_cell_type(model_name):
         "conductance_based": "cond" in model_name,
         "injectable": not source and native.injectable,
         "nest_signed_weights": True,
+        "nest_extra": tuple(extra),
         # NEST's weight unit on this model → spinn's: pA → nA, nS → µS; mV (delta) stays
         "nest_weight_scale": 1.0 if model_name == "iaf_psc_delta" else 0.001,
     })
@@ -103,7 +113,52 @@ class _NestStatic(StandardSynapseType):
         return state.min_delay
 
 
-SYNAPSES = {"static_synapse": _NestStatic}
+class _NestSTDP(StandardSynapseType):
+    """NEST's stdp_synapse (names, units and defaults of NEST 3.10): weight and Wmax in NEST's
+    unit of the target model, delay in ms (all dendritic), tau_plus in ms, lambda, alpha,
+    mu_plus, mu_minus; the post trace's tau_minus is the target neuron's (NEST's archiving
+    node parameter, 20 ms by default).  On spinn: SpikePairRule(tau_plus, tau_minus,
+    A_plus = lambda, A_minus = alpha·lambda) with GutigWeightDependence(0, Wmax, mu_plus,
+    mu_minus) — NEST's update, all-to-all pairs, clipped to [0, Wmax]."""
+    default_parameters = {"weight": 1.0, "delay": 1.0, "tau_plus": 20.0, "lambda": 0.01,
+                          "alpha": 1.0, "mu_plus": 1.0, "mu_minus": 1.0, "Wmax": 100.0}
+    # "lambda" is a Python keyword: PyNN would eval() it as a transform, so it is given as
+    # functions
+    translations = build_translations(
+        *[(k, k) for k in default_parameters if k != "lambda"],
+        ("lambda", "lambda", lambda **p: p["lambda"], lambda **p: p["lambda"]))
+    nest_signed_weights = True
+    nest_stdp = True
+
+    def _get_minimum_delay(self):
+        from spinn.pynn.simulator import state
+        return state.min_delay
+
+
+def nest_stdp(params, tau_minus, scale, owner):
+    """spinn.STDPMechanism of NEST's stdp_synapse parameters (numbers; ``weight`` already in
+    spinn's units) onto targets whose tau_minus is given; Wmax × scale (NEST's unit →
+    spinn's)."""
+    w = params.get("weight", 1.0)
+    lo = w.support()[0] if isinstance(w, spinn.RandomDistribution) else float(np.min(w))
+    if lo < 0 or float(params["Wmax"]) < 0:
+        raise ConfigurationError(
+            f"{owner}: a NEST stdp_synapse with negative weight or Wmax (weight "
+            f"{lo:g}, Wmax {params['Wmax']:g}); spinn's plastic synapses are "
+            f"excitatory or inhibitory by receptor with positive magnitudes: give positive "
+            f"weights")
+    lam = float(params["lambda"])
+    return spinn.STDPMechanism(
+        timing_dependence=spinn.SpikePairRule(
+            tau_plus=float(params["tau_plus"]), tau_minus=float(tau_minus), A_plus=lam,
+            A_minus=float(params["alpha"]) * lam),
+        weight_dependence=spinn.GutigWeightDependence(
+            w_min=0.0, w_max=float(params["Wmax"]) * scale,
+            mu_plus=float(params["mu_plus"]), mu_minus=float(params["mu_minus"])),
+        weight=w, delay=params.get("delay"))
+
+
+SYNAPSES = {"static_synapse": _NestStatic, "stdp_synapse": _NestSTDP}
 
 
 def native_synapse_type(model_name):

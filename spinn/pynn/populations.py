@@ -63,7 +63,7 @@ class _NativeMixin:
 
     def _get_native_parameters(self, *names):
         root = self.grandparent if isinstance(self, PopulationView) else self
-        values = root._native.celltype.values
+        values = {**root._native.celltype.values, **getattr(root, "_nest_extra", {})}
         out = {}
         for name in names:
             v = values[name]
@@ -86,7 +86,7 @@ class _NativeMixin:
         root = self.grandparent if isinstance(self, PopulationView) else self
         idx = self._root_indices()
         new = {}
-        current = root._native.celltype.values
+        current = {**root._native.celltype.values, **getattr(root, "_nest_extra", {})}
         for name, value in parameter_space.items():
             v = native_value(value, self, name, self.size)
             if root is not self and name == "spike_times":      # one sequence per neuron
@@ -107,7 +107,15 @@ class _NativeMixin:
                 full[idx] = v
                 v = full
             new[name] = v
-        root._native.set(**new)
+        extra = getattr(root, "_nest_extra", {})
+        for name in list(new):
+            if name in extra:
+                if api.current().frozen:
+                    raise ConfigurationError(
+                        f"{self}: set({name}=…) after the build; set it before the first run")
+                extra[name] = new.pop(name)
+        if new:
+            root._native.set(**new)
 
     def _set_initial_value_array(self, variable, initial_values):
         root = self.grandparent if isinstance(self, PopulationView) else self
@@ -182,6 +190,8 @@ class Population(_NativeMixin, common.Population):
         ps.shape = (self.size,)
         params = {name: native_value(ps[name], f"Population '{self.label}'", name, self.size)
                   for name in ps.keys()}
+        # NEST's archiving-node parameters (tau_minus) live beside the native cell
+        self._nest_extra = {k: params.pop(k) for k in getattr(ct, "nest_extra", ())}
         structure = _native_structure(self._structure)
         self._native = api.Population(
             self.size, ct.native(**params),

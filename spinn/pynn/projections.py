@@ -19,7 +19,8 @@ import spinn
 from spinn import api
 from spinn.errors import ConfigurationError
 from spinn.pynn import simulator
-from spinn.pynn.populations import Assembly
+from spinn.pynn.nest_models import nest_stdp
+from spinn.pynn.populations import Assembly, PopulationView
 from spinn.pynn.standardmodels import StaticSynapse, STDPMechanism
 from spinn.pynn.values import native_value
 
@@ -153,6 +154,26 @@ def _nest_scale(post):
     return scales.pop()
 
 
+def _nest_tau_minus(post, owner):
+    """The one tau_minus (ms) of NEST cells a stdp_synapse projection targets."""
+    cells = post.populations if isinstance(post, Assembly) else [post]
+    values = set()
+    for c in cells:
+        root = c.grandparent if isinstance(c, PopulationView) else c
+        extra = getattr(root, "_nest_extra", None)
+        if not extra or "tau_minus" not in extra:
+            raise ConfigurationError(
+                f"{owner}: a NEST stdp_synapse onto {root.celltype.__class__.__name__} cells; "
+                f"it needs NEST cells (sim.native_cell_type(...)) whose tau_minus it uses")
+        values.update(np.unique(np.ravel(extra["tau_minus"])).tolist())
+    if len(values) != 1:
+        raise ConfigurationError(
+            f"{owner}: a NEST stdp_synapse onto cells of different tau_minus "
+            f"({', '.join(f'{v:g}' for v in sorted(values))} ms); spinn takes one per "
+            f"projection: split it by target")
+    return values.pop()
+
+
 def _scaled(dist, factor, owner):
     """factor × a native distribution, for the families closed under it (uniform, normal and
     the clipped normals for any factor; exponential, gamma and lognormal for factor > 0)."""
@@ -254,7 +275,7 @@ class Projection(common.Projection):
             if not hasattr(td, "native") or not hasattr(wd, "native"):
                 raise ConfigurationError(
                     f"{owner}: {type(td).__name__}/{type(wd).__name__} is not supported; use "
-                    f"SpikePairRule with Additive or MultiplicativeWeightDependence")
+                    f"SpikePairRule with Additive, Multiplicative or GutigWeightDependence")
             tn = {k: native_value(td.native_parameters[k], owner, k)
                   for k in td.native_parameters.keys()}
             wn = {k: native_value(wd.native_parameters[k], owner, k)
@@ -272,14 +293,33 @@ class Projection(common.Projection):
             scale = _nest_scale(postsynaptic_population)
             connector = _nest_units(connector, owner, scale)
             w = native_syn.weight
-            native_syn = spinn.StaticSynapse(
-                weight=_scaled(w, scale, owner) if isinstance(w, spinn.RandomDistribution)
-                else w * scale, delay=native_syn.delay)
-        if len(pres) == 1 and len(posts) == 1 and not signed:
-            self._parts.append((api.Projection(
-                pres[0][0], posts[0][0], native_connector(connector, owner, self), native_syn,
-                receptor_type=self.receptor_type,
-                label=api.current().free_label("projection", self.label)), 0, 0))
+            w = _scaled(w, scale, owner) if isinstance(w, spinn.RandomDistribution) \
+                else w * scale
+            if getattr(syn, "nest_stdp", False):
+                if isinstance(connector, pc.FromListConnector) and "weight" in list(
+                        getattr(connector, "column_names", ())) and np.min(np.asarray(
+                            connector.conn_list, np.float64)[:, 2 + list(
+                                connector.column_names).index("weight")]) < 0:
+                    raise ConfigurationError(
+                        f"{owner}: a NEST stdp_synapse with negative weights in its list; "
+                        f"spinn's plastic synapses take positive weights (excitatory)")
+                params = {k: native_value(ps[k], owner, k) for k in ps.keys()
+                          if k not in ("weight", "delay")}
+                native_syn = nest_stdp(dict(params, weight=w, delay=native_syn.delay),
+                                       _nest_tau_minus(postsynaptic_population, owner),
+                                       scale, owner)
+            else:
+                native_syn = spinn.StaticSynapse(weight=w, delay=native_syn.delay)
+        if len(pres) == 1 and len(posts) == 1 and not (
+                signed and isinstance(connector, pc.FromListConnector)):
+            conn = native_connector(connector, owner, self)
+            pieces = _by_sign(conn, native_syn, posts[0][0], owner) if signed else \
+                [(conn, native_syn, self.receptor_type, None)]
+            for c, syn_part, receptor, _ in pieces:
+                label = f"{self.label} ({receptor})" if signed else self.label
+                self._parts.append((api.Projection(
+                    pres[0][0], posts[0][0], c, syn_part, receptor_type=receptor,
+                    label=api.current().free_label("projection", label)), 0, 0))
             return
         if any(np.ndim(v) > 0 for v in values.values() if not isinstance(
                 v, spinn.RandomDistribution)):

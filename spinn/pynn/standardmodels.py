@@ -64,6 +64,13 @@ class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
     native = spinn.MultiplicativeWeightDependence
 
 
+class GutigWeightDependence(synapses.GutigWeightDependence):
+    __doc__ = synapses.GutigWeightDependence.__doc__
+    translations = build_translations(("w_max", "w_max"), ("w_min", "w_min"),
+                                      ("mu_plus", "mu_plus"), ("mu_minus", "mu_minus"))
+    native = spinn.GutigWeightDependence
+
+
 class STDPMechanism(synapses.STDPMechanism):
     __doc__ = synapses.STDPMechanism.__doc__
     base_translations = build_translations(("weight", "weight"), ("delay", "delay"),

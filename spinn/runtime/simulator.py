@@ -615,5 +615,5 @@ class PlasticProjection:
             m.mpt_hi, m.blk_post_base, m.blk_row_base, m.row_ptr, m.syn_word, m.syn_weight,
             self.kplus[stage], self.tlast[stage],
             self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,
-            w.multiplicative, self.rule_k, plan.dt, sim.hist_row, sim.hist_t, sim.hist_k,
+            *w.exponents, self.rule_k, plan.dt, sim.hist_row, sim.hist_t, sim.hist_k,
             sim.hist_n, sim.ring, sim.slot_mask)

@@ -160,7 +160,8 @@ def load(simulation_config, record=True):
                 conn = SonataEdgesConnector(e, sp, tp, r, pairs, spans, tgt.weight_scale,
                                             magnitude=tgt.conductance)
                 label = f"{name}:{src.label}->{tgt.label}:{'inh' if r else 'exc'}"
-                proj = api.Projection(src.native, tgt.native, conn, spinn.StaticSynapse(),
+                synapse = _synapse(e, spans, tgt, label)
+                proj = api.Projection(src.native, tgt.native, conn, synapse,
                                       receptor_type=conn.receptor,
                                       label=net.free_label("projection", label))
                 circuit.projections.append(proj)
@@ -168,6 +169,47 @@ def load(simulation_config, record=True):
         for rname, rep in cfg.reports.items():
             _declare_report(circuit, cfg, nodes, rname, rep)
     return circuit
+
+
+_NEST_STDP = {"tau_plus": 20.0, "lambda": 0.01, "alpha": 1.0, "mu_plus": 1.0,
+              "mu_minus": 1.0, "Wmax": 100.0}
+
+
+def _synapse(edges, spans, target, where):
+    """The synapse type of a projection whose edges have the edge types spans[4]: static,
+    or NEST's stdp_synapse with its edge types' parameters (one set per projection) and
+    the target's tau_minus."""
+    from spinn.sonata.edges import STDP
+
+    type_ids = spans[4]
+    rows = [edges.types[t] for t in type_ids]
+    plastic = [r.get("model_template") in STDP for r in rows]
+    if not any(plastic):
+        return spinn.StaticSynapse()
+    if not all(plastic):
+        raise ConfigurationError(
+            f"SONATA: {edges.where()}: {where} mixes static and stdp_synapse edge types "
+            f"({', '.join(map(str, type_ids))}); spinn makes one projection per synapse "
+            f"model — give the plastic edges their own source or target node type")
+    params = [{k: float(r.get(k) if r.get(k) is not None else d)
+               for k, d in _NEST_STDP.items()} for r in rows]
+    if any(p != params[0] for p in params):
+        raise ConfigurationError(
+            f"SONATA: {edges.where()}: {where}: stdp_synapse edge types "
+            f"{', '.join(map(str, type_ids))} have different parameters; spinn takes one set "
+            f"per projection")
+    if not target.nest:
+        raise ConfigurationError(
+            f"SONATA: {edges.where()}: stdp_synapse onto {target.label}, which is not a NEST "
+            f"model; NEST's stdp_synapse needs a nest: target (its tau_minus)")
+    if spans[0] < 0:
+        raise ConfigurationError(
+            f"SONATA: {edges.where()}: {where}: stdp_synapse edges with negative weights "
+            f"(down to {spans[0]:g}); spinn's plastic synapses take positive weights")
+    from spinn.pynn.nest_models import nest_stdp
+
+    return nest_stdp(dict(params[0], weight=0.0, delay=None), target.tau_minus,
+                     target.weight_scale, f"SONATA: {edges.where()}: {where}")
 
 
 def _spike_trains(part, feed):

@@ -35,6 +35,7 @@ CHUNK = 1 << 16          # edges per scan chunk (the build's unit of reading wit
 GAP = 1 << 14            # a selective read merges rows closer than this into one slice
 STATIC = (None, "static_synapse", "nest:static_synapse", "pynn:StaticSynapse",
           "pyNN:StaticSynapse")
+STDP = ("stdp_synapse", "nest:stdp_synapse")
 
 
 def _take(ds, ids):
@@ -86,11 +87,11 @@ def read_edge_types(path, syn_dir):
                     if row.get(k) is None:
                         row[k] = v
         template = row.get("model_template")
-        if template not in STATIC:
+        if template not in STATIC + STDP:
             raise ConfigurationError(
                 f"SONATA: edge type {tid} of {path} has model_template {template!r}; spinn "
-                f"reads static synapses (nest:static_synapse, pynn:StaticSynapse) from SONATA "
-                f"so far")
+                f"reads static synapses (nest:static_synapse, pynn:StaticSynapse) and NEST's "
+                f"stdp_synapse from SONATA")
     return types
 
 
@@ -192,6 +193,7 @@ class EdgePopulation:
         out["delay"] = values["delay"]
         if self.receptor_column and n:
             out["receptor"] = self._type_column(etype, "receptor_type")
+        out["etype"] = etype
         return out
 
     def receptor(self, values, target_parts):
@@ -211,8 +213,9 @@ class EdgePopulation:
     # -- the mapping's scan --------------------------------------------------------------
     def scan(self, comm, npc, share=True):
         """The core pairs of every (source part, target part, receptor) this population
-        connects and the extremes of its weights and delays: {(sp, tp, r): ((i, j, count),
-        (w_min, w_max, d_min, d_max))}, the same on every rank.  npc: (source
+        connects, the extremes of its weights and delays and its edge types: {(sp, tp, r):
+        ((i, j, count), (w_min, w_max, d_min, d_max, edge type ids))}, the same on every
+        rank.  npc: (source
         neurons per core of each part, target ones).  Rank r reads chunks r, r + N, …
         (share=False: every chunk, as a rehearsal must)."""
         import h5py
@@ -242,14 +245,15 @@ class EdgePopulation:
                     m = combo == c_
                     w, d = v["weight"][m], v["delay"][m]
                     ranges.append((c_, float(w.min()), float(w.max()), float(d.min()),
-                                   float(d.max())))
+                                   float(d.max()), tuple(np.unique(v["etype"][m]).tolist())))
         parts = comm.allgather(keys) if share else [keys]
         lo_hi_all = comm.allgather(lo_hi) if share else [lo_hi]
         spans = {}
         for rank_ranges in (comm.allgather(ranges) if share else [ranges]):
-            for c_, wlo, whi, dlo, dhi in rank_ranges:
-                a = spans.get(c_, (np.inf, -np.inf, np.inf, -np.inf))
-                spans[c_] = (min(a[0], wlo), max(a[1], whi), min(a[2], dlo), max(a[3], dhi))
+            for c_, wlo, whi, dlo, dhi, et in rank_ranges:
+                a = spans.get(c_, (np.inf, -np.inf, np.inf, -np.inf, ()))
+                spans[c_] = (min(a[0], wlo), max(a[1], whi), min(a[2], dlo), max(a[3], dhi),
+                             tuple(sorted(set(a[4]) | set(et))))
         cols, counts = [], []
         for rank_keys in parts:
             for k, cnt in rank_keys:
@@ -325,7 +329,7 @@ class SonataEdgesConnector(Connector):
         # mapping's delay range (the synapses themselves are read at the build)
         w = np.array(spans[:2]) * weight_scale
         self._columns = {"weight": np.abs(w) if magnitude else w,
-                         "delay": np.array(spans[2:], np.float64)}
+                         "delay": np.array(spans[2:4], np.float64)}
 
     @property
     def columns(self):

@@ -253,7 +253,9 @@ def read_nodes(networks):
 
 def make_cell_type(part, params, where):
     """(spinn cell type instance, initial values, NEST weight scale or None, conductance?)
-    for a part's template and parameters."""
+    for a part's template and parameters; part.tau_minus is set (NEST's archiving-node
+    parameter, for stdp_synapse edges onto the part)."""
+    part.tau_minus = 20.0
     template = part.row.get("model_template")
     if part.virtual:
         return spinn.SpikeSourceArray(spike_times=[[]] * part.size), {}, None, False
@@ -291,6 +293,14 @@ def make_cell_type(part, params, where):
         ps = ct.native_parameters
         ps.shape = (part.size,)
         native = {k: native_value(ps[k], where, k, part.size) for k in ps.keys()}
+        for k in cls.nest_extra:
+            value = native.pop(k)
+            if k == "tau_minus":
+                if np.ndim(value) and np.unique(value).size > 1:
+                    raise ConfigurationError(
+                        f"SONATA: {where}: tau_minus differs between nodes; spinn takes one "
+                        f"per node type")
+                part.tau_minus = float(np.ravel(value)[0])
         init = {variables[k]: np.asarray(v, np.float64) / STATE_SCALE.get(k, 1.0)
                 for k, v in initial.items()}
         return cls.native(**native), init, cls.nest_weight_scale, cls.conductance_based

@@ -100,11 +100,20 @@ def reference_stdp(pre_times, post_times, d, w0, rule, a_plus, a_minus):
     w, k_plus, t_last = w0, 0.0, None
     post_times = np.asarray(post_times)
 
+    mu_plus, mu_minus = rule.exponents
+    gutig = isinstance(rule, sim.GutigWeightDependence)
+
     def facilitate(w, k):
+        if gutig:       # NEST's stdp_synapse::facilitate_, as written there (w_min = 0)
+            norm = w / rule.w_max + a_plus * (1.0 - w / rule.w_max) ** mu_plus * k
+            return min(norm, 1.0) * rule.w_max
         step = a_plus * ((rule.w_max - w) if rule.multiplicative else rule.w_max) * k
         return min(max(w + step, rule.w_min), rule.w_max)
 
     def depress(w, k):
+        if gutig:       # NEST's stdp_synapse::depress_
+            norm = w / rule.w_max - a_minus * (w / rule.w_max) ** mu_minus * k
+            return max(norm, 0.0) * rule.w_max
         step = a_minus * ((w - rule.w_min) if rule.multiplicative else rule.w_max) * k
         return min(max(w - step, rule.w_min), rule.w_max)
 
@@ -124,8 +133,8 @@ def reference_stdp(pre_times, post_times, d, w0, rule, a_plus, a_minus):
 
 
 @pytest.mark.parametrize("delay", [2.3, 37.1])
-@pytest.mark.parametrize("multiplicative", [False, True])
-def test_random_trains_match_an_event_driven_reference(multiplicative, delay):
+@pytest.mark.parametrize("kind", ["additive", "multiplicative", "gutig"])
+def test_random_trains_match_an_event_driven_reference(kind, delay):
     """20 synapses driven by random pre and post trains (~20 Hz, 2 s, on-grid) end at the
     weights of an independent implementation of the algorithm (to 1e-9) — also with a delay
     long enough to go through the delay extension (37.1 ms = 371 steps > 64 ring slots)."""
@@ -138,8 +147,10 @@ def test_random_trains_match_an_event_driven_reference(multiplicative, delay):
 
     pre_times = [train() for _ in range(n)]
     post_times = [train() + 1.0 for _ in range(n)]             # driven with a 1 ms delay
-    cls = sim.MultiplicativeWeightDependence if multiplicative else sim.AdditiveWeightDependence
-    rule = cls(w_min=0.0, w_max=1.0)
+    rule = {"additive": sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+            "multiplicative": sim.MultiplicativeWeightDependence(w_min=0.0, w_max=1.0),
+            "gutig": sim.GutigWeightDependence(w_min=0.0, w_max=1.0, mu_plus=0.4,
+                                               mu_minus=0.7)}[kind]
     sim.setup(timestep=DT, seed=1, verbose=False)
     pre = sim.Population(n, sim.SpikeSourceArray(spike_times=pre_times))
     drive = sim.Population(n, sim.SpikeSourceArray(spike_times=[t - 1.0 for t in post_times]))

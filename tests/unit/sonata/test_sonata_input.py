@@ -27,8 +27,14 @@ def _pynn(nest, cls_rows, i_e):
                 i_offset=i_e[cls_rows] / 1000.0)
 
 
-def _by_hand(arrays):
-    """The circuit built with spinn's own API: {node id: spike times}."""
+STDP = {"lambda": 0.02, "alpha": 1.05, "mu_plus": 0.5, "mu_minus": 0.3, "Wmax": 100.0,
+        "tau_plus": 16.0}
+
+
+def _by_hand(arrays, plastic=False):
+    """The circuit built with spinn's own API: {node id: spike times} (and the final
+    weights of the plastic projections, in edge order, with plastic=True: the circuit's
+    excitatory cortical edges as NEST's stdp_synapse, tau_minus 18 ms)."""
     spinn.setup(timestep=0.1, seed=1, verbose=False)
     exc = spinn.Population(60, spinn.IF_curr_alpha(**_pynn(circuit.EXC, EXC_ROWS,
                                                            arrays["i_e"])),
@@ -39,6 +45,7 @@ def _by_hand(arrays):
     trains = [arrays["spike_times"][arrays["spike_ids"] == k] for k in range(20)]
     inp = spinn.Population(20, spinn.SpikeSourceArray(spike_times=[np.sort(t)
                                                                    for t in trains]))
+    plastic_projs = []
     part = {r: (exc, k) for k, r in enumerate(EXC_ROWS)}
     part.update({r: (inh, k) for k, r in enumerate(INH_ROWS)})
     src, tgt, w, d = arrays["src"], arrays["tgt"], arrays["weight"], arrays["delay"]
@@ -50,8 +57,18 @@ def _by_hand(arrays):
                 if rows:
                     conn = [(part[src[n]][1], part[tgt[n]][1], w[n] / 1000.0, d[n])
                             for n in rows]
-                    spinn.Projection(a, b, spinn.FromListConnector(conn),
-                                     receptor_type="inhibitory" if inh_side else "excitatory")
+                    syn = spinn.StaticSynapse()
+                    if plastic and not inh_side:
+                        syn = spinn.STDPMechanism(
+                            timing_dependence=spinn.SpikePairRule(
+                                tau_plus=16.0, tau_minus=18.0, A_plus=0.02, A_minus=0.021),
+                            weight_dependence=spinn.GutigWeightDependence(
+                                w_min=0.0, w_max=0.1, mu_plus=0.5, mu_minus=0.3))
+                    proj = spinn.Projection(
+                        a, b, spinn.FromListConnector(conn), syn,
+                        receptor_type="inhibitory" if inh_side else "excitatory")
+                    if plastic and not inh_side:
+                        plastic_projs.append((proj, a, b))
     for b in (exc, inh):
         rows = [n for n in range(arrays["input_src"].size) if part[arrays["input_tgt"][n]][0]
                 is b]
@@ -66,8 +83,13 @@ def _by_hand(arrays):
         times, ids = pop.get_spikes()
         for t, i in zip(times, ids):
             out.setdefault(int(rows[i]), []).append(round(float(t), 6))
+    weights = {}                       # (source node, target node) → final weight
+    node = {id(exc): EXC_ROWS, id(inh): INH_ROWS}
+    for proj, a, b in plastic_projs:
+        for i, j, v in proj.get("weight"):
+            weights[(int(node[id(a)][i]), int(node[id(b)][j]))] = v
     spinn.end()
-    return out
+    return (out, weights) if plastic else out
 
 
 def _spikes_by_node(path):
@@ -221,3 +243,39 @@ def test_old_bmtk_spike_layout_and_csv_inputs(tmp_path):
     _rewrite(csvc, '"module": "sonata"', '"module": "csv"')
     _rewrite(csvc, "inputs/spikes.h5", "inputs/spikes.csv")
     assert _spikes_by_node(_load_run_write(csvc)["spikes"]) == ref
+
+
+def test_nest_stdp_synapse_edges_are_plastic_as_by_hand(tmp_path):
+    """Edge types with model_template nest:stdp_synapse (parameters in their dynamics_params
+    file, tau_minus from the target's) learn as spinn's SpikePairRule with a Gütig weight
+    dependence (NEST's update): the same spikes and final weights as by hand."""
+    arrays = circuit.write(tmp_path)
+    json.dump(STDP, open(tmp_path / "components" / "synaptic_models" / "stdp.json", "w"))
+    _rewrite(tmp_path / "network" / "cortex_cortex_edge_types.csv",
+             "1 NONE 1.5 static.json nest:static_synapse",
+             "1 NONE 1.5 stdp.json nest:stdp_synapse")
+    for name, params in (("exc", circuit.EXC), ("inh", circuit.INH)):
+        json.dump(dict(params, tau_minus=18.0),
+                  open(tmp_path / "components" / "point_neuron_models" / f"{name}.json", "w"))
+    spinn.setup(timestep=0.1, seed=1, verbose=False)
+    c = spinn.sonata.load(str(tmp_path / "simulation_config.json"))
+    spinn.run(c.tstop, progress=False)
+    paths = c.write()
+    got = {}
+    for proj in c.projections:
+        if proj.plastic:
+            e = proj.connector._edges
+            tpart = e.target.parts[proj.connector._tp]
+            spart = e.source.parts[proj.connector._sp]
+            for i, j, v in proj.get("weight"):
+                got[(int(spart.node_ids([i])[0]), int(tpart.node_ids([j])[0]))] = v
+    spinn.end()
+    ours = _spikes_by_node(paths["spikes"])
+    ref, ref_w = _by_hand(arrays, plastic=True)
+    assert ours == ref
+    want = ref_w
+    assert set(got) == set(want) and len(got) > 100
+    initial = {(int(a), int(b)): w / 1000.0 for a, b, w in
+               zip(arrays["src"], arrays["tgt"], arrays["weight"])}
+    assert max(abs(got[k] - initial[k]) for k in got) > 1e-4      # they learned
+    assert all(abs(got[k] - want[k]) < 1e-12 for k in got)
