@@ -62,20 +62,24 @@ from spinn.model.connectors import (  # noqa: E402
     FromListConnector,
     OneToOneConnector,
 )
-from spinn.model.distance import DistanceDependentProbabilityConnector  # noqa: E402
+from spinn.model.distance import (  # noqa: E402
+    DistanceDependentProbabilityConnector,
+    SmallWorldConnector,
+)
 from spinn.model.electrodes import (  # noqa: E402
     ACSource,
     DCSource,
     NoisyCurrentSource,
     StepCurrentSource,
 )
-from spinn.model.function import IndexBasedProbabilityConnector  # noqa: E402
+from spinn.model.function import CSAConnector, IndexBasedProbabilityConnector  # noqa: E402
 from spinn.model.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere  # noqa: E402
 from spinn.model.synapses import StaticSynapse, STDPMechanism  # noqa: E402
 
 __all__ = [
     "EIF_cond_exp_isfa_ista", "IF_cond_alpha", "IF_curr_alpha", "Izhikevich",
     "AdditiveWeightDependence", "MultiplicativeWeightDependence", "GutigWeightDependence",
+    "SmallWorldConnector", "CSAConnector",
     "SpikePairRule",
     "STDPMechanism", "AllToAllConnector", "ConfigurationError", "FixedNumberPostConnector",
     "FixedNumberPreConnector", "FixedProbabilityConnector", "FromListConnector", "IF_cond_exp",

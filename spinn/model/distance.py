@@ -142,6 +142,70 @@ class DistanceDependentProbabilityConnector(Connector):
                 "allow_self_connections": self.allow_self_connections}
 
 
+class SmallWorldConnector(DistanceDependentProbabilityConnector):
+    """A small-world network (PyNN's SmallWorldConnector, whose ``connect`` PyNN leaves
+    unimplemented — so no backend defines it; this is spinn's, after Watts and Strogatz):
+    every pair closer than ``degree`` µm connects (a spatial lattice, from the populations'
+    structures), then each of those connections is rewired with probability ``rewiring`` to
+    a source drawn uniformly from the whole pre population (redrawn while it is the target
+    itself, unless allow_self_connections).  Rewiring keeps each neuron's in-degree, so
+    every post core draws its own synapses from its stream, on any rank count.  The
+    mapping lists the lattice's core pairs and, when rewiring > 0, every pre core onto each
+    post core that has lattice synapses."""
+
+    def __init__(self, degree, rewiring, allow_self_connections=True, n_connections=None):
+        degree = float(degree)
+        if not degree > 0:
+            raise ConfigurationError(f"SmallWorldConnector: degree = {degree:g} µm must be > 0")
+        if not 0.0 <= float(rewiring) <= 1.0:
+            raise ConfigurationError(
+                f"SmallWorldConnector: rewiring = {rewiring!r} must be a probability in "
+                f"[0, 1]")
+        if n_connections is not None:
+            raise ConfigurationError(
+                "SmallWorldConnector: n_connections is not supported (PyNN leaves its meaning "
+                "undefined); connect by degree")
+        super().__init__(f"d < {degree!r}", allow_self_connections)
+        self.degree, self.rewiring = degree, float(rewiring)
+
+    def core_pairs(self, pre, post, positions):
+        i, j, w = super().core_pairs(pre, post, positions)
+        if self.rewiring == 0.0 or not i.size:
+            return i, j, w
+        lattice = np.bincount(j, weights=w, minlength=post.n_cores)     # per post core
+        share = pre.counts / max(pre.size, 1)
+        ii, jj = np.meshgrid(np.flatnonzero(pre.counts), np.flatnonzero(lattice),
+                             indexing="ij")
+        ii, jj = ii.ravel(), jj.ravel()
+        ww = self.rewiring * lattice[jj] * share[ii]
+        kept = dict(zip(zip(i.tolist(), j.tolist()), ((1.0 - self.rewiring) * w).tolist()))
+        ww = ww + np.array([kept.get(k, 0.0) for k in zip(ii.tolist(), jj.tolist())])
+        order = np.lexsort((jj, ii))
+        return ii[order].astype(np.int64), jj[order].astype(np.int64), ww[order]
+
+    def connect(self, ctx):
+        pre, post, cols = super().connect(ctx)
+        if self.rewiring == 0.0 or not pre.size:
+            return pre, post, cols
+        rewire = np.flatnonzero(ctx.rng.random(pre.size) < self.rewiring)
+        new = ctx.rng.integers(0, ctx.pre_size, rewire.size)
+        if self._excludes_self(ctx):
+            own = ctx.self_pre(post[rewire])
+            for _ in range(64):
+                again = np.flatnonzero(new == own)
+                if not again.size or ctx.pre_size < 2:
+                    break
+                new[again] = ctx.rng.integers(0, ctx.pre_size, again.size)
+        pre = pre.copy()
+        pre[rewire] = new
+        return pre, post, cols
+
+    def describe(self):
+        return {"connector": "SmallWorldConnector", "degree": self.degree,
+                "rewiring": self.rewiring,
+                "allow_self_connections": self.allow_self_connections}
+
+
 def _compile_expression(text):
     """Compile a d_expression, allowing only d and EXPRESSION_NAMES (no attributes)."""
     what = f"DistanceDependentProbabilityConnector: d_expression {text!r}"

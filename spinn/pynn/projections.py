@@ -84,6 +84,12 @@ def native_connector(c, owner, projection=None):
         out = spinn.FromListConnector(c.conn_list, column_names=list(c.column_names))
     elif isinstance(c, pc.ArrayConnector):
         out = spinn.ArrayConnector(np.asarray(c.array))
+    elif type(c).__name__ == "CSAConnector" and hasattr(c, "cset"):
+        return spinn.CSAConnector(c.cset)
+    elif isinstance(c, pc.SmallWorldConnector):
+        out = spinn.SmallWorldConnector(float(c.d_expression.split("<")[1]), c.rewiring,
+                                        allow_self_connections=self_ok,
+                                        n_connections=c.n_connections)
     elif isinstance(c, pc.DistanceDependentProbabilityConnector):
         if not isinstance(c.d_expression, str):
             raise ConfigurationError(
@@ -96,7 +102,7 @@ def native_connector(c, owner, projection=None):
             f"{owner}: {type(c).__name__} is not supported by spinn.pynn yet; use one of "
             f"AllToAll, OneToOne, FixedProbability, FixedNumberPre/Post, FixedTotalNumber, "
             f"FromList, FromFile, Array, DistanceDependentProbability, IndexBasedProbability, "
-            f"DisplacementDependentProbability or Clone")
+            f"DisplacementDependentProbability, SmallWorld, CSA or Clone")
     seed = _seed(c)
     if seed is not None:
         out.seed = seed

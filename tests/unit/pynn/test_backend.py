@@ -188,9 +188,10 @@ def test_wrong_sign_and_unsupported_parts_are_refused_clearly():
         pynn_network(weight_inh=0.4)
     sim.end()
     pynn_network()
-    with pytest.raises(spinn.ConfigurationError, match="SmallWorldConnector"):
+    with pytest.raises(spinn.ConfigurationError, match="SmallWorldConnector: n_connections"):
         exc = sim.Population(10, sim.IF_curr_exp(), label="x")
-        sim.Projection(exc, exc, sim.SmallWorldConnector(0.5, 0.1), sim.StaticSynapse())
+        sim.Projection(exc, exc, sim.SmallWorldConnector(0.5, 0.1, n_connections=3),
+                       sim.StaticSynapse())
     sim.end()
 
 
