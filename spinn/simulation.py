@@ -35,6 +35,7 @@ from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import compiling, longrun, memory, status
+from spinn.runtime.build import refresh_parameters
 from spinn.runtime.fused import module_key, ready_stamp
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
@@ -270,6 +271,11 @@ class Simulation:
         engine = self.build()
         if self.comm.kind == "rehearsal":
             raise Rehearsed(self.rank_report())
+        if net.changed_parameters:          # set() between runs: new constants, same state
+            for g in engine.groups:
+                if g.pop.index in net.changed_parameters:
+                    refresh_parameters(g, net)
+            net.changed_parameters.clear()
         warm = self.guarded("warm-up", lambda: self._warm_up(realtime, bool(callbacks)))
         step0 = engine.step
         report = Progress(self.comm, net.dt, step0, n_steps,

@@ -67,6 +67,7 @@ class Network:
         self.projections = []
         self.current_sources = []     # spinn.model.electrodes, in injection order
         self.frozen = False       # set once the network is built: no more populations
+        self.changed_parameters = set()   # populations set() between runs, not yet applied
 
     # ---- bookkeeping ----------------------------------------------------------------
     def free_label(self, kind, label):
@@ -258,10 +259,21 @@ class Population:
             self.initial_values[name] = value
 
     def set(self, **params):
-        """Change parameter values before the first run."""
-        self._check_not_built("set()")
+        """Change parameter values — before the first run, or between runs (PyNN's
+        ``set``): a neuron model's parameters or a Poisson source's rate, start and duration
+        take effect from the next run on, on every rank (collective then: every rank calls
+        it).  The state (v, synaptic currents) is kept.  After the build, spike times of a
+        SpikeSourceArray and the sources of live I/O are fixed."""
         trial = self._make_celltype(type(self.celltype), {**self.celltype.values, **params})
         trial.check(str(self), self.size)
+        if self.network.frozen:
+            if self.celltype.name in ("SpikeSourceArray", "SpikeInjector") or \
+                    self.index in getattr(self.network, "live_rate_controls", {}):
+                raise ConfigurationError(
+                    f"{self}: set({', '.join(params)}=…) after the network was built: the "
+                    f"{self.celltype.name} sources' events are fixed at the build; set them "
+                    f"before the first run()")
+            self.network.changed_parameters.add(self.index)
         self.celltype = trial
         self._report_refractory()
 
