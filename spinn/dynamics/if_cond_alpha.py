@@ -92,7 +92,10 @@ class IF_cond_alpha(CellType):
         return _tick
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+# contract: LLVM may fuse a multiply and an add into one FMA (47 → 33 ns per neuron-step
+# here); no reassociation, so vexp's shifter arithmetic and the sums keep their order, and
+# the scalar and vector paths contract alike: identical on any rank count
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _tick(S, C, base, keys, rec_state, rec_lid, rec_buf, ring, step0, slot_mask, n_steps, out,
           n_out):
     v, ge, gi, ref, dge, dgi = S[0], S[1], S[2], S[3], S[4], S[5]
