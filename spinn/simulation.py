@@ -276,6 +276,9 @@ class Simulation:
                 if g.pop.index in net.changed_parameters:
                     refresh_parameters(g, net)
             net.changed_parameters.clear()
+        if net.changed_weights:             # Projection.set(weight=…) between runs
+            engine.refresh_weights(net, self.plan, net.changed_weights)
+            net.changed_weights.clear()
         warm = self.guarded("warm-up", lambda: self._warm_up(realtime, bool(callbacks)))
         step0 = engine.step
         report = Progress(self.comm, net.dt, step0, n_steps,

@@ -69,12 +69,14 @@ class SpikeSourcePoisson(CellType):
         return _tick
 
     def kernel_args(self, g):
-        if not hasattr(g, "cdf_index"):
+        if not hasattr(g, "cdf_index"):     # made again when the rates are set
             # a value shared by the whole group reaches the kernel as a scalar, and one-to-one
             # targets as their first index (PD14's and Brunel's drive: no per-source loads)
             index, g.cdf, g.cdf_cmp = cdf_tables(np.broadcast_to(g.C[0], g.n))
             g.cdf_index = compact_uniform(index)
+        if not hasattr(g, "spikes_direct"):
             g.spikes_direct = np.zeros(1, np.int64)
+        if not hasattr(g, "direct_args"):   # made again when the weights are set
             if g.direct is None:
                 g.direct_args = (False, 0, 0.0, 0, 0)   # every source emits packets
             else:

@@ -10,6 +10,8 @@ mapping evaluates f on every core pair to know which connect (the O(pre × post)
 a connector nothing is known about).
 """
 
+import threading
+
 import numpy as np
 
 from spinn.errors import ConfigurationError
@@ -97,6 +99,9 @@ def _name(f):
     return getattr(f, "__qualname__", None) or type(f).__qualname__
 
 
+_CSA_LOCK = threading.Lock()
+
+
 class CSAConnector(Connector):
     """A connection set of the Connection Set Algebra (Djurfeldt 2012; the ``csa`` package,
     PyNN's CSAConnector): a mask (arity 0) or a connection set with (weight, delay) values
@@ -151,8 +156,9 @@ class CSAConnector(Connector):
     def _block(self, n_pre, lo, hi, core=0):
         import csa
 
-        self._reseed(core)
-        rows = list(csa.cross((0, n_pre - 1), (int(lo), int(hi))) * self._cset)
+        with _CSA_LOCK:      # csa draws from the random module's one global state
+            self._reseed(core)
+            rows = list(csa.cross((0, n_pre - 1), (int(lo), int(hi))) * self._cset)
         if not rows:
             e = np.empty(0, np.int64)
             return e, e, {}

@@ -68,6 +68,7 @@ class Network:
         self.current_sources = []     # spinn.model.electrodes, in injection order
         self.frozen = False       # set once the network is built: no more populations
         self.changed_parameters = set()   # populations set() between runs, not yet applied
+        self.changed_weights = set()      # projections set(weight=…) between runs, likewise
 
     # ---- bookkeeping ----------------------------------------------------------------
     def free_label(self, kind, label):

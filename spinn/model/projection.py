@@ -174,12 +174,27 @@ class Projection:
 
     def set(self, weight=None, delay=None):
         """New weights and/or delays for every synapse (a number, an (n_pre, n_post) array or
-        a RandomDistribution), checked as at creation; before the first run (spinn generates
-        the synapses at the build)."""
+        a RandomDistribution), checked as at creation.  Before the first run, or — weights of
+        static synapses only — between runs (collective then: every rank calls it): the
+        next run regenerates each post core's synapses from the same streams with the new
+        weights, in place (a transient second copy of the rank's static synapses).  Delays
+        are fixed at the build (the tick and the ring depend on them), and plastic weights
+        are the synapses' own."""
         if self.network.frozen:
-            raise ConfigurationError(
-                f"{self}: set() after the network was built is not supported; set weights "
-                f"and delays before the first run()")
+            if delay is not None:
+                raise ConfigurationError(
+                    f"{self}: set(delay=…) after the network was built is not supported: the "
+                    f"exchange tick and the ring buffer are sized by the delays; set them "
+                    f"before the first run()")
+            if self.plastic:
+                raise ConfigurationError(
+                    f"{self}: set(weight=…) on plastic synapses after the build is not "
+                    f"supported (their weights are learned); set them before the first run()")
+            if isinstance(getattr(self.connector, "columns", {}).get("weight"), np.ndarray):
+                raise ConfigurationError(
+                    f"{self}: set(weight=…) on a projection whose connector lists its weights "
+                    f"({type(self.connector).__name__}) after the build: the list wins; give "
+                    f"the weights before the first run()")
         old = (self.synapse.weight, self.synapse.delay)
         if weight is not None:
             self.synapse.weight = _synapse_value(weight, f"{self}: set()", "weight")
@@ -193,6 +208,8 @@ class Projection:
         except ConfigurationError:
             self.synapse.weight, self.synapse.delay = old
             raise
+        if self.network.frozen:
+            self.network.changed_weights.add(self.index)
 
     def get(self, attribute, format="list", gather=True, multiple_synapses="sum"):
         """Current synapses: "weight" (PyNN units and signs: inhibitory current weights are

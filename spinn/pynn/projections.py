@@ -381,8 +381,9 @@ class Projection(common.Projection):
                 if hasattr(common.projections, "Connection") else (i, j, w, d)
 
     def set(self, **attributes):
-        """New weight and/or delay of every synapse (number, array, RandomDistribution),
-        before the first run (spinn generates synapses at the build)."""
+        """New weight and/or delay of every synapse (number, array, RandomDistribution):
+        before the first run, or weights of static synapses between runs (spinn's
+        Projection.set); in NEST's units and signs for NEST's synapse types."""
         unknown = set(attributes) - {"weight", "delay"}
         if unknown:
             raise ConfigurationError(
@@ -396,8 +397,19 @@ class Projection(common.Projection):
                     f"{owner}: set({k}=…) with a function or an expression is not supported "
                     f"yet; give a number, an array or a RandomDistribution")
             values[k] = native_value(v, owner, k, per_synapse=True)
+        nest = getattr(self.synapse_type, "nest_signed_weights", False)
+        if nest and "weight" in values:           # NEST's unit and sign → spinn's
+            scale = _nest_scale(self.post)
+            w = values["weight"]
+            values["weight"] = _scaled(w, scale, owner) if isinstance(
+                w, spinn.RandomDistribution) else np.asarray(w, np.float64) * scale
         for p, _, _ in self._parts:
-            p.set(**values)
+            part = dict(values)
+            if nest and "weight" in part and p.receptor_type == "inhibitory" and \
+                    p.post.celltype.conductance_based and \
+                    not isinstance(part["weight"], spinn.RandomDistribution):
+                part["weight"] = np.abs(part["weight"])     # a conductance's magnitude
+            p.set(**part)
 
     def get(self, attribute_names, format, gather=True, with_address=True,
             multiple_synapses="sum"):

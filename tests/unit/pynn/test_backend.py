@@ -338,7 +338,10 @@ def test_projection_set_before_the_run():
     w, d = p.get(["weight", "delay"], format="array")
     assert np.all(w == 0.25) and np.all((d >= 1.0) & (d <= 2.0)) and np.unique(d).size > 1
     with pytest.raises(spinn.ConfigurationError, match="after the network was built"):
-        p.set(weight=0.3)
+        p.set(delay=1.5)                   # delays are fixed at the build
+    p.set(weight=0.3)                      # weights of static synapses: between runs
+    sim.run(1.0)
+    assert np.all(p.get("weight", format="array") == np.float32(0.3))
     sim.end()
 
 

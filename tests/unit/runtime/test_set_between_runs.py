@@ -60,3 +60,51 @@ def test_spike_source_array_times_are_fixed_after_the_build():
     with pytest.raises(ConfigurationError, match="after the network was built"):
         src.set(spike_times=[10.0])
     sim.end()
+
+
+def _weights_run(comm=None, change=True):
+    sim.setup(timestep=0.1, seed=5, verbose=False, comm=comm, neurons_per_core=16)
+    noise = sim.Population(40, sim.SpikeSourcePoisson(rate=80.0), label="noise")
+    cells = sim.Population(40, sim.IF_curr_exp(), label="cells")
+    direct = sim.Projection(noise, cells, sim.OneToOneConnector(),       # a direct source
+                            sim.StaticSynapse(weight=0.5, delay=1.0))
+    rec = sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                         sim.StaticSynapse(weight=0.05, delay=1.5))
+    cells.record(["spikes", "v"])
+    sim.run(150.0, progress=False)
+    if change:
+        direct.set(weight=2.0)
+        rec.set(weight=sim.RandomDistribution("uniform", (0.1, 0.3)))
+    sim.run(150.0, progress=False)
+    s = cells.get_spikes()
+    _, _, v = cells.get_data("v")
+    w_direct = [w for _, _, w in direct.get("weight")]
+    w_rec = [w for _, _, w in rec.get("weight")]
+    sim.end()
+    return s.times_ms, s.ids, v, w_direct, w_rec
+
+
+def test_projection_weights_set_between_runs():
+    t, _, v, wd, wr = _weights_run()
+    bt, _, bv, _, bwr = _weights_run(change=False)
+    assert np.array_equal(v[:1500], bv[:1500])                 # until the change: the same
+    assert np.allclose(wd, 2.0) and len(wr) == len(bwr)         # same synapses, new weights
+    assert 0.1 <= min(wr) and max(wr) <= 0.3
+    assert (t >= 150.0).sum() > 3 * (bt >= 150.0).sum() + 10   # stronger drive, more spikes
+    one = run_threads(1, _weights_run)[0]
+    for n in (2, 3):
+        for r in run_threads(n, _weights_run):
+            assert all(np.array_equal(a, b) for a, b in zip(r, one))
+
+
+def test_set_after_the_build_refuses_delays_and_plastic_weights():
+    sim.setup(timestep=0.1, verbose=False)
+    a = sim.Population(4, sim.IF_curr_exp())
+    p = sim.Projection(a, a, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    q = sim.Projection(a, a, sim.AllToAllConnector(), sim.STDPMechanism(weight=0.1))
+    sim.run(5.0, progress=False)
+    with pytest.raises(ConfigurationError, match="delay"):
+        p.set(delay=2.0)
+    with pytest.raises(ConfigurationError, match="plastic"):
+        q.set(weight=0.2)
+    sim.end()
