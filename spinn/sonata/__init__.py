@@ -36,7 +36,7 @@ from spinn.errors import ConfigurationError
 from spinn.sonata.config import SimulationConfig
 from spinn.sonata.edges import EdgePopulation, SonataEdgesConnector, read_edge_types
 from spinn.sonata.inputs import read_spike_input
-from spinn.sonata.nodes import make_cell_type, read_nodes
+from spinn.sonata.nodes import make_cell_type, population_names, read_nodes
 
 
 def _match(values, want):
@@ -137,16 +137,9 @@ def load(simulation_config, record=True):
     edge_dir = cfg.components.get("synaptic_models_dir")
     comm = api.simulation().comm
     share = getattr(comm, "kind", "") != "rehearsal"
-    import h5py
-
     for entry in cfg.networks["edges"]:
         types = read_edge_types(entry["edge_types_file"], edge_dir)
-        with h5py.File(entry["edges_file"], "r") as f:
-            if "edges" not in f:
-                raise ConfigurationError(
-                    f"SONATA: {entry['edges_file']} has no /edges group; is it an edges file?")
-            names = list(f["edges"])
-        for name in names:
+        for name in population_names(entry["edges_file"], "edges"):
             e = EdgePopulation(name, entry["edges_file"], types, nodes)
             npc = ([p.native.neurons_per_core for p in e.source.parts],
                    [p.native.neurons_per_core for p in e.target.parts])

@@ -230,19 +230,23 @@ class NodePopulation:
         return params
 
 
-def read_nodes(networks):
-    """{population name: NodePopulation} of every nodes file."""
+def population_names(path, kind):
+    """The populations of a SONATA nodes or edges file (kind "nodes" or "edges")."""
     import h5py
 
+    with h5py.File(path, "r") as f:
+        if kind not in f:
+            raise ConfigurationError(
+                f"SONATA: {path} has no /{kind} group; is it a {kind} file?")
+        return list(f[kind])
+
+
+def read_nodes(networks):
+    """{population name: NodePopulation} of every nodes file."""
     pops = {}
     for entry in networks["nodes"]:
         types = read_types_csv(entry["node_types_file"])
-        with h5py.File(entry["nodes_file"], "r") as f:
-            if "nodes" not in f:
-                raise ConfigurationError(
-                    f"SONATA: {entry['nodes_file']} has no /nodes group; is it a nodes file?")
-            names = list(f["nodes"])
-        for name in names:
+        for name in population_names(entry["nodes_file"], "nodes"):
             if name in pops:
                 raise ConfigurationError(
                     f"SONATA: node population {name!r} is in {pops[name].path} and "
