@@ -35,8 +35,8 @@ from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import compiling, longrun, memory, status
-from spinn.runtime.build import refresh_parameters
 from spinn.runtime.fused import module_key, ready_stamp
+from spinn.runtime.refresh import refresh_parameters, refresh_weights
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
 AGREEMENT_RANKS_NAMED = 4    # ranks named per group in a disagreement message
@@ -277,7 +277,7 @@ class Simulation:
                     refresh_parameters(g, net)
             net.changed_parameters.clear()
         if net.changed_weights:             # Projection.set(weight=…) between runs
-            engine.refresh_weights(net, self.plan, net.changed_weights)
+            refresh_weights(engine, net, self.plan, net.changed_weights)
             net.changed_weights.clear()
         warm = self.guarded("warm-up", lambda: self._warm_up(realtime, bool(callbacks)))
         step0 = engine.step

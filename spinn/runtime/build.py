@@ -93,18 +93,6 @@ def build_group(network, plan, pop, cores, base, keys):
     return g
 
 
-def refresh_parameters(g, network):
-    """New constants of a group whose population's parameters were set between runs (the
-    same draws per core as at the build); its state is kept."""
-    ct = g.pop.celltype
-    g.celltype = ct
-    C = np.ascontiguousarray(ct.prepare(group_parameters(g, network), network.dt),
-                             dtype=np.float64)
-    g.C = compact_constants(C) if ct.compact_constants else C
-    for cached in ("cdf_index", "cdf", "cdf_cmp"):        # a Poisson group's tables
-        g.__dict__.pop(cached, None)
-
-
 def group_parameters(g, network):
     """{name: float64[n]} of the group's neurons (the same draws as at the build)."""
     ct, pop = g.pop.celltype, g.pop

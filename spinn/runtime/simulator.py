@@ -388,10 +388,6 @@ class RankSimulator:
         c["ticks"] += ticks
         return clock() - wall0
 
-    def refresh_weights(self, network, plan, changed):
-        """Projection.set(weight=…) between runs: see _refresh_weights."""
-        _refresh_weights(self, network, plan, changed)
-
     def reset(self):
         """Back to t = 0 with the network as built: every neuron's state at its initial
         values (the same draws), nothing in flight (ring buffer, delay-extension queues, a
@@ -598,27 +594,6 @@ class RankSimulator:
         while time.perf_counter() < deadline:
             pass
 
-
-
-def _refresh_weights(sim, network, plan, changed):
-    """New weights of static projections set between runs: each post core's synapses
-    generated again from the same streams (same synapses, same order) and their weights
-    copied into the matrices in place; direct sources' weights likewise."""
-    direct = direct_projections(network, plan)
-    served = {p.index for p in direct.values()}
-    if set(changed) - served:
-        static = [p for p in network.projections if not p.plastic and p.index not in served]
-        rebuilt = build_synapses(network, plan, sim.cores, static)
-        for old, new in zip(sim.static, rebuilt, strict=True):
-            if not np.array_equal(old.syn_word, new.syn_word):
-                raise RuntimeError("the synapses came out differently when generated again "
-                                   "for new weights (a connector not keyed by core?)")
-            old.syn_weight[:] = new.syn_weight
-    if set(changed) & served:
-        attach_direct_inputs(sim, network, plan, direct)
-        for g in sim.groups:
-            if g.direct is not None and hasattr(g, "direct_args"):
-                del g.direct_args                # the kernel's arguments, made again
 
 
 class PlasticProjection:

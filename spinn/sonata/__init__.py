@@ -83,6 +83,11 @@ class Circuit:
         self.projections = []
         self.reports = {}
 
+    def write(self):
+        """Collective: the spike file and the reports the config asks for (rank 0
+        writes).  Returns {what: path}."""
+        return write(self)
+
 
 def load(simulation_config, record=True):
     """Build a SONATA simulation's circuit into the current network (after spinn.setup;
@@ -292,8 +297,6 @@ def write(circuit):
         paths[name] = path
     return paths
 
-
-Circuit.write = write
 
 
 def main(argv=None):

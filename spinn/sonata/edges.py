@@ -196,7 +196,7 @@ class EdgePopulation:
         out["etype"] = etype
         return out
 
-    def receptor(self, values, target_parts):
+    def receptor(self, values):
         """int8 per edge: 0 excitatory, 1 inhibitory."""
         inh = values["weight"] < 0
         if "receptor" in values:
@@ -234,7 +234,7 @@ class EdgePopulation:
                 lo_hi[c] = (int(v["target"].min()), int(v["target"].max()))
                 sp, si = self.source.locate(v["source"], self.where())
                 tp, ti = self.target.locate(v["target"], self.where())
-                r = self.receptor(v, tp)
+                r = self.receptor(v)
                 combo = (sp * nt + tp) * 2 + r
                 i = si // src_npc[sp]
                 j = ti // tgt_npc[tp]
@@ -352,7 +352,7 @@ class SonataEdgesConnector(Connector):
                 v = e.read(f, e.edges_into(f, node_ids))
             sp, si = e.source.locate(v["source"], e.where())
             tp, ti = e.target.locate(v["target"], e.where())
-            e.last = (key, v, sp, si, tp, ti, e.receptor(v, tp))
+            e.last = (key, v, sp, si, tp, ti, e.receptor(v))
         _, v, sp, si, tp, ti, rec = e.last
         keep = (sp == self._sp) & (tp == self._tp) & (rec == self._r)
         w = v["weight"][keep] * self._scale

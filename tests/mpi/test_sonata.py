@@ -8,23 +8,12 @@ import tempfile
 import numpy as np
 import pytest
 
-import spinn
-import spinn.sonata
 from spinn.recording.sonata import read_frames, read_spikes
 from spinn.runtime.comm import LocalComm
 from tests.unit.sonata import circuit
+from tests.unit.sonata.test_sonata_input import _load_run_write
 
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(180)]
-
-
-def _run(config, comm=None):
-    spinn.setup(timestep=0.1, seed=1, verbose=False, **({} if comm is None else
-                                                         {"comm": comm}))
-    c = spinn.sonata.load(config)
-    spinn.run(c.tstop, progress=False)
-    paths = c.write()
-    spinn.end()
-    return paths
 
 
 def test_sonata_circuit_on_the_world_equals_one_process(mpi_comm):
@@ -34,9 +23,9 @@ def test_sonata_circuit_on_the_world_equals_one_process(mpi_comm):
         circuit.write(os.path.join(base, "world"))
         shutil.copytree(os.path.join(base, "world"), os.path.join(base, "one"))
     mpi_comm.barrier()
-    world = _run(os.path.join(base, "world", "simulation_config.json"))
+    world = _load_run_write(os.path.join(base, "world", "simulation_config.json"))
     if mpi_comm.rank == 0:
-        one = _run(os.path.join(base, "one", "simulation_config.json"), LocalComm())
+        one = _load_run_write(os.path.join(base, "one", "simulation_config.json"), LocalComm())
         a, b = read_spikes(world["spikes"])["cortex"], read_spikes(one["spikes"])["cortex"]
         assert a[0].size > 200
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
