@@ -19,6 +19,7 @@ chip (r & 255, r >> 8); a live input's core is p = 1, 2 … in declaration order
 import ipaddress
 import os
 import socket
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ from spinn.live import protocol as wire
 from spinn.live.inputlog import InputLog, read_logs
 from spinn.live.pack import empty_buffers, pack_live
 from spinn.runtime.everywhere import raise_everywhere
+
+_SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)   # Linux: count what a full queue dropped
 
 DEFAULT_ADDRESS = "127.0.0.1"
 
@@ -127,7 +130,8 @@ class LiveIO:
         self.counters = {"live_events_injected": 0, "live_packets_received": 0,
                          "live_packets_dropped": 0, "live_events_dropped": 0,
                          "live_spikes_sent": 0, "live_packets_sent": 0,
-                         "live_send_errors": 0, "live_iptag_requests": 0}
+                         "live_send_errors": 0, "live_iptag_requests": 0,
+                         "live_packets_lost_by_os": 0}
         self.drops = {}           # why → count (bad packets, unknown keys, …)
         self.board = None
         self.notifier = None
@@ -170,6 +174,12 @@ class LiveIO:
                     f"it, or give another address with spinn.external_devices."
                     f"set_live_address(\"127.0.0.2\") or $SPINN_LIVE_ADDRESS")
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.os_drops = None           # the kernel's count of datagrams it dropped (Linux)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, _SO_RXQ_OVFL, 1)
+            self.os_drops = 0
+        except OSError:
+            pass
         s.setblocking(False)
         self.board = s
         return None
@@ -306,14 +316,20 @@ class LiveIO:
         s = self.board
         if s is None:
             return
+        space = socket.CMSG_SPACE(4)
         while True:
             try:
-                data, sender = s.recvfrom(4096)
+                data, anc, _flags, sender = s.recvmsg(4096, space)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 continue
             self.counters["live_packets_received"] += 1
+            for level, kind, value in anc:   # datagrams the socket's full queue lost so far
+                if level == socket.SOL_SOCKET and kind == _SO_RXQ_OVFL and len(value) >= 4:
+                    total = int.from_bytes(value[:4], sys.byteorder)
+                    self.counters["live_packets_lost_by_os"] += total - self.os_drops
+                    self.os_drops = total
             try:
                 self._take(data, sender)
             except (wire.BadPacket, ValueError, KeyError, IndexError) as exc:

@@ -293,8 +293,11 @@ def summary(t):
         lines.append(f"  live: {lv['live_events_injected']:,} events injected, "
                      f"{lv['live_spikes_sent']:,} spikes sent in {lv['live_packets_sent']:,} "
                      f"packets; {lv['live_packets_dropped']:,} packets and "
-                     f"{lv['live_events_dropped']:,} events dropped; input log "
-                     f"{lv['input_log']}")
+                     f"{lv['live_events_dropped']:,} events dropped; "
+                     + (f"{lv['live_packets_lost_by_os']:,} packets lost by the OS (the "
+                        f"board socket's queue was full: the run fell behind its clients); "
+                        if lv.get("live_packets_lost_by_os") else "")
+                     + f"input log {lv['input_log']}")
     energy = energy_line(t)
     if energy:
         lines.append(energy)

@@ -67,3 +67,22 @@ def fuzz_packets(n, seed=0, n_atoms=20):
                 yield sdp(eieio(1, [1, 2], payloads=[5, 6], prefix=0))
             else:
                 yield sdp(eieio(3, [3], payloads=[1], payload_prefix=7))
+
+
+def send_fuzz(n, seed=5, address=("127.0.0.1", 17893), per_ms=8):
+    """Send `n` fuzz packets at the board, about `per_ms` a millisecond (a client, not a flood
+    the kernel drops). Run as its own process (`python -m tests.unit.live.packets N`), so the
+    sender does not wait for the simulating process's interpreter lock."""
+    import socket
+    import time
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for k, p in enumerate(fuzz_packets(n, seed=seed)):
+        s.sendto(p, address)
+        if k % per_ms == per_ms - 1:
+            time.sleep(0.001)
+    s.close()
+
+
+if __name__ == "__main__":
+    import sys
+    send_fuzz(int(sys.argv[1]))
