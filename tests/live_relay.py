@@ -58,7 +58,7 @@ if sim.rank() == 0 and not replay and not args.no_client:
     def on_start(label, c):
         def go():
             time.sleep(0.05)
-            for k in range(args.events):
+            for _ in range(args.events):
                 ids = sorted(set(rng.integers(0, args.n, rng.integers(1, 4)).tolist()))
                 c.send_spikes("inj", ids, send_full_keys=args.full_keys)
                 with lock:

@@ -227,16 +227,14 @@ class RankSimulator:
         fused = compiled(self.kernels, G)
         D = pack(G)
         typeof = numba.typeof
-        fused.update.compile(tuple(typeof(a) for a in (
-            *D, self.ring, self.step, self.slot_mask, 1, self.out, self.run_bounds,
-            self.wtime, self.group_seconds, self.group_spikes)))
+        fused.pointer(self._update_types(D))
         if self.whole_ticks_compiled(realtime, callbacks):
             rec = self.recorder if self.recorder is not None and self.recorder.active \
                 else None
             args = self._ticks_args(D, self.step, rec, np.zeros(10, np.int64),
                                     np.empty(0, np.uint64), -1, 0, 0, np.zeros(4),
                                     np.zeros(PACE_SLOTS), np.zeros(LOCAL_TICKS + 1, np.int64))
-            fused.run_ticks.compile(tuple(typeof(a) for a in args))
+            fused.compile_ticks(self._update_types(D), tuple(typeof(a) for a in args))
             if rec is not None:   # a tick that overflows the buffers is recorded again
                 record_spikes.compile(tuple(typeof(a) for a in (
                     self.out, 0, 0, self.plan.index_bits, self.cores.slot,
@@ -465,7 +463,7 @@ class RankSimulator:
             a = clock()
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
              x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
-             self.send) = fused.run_ticks(*self._ticks_args(
+             self.send) = fused.run_ticks(self._update_types(D), *self._ticks_args(
                  D, stop, rec, totals, pend, n_pend, pend_t0, pend_k, seconds, pace, lates))
             self.timers["local"] += clock() - a
             if self.status is not None:
@@ -514,6 +512,14 @@ class RankSimulator:
                 "route_ms": 0.0, "exchange_ms": rest, "deliver_ms": 0.0,
                 "phase": "update" if pace[7] * 1000.0 >= rest else "exchange",
                 "compiled_loop": True}
+
+    def _update_types(self, D):
+        """The numba types of the generated update's arguments (the per-tick path's and the
+        compiled loop's calls alike)."""
+        typeof = numba.typeof
+        return tuple(typeof(a) for a in (
+            *D, self.ring, self.step, self.slot_mask, 1, self.out, self.run_bounds,
+            self.wtime, self.group_seconds, self.group_spikes))
 
     def _ticks_args(self, D, end, rec, totals, pend, n_pend, pend_t0, pend_k, seconds,
                     pace, lates):
