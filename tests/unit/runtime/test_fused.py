@@ -100,3 +100,24 @@ def test_generated_module_changes_when_a_compiled_in_source_changes(tmp_path, mo
         "from numba import njit\n\n@njit\n"
         "def tick(S, ring, step0, slot_mask, n_steps, out, n_out):\n    return n_out + 0\n")
     assert fused.source([user_kernel.tick], G) != before
+
+
+def test_one_compiled_tick_loop_serves_every_kernel_sequence():
+    """The whole-tick loop is compiled once per source tree: networks of other kernel
+    sequences reuse it (their own update is passed in as a first-class function)."""
+    loops, counts = set(), []
+    for cell in (sim.IF_curr_exp(), sim.IF_cond_exp(), sim.IF_curr_alpha()):
+        sim.setup(timestep=0.1, seed=3, verbose=False)
+        src = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0))
+        pop = sim.Population(30, cell)
+        sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5))
+        pop.record("spikes")
+        sim.run(20.0)
+        s = sim.simulation().engine
+        f = fused.compiled(s.kernels, tuple(g.celltype.kernel_args(g) for g in s.groups))
+        assert s.whole_ticks_compiled()
+        loops.add(id(f.ticks.run_ticks))
+        counts.append(len(f.ticks.run_ticks.signatures))
+        sim.end()
+    assert len(loops) == 1
+    assert counts[1] == counts[0] and counts[2] == counts[0]   # nothing compiled again
