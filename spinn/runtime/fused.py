@@ -11,9 +11,9 @@ a kernel, or upgrading spinn, gives a new module instead of a stale compiled one
 
 * ``update(idesc, fdesc, ring, step0, slot_mask, n_steps, out, bounds, wtime,
   group_seconds, group_spikes)``: every group's kernel, in order (each timed by ``wtime``
-  and its packets counted into the two arrays), on the group arguments G passed as ``handles.pack(G)`` (two arrays to
-  unbox per call instead of every array of G); ``bounds[i]`` is where group i's packets
-  start in ``out``.  Returns n_out.
+  and its packets counted into the two arrays), on the group arguments G passed as
+  ``handles.pack(G)`` (two arrays to unbox per call instead of every array of G);
+  ``bounds[i]`` is where group i's packets start in ``out``.  Returns n_out.
 * ``run_ticks(update, ...)``: the whole tick loop (update, merge, route, exchange with the
   routing neighbours, deliver through every delay stage, and spike recording) for up to
   ``max_ticks`` ticks in one compiled call, on one rank or several.  It is generated once
@@ -92,7 +92,8 @@ def deliver_tick(packets, n, t0, k, stage_steps, index_bits, slot, matrices, kee
 def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot_mask, out,
               tmp, bounds, slot, route_ptr, route_dst, send, send_counts, index_bits,
               stage_steps, matrices, keep, q_step, q_word, q_ptr, released, stage_bounds,
-              core_has_rows, record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids, totals,
+              core_has_rows, record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids,
+              totals,
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
               seconds, group_seconds, group_spikes, pace, lates):
