@@ -24,6 +24,7 @@ from spinn.kernels.params import compact_constants
 from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
 from spinn.model.cores import Members, SelfMap
+from spinn.runtime.memory import small_pages
 
 PURPOSE_CONNECT, PURPOSE_PARAM, PURPOSE_INIT, PURPOSE_POISSON, PURPOSE_SPLIT = 1, 2, 3, 4, 5
 N_RECEPTORS = 2
@@ -417,6 +418,7 @@ def row_bases(plan, cores, blk_stage, blk_slot, blk_group, blk_row_base, g, pre_
 MAX_ROW_SYNAPSES = (1 << 32) - 1   # row_ptr is uint32
 
 
+@small_pages()
 def build_synapses(network, plan, cores, projections, plastic=False):
     """The synaptic matrices of these projections on this rank, one per delay stage (see
     mapping.plan.delay_stages): one row per (source neuron, local core group).  Static:
@@ -432,7 +434,8 @@ def build_synapses(network, plan, cores, projections, plastic=False):
     synapse.  Nothing is held between them, so the peak is the final rows plus one core's
     synapses.  The row index covers the blocks of the source cores that reach this rank only
     (plan.incoming): 4 bytes per row of a source neuron, the only part of a rank's storage
-    that grows with the network when its sources are spread over it.
+    that grows with the network when its sources are spread over it.  Allocated in small
+    pages (spinn.runtime.memory.small_pages: every page here is first touched at random).
     """
     local = cores.local       # rank-local index order: neuron cores, then sources
     group, n_groups = core_groups(local, plan)

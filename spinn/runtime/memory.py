@@ -19,6 +19,7 @@ Available: MemAvailable of /proc/meminfo, or the cgroup's limit when lower (Slur
 --mem), shared evenly by the ranks of the node.  $SPINN_MEMORY_CHECK=0 turns it off.
 """
 
+import contextlib
 import math
 import os
 
@@ -127,3 +128,28 @@ def check(network, plan, comm, record_buffer_mb):
         f"synapses: {plan.expected_synapses:,.0f} expected in the network), "
         f"{fig[1] / GIB:.1f} GiB available to it; use ≥ {k} ranks with as much each (or fewer "
         f"synapses); SPINN_MEMORY_CHECK=0 skips this check")
+
+
+@contextlib.contextmanager
+def small_pages():
+    """numpy allocations in this block without its transparent-huge-page advice.
+
+    numpy asks Linux for 2 MiB pages (madvise MADV_HUGEPAGE) on every array of 4 MiB or
+    more; with the kernel's THP defrag set to "madvise" (the common default) each first
+    touch of such a page then waits for the kernel to find — compact — and zero 2 MiB.
+    Measured on this project's machine (a Firecracker VM): first touch of a 200 MB array
+    2.8 s with the advice, 0.15 s without, while a random scatter into a touched 50 MB
+    array was ~10 % faster with it.  The synaptic build writes each synapse and row pointer
+    once, at random: there the faults dominate (benchmarks/results/hugepages.json).  Outside
+    numpy ≥ 1.20 on Linux this does nothing."""
+    multiarray = getattr(getattr(np, "_core", None), "multiarray", None) or \
+        getattr(getattr(np, "core", None), "multiarray", None)
+    setter = getattr(multiarray, "_set_madvise_hugepage", None)
+    if setter is None:
+        yield
+        return
+    previous = setter(False)
+    try:
+        yield
+    finally:
+        setter(previous)
