@@ -279,6 +279,8 @@ class Simulation:
         if net.changed_weights:             # Projection.set(weight=…) between runs
             refresh_weights(engine, net, self.plan, net.changed_weights)
             net.changed_weights.clear()
+        if engine.live is not None:     # which tick loop serves it depends on the run's kind
+            engine.live.forever = getattr(self, "_forever", False)
         warm = self.guarded("warm-up", lambda: self._warm_up(realtime, bool(callbacks)))
         step0 = engine.step
         report = Progress(self.comm, net.dt, step0, n_steps,

@@ -28,7 +28,15 @@ from spinn.errors import ConfigurationError
 from spinn.live import database, notify
 from spinn.live import protocol as wire
 from spinn.live.inputlog import InputLog, read_logs
-from spinn.live.pack import empty_buffers, pack_live
+from spinn.live.pack import (
+    COMPILED_SEND,
+    SOCKADDR_BYTES,
+    empty_buffers,
+    no_sendto,
+    pack_live,
+    sendto_function,
+    sockaddr_in,
+)
 from spinn.runtime.everywhere import raise_everywhere
 
 _SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)   # Linux: count what a full queue dropped
@@ -310,6 +318,47 @@ class LiveIO:
                 except OSError:
                     c["live_send_errors"] += 1
         c["live_spikes_sent"] += int(spikes)
+
+    # ---- live output from the compiled tick loop --------------------------------------
+    def output_only(self):
+        """Whether the compiled tick loop can carry this run's live I/O: live output only
+        (no injector, no rate control, not run_forever — those are served at every tick
+        boundary by the per-tick loop).  The same on every rank (the network's declarations
+        and the run's kind)."""
+        return COMPILED_SEND and not self.inputs and not self.forever
+
+    def compiled_output(self):
+        """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.live.pack
+        send_live): sendto, the socket, the live groups, whether each has an address, the
+        addresses, the packing buffers and int64[3] counts (packets sent, send errors,
+        spikes).  Made for each compiled call: a client may reprogram a tag meanwhile."""
+        groups = self.out_gi if not self.replay and self.out_groups else \
+            np.zeros(0, np.int64)
+        on = np.zeros(groups.size, np.bool_)
+        addr = np.zeros((groups.size, SOCKADDR_BYTES), np.uint8)
+        for k in range(groups.size):
+            where = self.tags.get(self.out_groups[k][1].tag)
+            if where is not None:
+                on[k] = True
+                addr[k] = sockaddr_in(*where)
+        sender = getattr(self, "sender", None)
+        fd = np.int64(sender.fileno() if sender is not None and groups.size else -1)
+        buf, offs, first = self.pack_buffers
+        return (sendto_function() if groups.size else no_sendto, fd, groups, on, addr, buf,
+                offs, first, np.zeros(3, np.int64))
+
+    def add_compiled_counts(self, counts):
+        """A compiled call's live-output counts into the run's counters."""
+        c = self.counters
+        c["live_packets_sent"] += int(counts[0])
+        c["live_send_errors"] += int(counts[1])
+        c["live_spikes_sent"] += int(counts[2])
+
+    def between_calls(self):
+        """Between two compiled calls: read the board socket (rank 0's, for IP-tag
+        requests)."""
+        if not self.replay:
+            self._drain()
 
     def _drain(self):
         """Read every packet waiting at this rank's board socket."""

@@ -116,7 +116,7 @@ class MPINeighbourhood:
         self.graph.Free()
 
 
-class _Function(types.WrapperAddressProtocol):
+class CFunction(types.WrapperAddressProtocol):
     """A C function as a numba first-class function: compiled code calls it through its
     address, a value passed at run time — so the code that calls it stays cacheable."""
 
@@ -152,7 +152,7 @@ class Channel:
         dtype_t, dtype_h = handle_types(_MpiDatatype)
 
         def function(name, signature):
-            return _Function(ctypes.cast(getattr(libmpi, name), ctypes.c_void_p).value,
+            return CFunction(ctypes.cast(getattr(libmpi, name), ctypes.c_void_p).value,
                              signature)
 
         p2p = types.int32(types.uint64, types.int32, dtype_t, types.int32, types.int32, comm_t,

@@ -72,6 +72,7 @@ from spinn.kernels.delays import deliver_stages
 from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
+from spinn.live.pack import send_live
 
 
 @njit(cache=True, nogil=True)
@@ -96,7 +97,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               totals,
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
-              seconds, group_seconds, group_spikes, pace, lates):
+              seconds, group_seconds, group_spikes, pace, lates, sendto, live_fd, live_groups,
+              live_on, live_addr, live_buf, live_offs, live_first, live_counts):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -116,7 +118,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     late: lates[1 + lates[0]] = its index in this call, lates[0] += 1; pace[3] the largest
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
     exchange, deliver and route seconds; pace[6] the largest wall / simulated time
-    (pace[5]: simulated seconds per step)."""
+    (pace[5]: simulated seconds per step).
+    Live output (spinn.live.pack.send_live): each tick's spikes of the live groups, sent
+    after its update (counted in its update time), as the per-tick loop does."""
     ticks = 0
     local = out
     n_out = 0
@@ -130,6 +134,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
         c0 = wtime()
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds, wtime,
                        group_seconds, group_spikes)
+        send_live(sendto, live_fd, out, bounds, live_groups, live_on, live_addr, step,
+                  live_buf, live_offs, live_first, live_counts)
         c1 = wtime()
         seconds[0] += c1 - c0
         upd = c1 - c0

@@ -28,6 +28,7 @@ from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
+from spinn.live.pack import SOCKADDR_BYTES, no_sendto
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
 from spinn.runtime.comm import LocalChannel, local_clock
@@ -216,7 +217,7 @@ class RankSimulator:
                              for var in p.recording)
         return (self.channel is not None and not self.plastic and not callbacks
                 and not state_recorded and not self.network.current_sources
-                and self.live is None)
+                and (self.live is None or self.live.output_only()))
 
     def warm_up(self, realtime=False, callbacks=False):
         """Compile, or load from numba's cache, the tick functions the next run() calls,
@@ -439,6 +440,7 @@ class RankSimulator:
         inside it."""
         plan, d, c, x = self.plan, self.delays, self.counters, self.wire
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
+        live = self.live
         clock = time.perf_counter
         pend, n_pend, pend_t0, pend_k = np.empty(0, np.uint64), -1, 0, 0
         if self.pending is not None:
@@ -461,11 +463,15 @@ class RankSimulator:
             lates[0] = 0
             first_tick = c["ticks"]
             a = clock()
+            args = self._ticks_args(D, stop, rec, totals, pend, n_pend, pend_t0, pend_k,
+                                    seconds, pace, lates)
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
              x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
-             self.send) = fused.run_ticks(self._update_types(D), *self._ticks_args(
-                 D, stop, rec, totals, pend, n_pend, pend_t0, pend_k, seconds, pace, lates))
+             self.send) = fused.run_ticks(self._update_types(D), *args)
             self.timers["local"] += clock() - a
+            if live is not None:
+                live.add_compiled_counts(args[-1])
+                live.between_calls()
             if self.status is not None:
                 self.status[0] = self.step
             if rec is not None:
@@ -538,7 +544,8 @@ class RankSimulator:
                 *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
-                self.group_seconds, self.group_spikes, pace, lates)
+                self.group_seconds, self.group_spikes, pace, lates,
+                *(self.live.compiled_output() if self.live is not None else _no_live()))
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""
@@ -623,3 +630,11 @@ class PlasticProjection:
             self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,
             *w.exponents, self.rule_k, plan.dt, sim.hist_row, sim.hist_t, sim.hist_k,
             sim.hist_n, sim.ring, sim.slot_mask)
+
+
+def _no_live():
+    """run_ticks' live-output arguments when the rank has no live I/O (nothing is sent)."""
+    e = np.zeros(0, np.int64)
+    return (no_sendto, np.int64(-1), e, np.zeros(0, np.bool_),
+            np.zeros((0, SOCKADDR_BYTES), np.uint8), np.zeros(0, np.uint8), e,
+            np.zeros(1, np.int64), np.zeros(3, np.int64))
