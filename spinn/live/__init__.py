@@ -127,10 +127,14 @@ class LiveIO:
             + list(getattr(net, "live_listeners", ()))))
         self.my_inputs = {(v.x, v.y, v.p): v for v in self.inputs if v.rank == self.rank}
         self.groups = {g.pop.index: i for i, g in enumerate(engine.groups)}
-        self.out_groups = [(self.groups[o.pop], o) for o in self.outputs
-                           if o.pop in self.groups]
+        # this rank's live-output groups by tag (stable): one packet stream per tag
+        self.out_groups = sorted([(self.groups[o.pop], o) for o in self.outputs
+                                  if o.pop in self.groups], key=lambda go: go[1].tag)
         self.out_gi = np.array([gi for gi, _ in self.out_groups], np.int64)
-        self.pack_buffers = empty_buffers(len(self.out_groups))
+        self.out_tags = sorted({o.tag for _, o in self.out_groups})
+        per_tag = [sum(o.tag == t for _, o in self.out_groups) for t in self.out_tags]
+        self.out_dest_lo = np.concatenate([[0], np.cumsum(per_tag)]).astype(np.int64)
+        self.pack_buffers = empty_buffers(len(self.out_tags))
         # the tags live output is sent to: the declared host and port until a client
         # reprograms the tag (its IP-tag request names itself as the sender)
         self.tags = {o.tag: (o.host, o.port) for o in self.outputs
@@ -297,21 +301,23 @@ class LiveIO:
         if self.replay or not self.out_groups:
             return
         buf, offs, first = self.pack_buffers
-        n, spikes = pack_live(out, bounds, self.out_gi, t0, buf, offs, first)
+        n, spikes = pack_live(out, bounds, self.out_gi, self.out_dest_lo, t0, buf, offs,
+                              first)
         if n < 0:
             self.pack_buffers = (np.zeros(2 * -n, np.uint8), np.zeros(-n // 2 + 64, np.int64),
                                  first)
             buf, offs, first = self.pack_buffers
-            n, spikes = pack_live(out, bounds, self.out_gi, t0, buf, offs, first)
+            n, spikes = pack_live(out, bounds, self.out_gi, self.out_dest_lo, t0, buf, offs,
+                                  first)
         if n == 0:
             return
         view = memoryview(buf)
         c = self.counters
-        for k, (_, o) in enumerate(self.out_groups):
-            where = self.tags.get(o.tag)
+        for d, tag in enumerate(self.out_tags):
+            where = self.tags.get(tag)
             if where is None:
                 continue
-            for i in range(first[k], first[k + 1]):
+            for i in range(first[d], first[d + 1]):
                 try:
                     self.sender.sendto(view[offs[i]:offs[i + 1]], where)
                     c["live_packets_sent"] += 1
@@ -332,20 +338,22 @@ class LiveIO:
         send_live): sendto, the socket, the live groups, whether each has an address, the
         addresses, the packing buffers and int64[3] counts (packets sent, send errors,
         spikes).  Made for each compiled call: a client may reprogram a tag meanwhile."""
-        groups = self.out_gi if not self.replay and self.out_groups else \
-            np.zeros(0, np.int64)
-        on = np.zeros(groups.size, np.bool_)
-        addr = np.zeros((groups.size, SOCKADDR_BYTES), np.uint8)
-        for k in range(groups.size):
-            where = self.tags.get(self.out_groups[k][1].tag)
+        sending = bool(self.out_groups) and not self.replay
+        groups = self.out_gi if sending else np.zeros(0, np.int64)
+        tags = self.out_tags if sending else []
+        on = np.zeros(len(tags), np.bool_)
+        addr = np.zeros((len(tags), SOCKADDR_BYTES), np.uint8)
+        for d, tag in enumerate(tags):
+            where = self.tags.get(tag)
             if where is not None:
-                on[k] = True
-                addr[k] = sockaddr_in(*where)
+                on[d] = True
+                addr[d] = sockaddr_in(*where)
         sender = getattr(self, "sender", None)
-        fd = np.int64(sender.fileno() if sender is not None and groups.size else -1)
+        fd = np.int64(sender.fileno() if sender is not None and sending else -1)
         buf, offs, first = self.pack_buffers
-        return (sendto_function() if groups.size else no_sendto, fd, groups, on, addr, buf,
-                offs, first, np.zeros(3, np.int64))
+        return (sendto_function() if sending else no_sendto, fd, groups,
+                self.out_dest_lo if sending else np.zeros(1, np.int64), on, addr, buf, offs,
+                first, np.zeros(3, np.int64))
 
     def add_compiled_counts(self, counts):
         """A compiled call's live-output counts into the run's counters."""

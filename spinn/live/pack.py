@@ -30,69 +30,75 @@ def _put32(buf, pos, v):
 
 
 @njit(cache=True, nogil=True)
-def pack_live(out, bounds, groups, t0, buf, offs, first):
-    """Packets of each live group's spikes this tick (out[bounds[g]:bounds[g+1]], sorted by
-    step): into buf, packet i at buf[offs[i]:offs[i+1]]; group k's packets are
-    first[k]:first[k+1].  Returns (packets, spikes), or (-needed bytes, 0) when buf is too
-    small (the caller grows it and calls again)."""
+def pack_live(out, bounds, groups, dest_lo, t0, buf, offs, first):
+    """Packets of this tick's spikes of the live groups (out[bounds[g]:bounds[g+1]], sorted
+    by step), one stream per destination — a tag, as SpiNNaker's live packet gatherer of a
+    tag packs the spikes of every population routed to it: destination d gathers groups
+    groups[dest_lo[d]:dest_lo[d + 1]], in that order.  Packet i is buf[offs[i]:offs[i+1]];
+    destination d's packets are first[d]:first[d+1].  The time step is one prefix when
+    every spike of the destination's tick has the same one, else each key's payload.
+    Returns (packets, spikes), or (-needed bytes, 0) when buf is too small."""
+    n_dest = dest_lo.shape[0] - 1
     need = 0
-    for k in range(groups.size):
-        g = groups[k]
+    for j in range(groups.shape[0]):
+        g = groups[j]
         n = 0
-        for j in range(bounds[g], bounds[g + 1]):
-            n += out[j] & 0xFFFF
+        for q in range(bounds[g], bounds[g + 1]):
+            n += out[q] & 0xFFFF
         need += 8 * n + 8 * (n // TIMED_KEYS + 1)
-    if need > buf.size or need // 4 + groups.size + 2 > offs.size:
+    if need > buf.size or need // 4 + n_dest + 2 > offs.size:
         return -need, 0
     pos, n_pk, spikes = 0, 0, 0
-    for k in range(groups.size):
-        g = groups[k]
-        lo, hi = bounds[g], bounds[g + 1]
-        first[k] = n_pk
-        if hi <= lo:
+    for d in range(n_dest):
+        first[d] = n_pk
+        found, same, s0 = False, True, 0
+        for j in range(dest_lo[d], dest_lo[d + 1]):
+            g = groups[j]
+            for q in range(bounds[g], bounds[g + 1]):
+                if not found:
+                    found, s0 = True, out[q] >> 48
+                elif (out[q] >> 48) != s0:
+                    same = False
+        if not found:
             continue
-        s0 = out[lo] >> 48
-        same = True
-        for j in range(lo, hi):
-            if (out[j] >> 48) != s0:
-                same = False
-                break
         per = PREFIX_KEYS if same else TIMED_KEYS
         in_packet = per
         head = 0
-        for j in range(lo, hi):
-            p = out[j]
-            key = (p >> 16) & 0xFFFFFFFF
-            t = t0 + (p >> 48)
-            for _ in range(p & 0xFFFF):
-                if in_packet == per:          # a new packet
-                    if n_pk > first[k]:
-                        buf[head] = per
-                    offs[n_pk] = pos
-                    n_pk += 1
-                    head = pos
-                    buf[pos + 1] = PREFIX_FLAGS if same else TIMED_FLAGS
-                    pos += 2
-                    if same:
+        for j in range(dest_lo[d], dest_lo[d + 1]):
+            g = groups[j]
+            for q in range(bounds[g], bounds[g + 1]):
+                p = out[q]
+                key = (p >> 16) & 0xFFFFFFFF
+                t = t0 + (p >> 48)
+                for _ in range(p & 0xFFFF):
+                    if in_packet == per:          # a new packet
+                        if n_pk > first[d]:
+                            buf[head] = per
+                        offs[n_pk] = pos
+                        n_pk += 1
+                        head = pos
+                        buf[pos + 1] = PREFIX_FLAGS if same else TIMED_FLAGS
+                        pos += 2
+                        if same:
+                            _put32(buf, pos, t)
+                            pos += 4
+                        in_packet = 0
+                    _put32(buf, pos, key)
+                    pos += 4
+                    if not same:
                         _put32(buf, pos, t)
                         pos += 4
-                    in_packet = 0
-                _put32(buf, pos, key)
-                pos += 4
-                if not same:
-                    _put32(buf, pos, t)
-                    pos += 4
-                in_packet += 1
-                spikes += 1
+                    in_packet += 1
+                    spikes += 1
         buf[head] = in_packet
-    first[groups.size] = n_pk
+    first[n_dest] = n_pk
     offs[n_pk] = pos
     return n_pk, spikes
 
 
-def empty_buffers(n_groups):
+def empty_buffers(n_dest):
     return (np.zeros(1 << 16, np.uint8), np.zeros(1 << 14, np.int64),
-            np.zeros(n_groups + 1, np.int64))
+            np.zeros(n_dest + 1, np.int64))
 
 
 # ssize_t sendto(int fd, const void *buf, size_t n, int flags, const sockaddr *to, socklen_t)
@@ -124,24 +130,25 @@ def sockaddr_in(host, port):
 
 
 @njit(cache=True, nogil=True)
-def send_live(sendto, fd, out, bounds, groups, on, addr, t0, buf, offs, first, counts):
-    """pack_live's packets of this tick, each sent with sendto(fd, …, addr[k]) for live
-    group k where on[k] (its tag has an address).  counts (int64): 0 packets sent, 1 send
-    errors, 2 spikes packed.  A tick with more spikes than buf holds packs into buffers made
-    for it (not kept)."""
+def send_live(sendto, fd, out, bounds, groups, dest_lo, on, addr, t0, buf, offs, first,
+              counts):
+    """pack_live's packets of this tick, each sent with sendto(fd, …, addr[d]) for each
+    destination d where on[d] (its tag has an address).  counts (int64): 0 packets sent,
+    1 send errors, 2 spikes packed.  A tick with more spikes than buf holds packs into
+    buffers made for it (not kept)."""
     if groups.shape[0] == 0:
         return
-    n, spikes = pack_live(out, bounds, groups, t0, buf, offs, first)
+    n, spikes = pack_live(out, bounds, groups, dest_lo, t0, buf, offs, first)
     if n < 0:
         buf = np.empty(2 * -n, np.uint8)
         offs = np.empty(-n // 2 + 64, np.int64)
-        n, spikes = pack_live(out, bounds, groups, t0, buf, offs, first)
-    for k in range(groups.shape[0]):
-        if not on[k]:
+        n, spikes = pack_live(out, bounds, groups, dest_lo, t0, buf, offs, first)
+    for d in range(dest_lo.shape[0] - 1):
+        if not on[d]:
             continue
-        for i in range(first[k], first[k + 1]):
+        for i in range(first[d], first[d + 1]):
             sent = sendto(np.int32(fd), buf[offs[i]:].ctypes.data,
-                          np.uint64(offs[i + 1] - offs[i]), np.int32(0), addr[k].ctypes.data,
+                          np.uint64(offs[i + 1] - offs[i]), np.int32(0), addr[d].ctypes.data,
                           np.uint32(SOCKADDR_BYTES))
             if sent < 0:
                 counts[1] += 1

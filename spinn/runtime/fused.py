@@ -98,7 +98,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
               seconds, group_seconds, group_spikes, pace, lates, sendto, live_fd, live_groups,
-              live_on, live_addr, live_buf, live_offs, live_first, live_counts):
+              live_dest_lo, live_on, live_addr, live_buf, live_offs, live_first, live_counts):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -134,8 +134,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
         c0 = wtime()
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds, wtime,
                        group_seconds, group_spikes)
-        send_live(sendto, live_fd, out, bounds, live_groups, live_on, live_addr, step,
-                  live_buf, live_offs, live_first, live_counts)
+        send_live(sendto, live_fd, out, bounds, live_groups, live_dest_lo, live_on, live_addr,
+                  step, live_buf, live_offs, live_first, live_counts)
         c1 = wtime()
         seconds[0] += c1 - c0
         upd = c1 - c0
