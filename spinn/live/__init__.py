@@ -30,6 +30,7 @@ from spinn.live import protocol as wire
 from spinn.live.inputlog import InputLog, read_logs
 from spinn.live.pack import (
     COMPILED_SEND,
+    FLUSH_MS,
     SOCKADDR_BYTES,
     empty_buffers,
     no_sendto,
@@ -135,6 +136,7 @@ class LiveIO:
         per_tag = [sum(o.tag == t for _, o in self.out_groups) for t in self.out_tags]
         self.out_dest_lo = np.concatenate([[0], np.cumsum(per_tag)]).astype(np.int64)
         self.pack_buffers = empty_buffers(len(self.out_tags))
+        self.acc = None           # the compiled loop's gathered live output (compiled_output)
         # the tags live output is sent to: the declared host and port until a client
         # reprograms the tag (its IP-tag request names itself as the sender)
         self.tags = {o.tag: (o.host, o.port) for o in self.outputs
@@ -301,14 +303,13 @@ class LiveIO:
         if self.replay or not self.out_groups:
             return
         buf, offs, first = self.pack_buffers
-        n, spikes = pack_live(out, bounds, self.out_gi, self.out_dest_lo, t0, buf, offs,
-                              first)
+        lo, hi = bounds[self.out_gi], bounds[self.out_gi + 1]
+        n, spikes = pack_live(out, lo, hi, self.out_dest_lo, t0, buf, offs, first)
         if n < 0:
             self.pack_buffers = (np.zeros(2 * -n, np.uint8), np.zeros(-n // 2 + 64, np.int64),
                                  first)
             buf, offs, first = self.pack_buffers
-            n, spikes = pack_live(out, bounds, self.out_gi, self.out_dest_lo, t0, buf, offs,
-                                  first)
+            n, spikes = pack_live(out, lo, hi, self.out_dest_lo, t0, buf, offs, first)
         if n == 0:
             return
         view = memoryview(buf)
@@ -335,9 +336,11 @@ class LiveIO:
 
     def compiled_output(self):
         """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.live.pack
-        send_live): sendto, the socket, the live groups, whether each has an address, the
-        addresses, the packing buffers and int64[3] counts (packets sent, send errors,
-        spikes).  Made for each compiled call: a client may reprogram a tag meanwhile."""
+        live_tick, flush_live): sendto, the socket, the live groups and their destinations
+        (tags), whether each tag has an address, the addresses, the steps between sends, the
+        gathering arrays, the packing buffers and int64[3] counts (packets sent, send
+        errors, spikes).  Made for each compiled call: a client may reprogram a tag
+        meanwhile."""
         sending = bool(self.out_groups) and not self.replay
         groups = self.out_gi if sending else np.zeros(0, np.int64)
         tags = self.out_tags if sending else []
@@ -350,9 +353,20 @@ class LiveIO:
                 addr[d] = sockaddr_in(*where)
         sender = getattr(self, "sender", None)
         fd = np.int64(sender.fileno() if sender is not None and sending else -1)
+        if self.acc is None:     # each destination's room for FLUSH_MS and a tick of spikes
+            flush = max(1, int(np.ceil(FLUSH_MS / self.net.dt - 1e-9)))
+            steps = flush + self.plan.tick_steps
+            n = [sum(self.engine.groups[gi].n for gi, o in self.out_groups if o.tag == t)
+                 for t in self.out_tags]
+            self.region = np.concatenate([[0], np.cumsum([m * steps for m in n])]).astype(
+                np.int64)
+            self.acc = np.zeros(int(self.region[-1]), np.uint64)
+            self.flush_steps = flush
         buf, offs, first = self.pack_buffers
         return (sendto_function() if sending else no_sendto, fd, groups,
-                self.out_dest_lo if sending else np.zeros(1, np.int64), on, addr, buf, offs,
+                self.out_dest_lo if sending else np.zeros(1, np.int64), on, addr,
+                np.int64(self.flush_steps), self.acc, self.region,
+                np.zeros(len(self.out_tags), np.int64), np.full(1, -1, np.int64), buf, offs,
                 first, np.zeros(3, np.int64))
 
     def add_compiled_counts(self, counts):

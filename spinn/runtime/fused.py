@@ -72,7 +72,7 @@ from spinn.kernels.delays import deliver_stages
 from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
-from spinn.live.pack import send_live
+from spinn.live.pack import flush_live, live_tick
 
 
 @njit(cache=True, nogil=True)
@@ -98,7 +98,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
               seconds, group_seconds, group_spikes, pace, lates, sendto, live_fd, live_groups,
-              live_dest_lo, live_on, live_addr, live_buf, live_offs, live_first, live_counts):
+              live_dest_lo, live_on, live_addr, live_flush_steps, live_acc, live_region,
+              live_fill, live_t0, live_buf, live_offs, live_first, live_counts):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -119,8 +120,10 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
     exchange, deliver and route seconds; pace[6] the largest wall / simulated time
     (pace[5]: simulated seconds per step).
-    Live output (spinn.live.pack.send_live): each tick's spikes of the live groups, sent
-    after its update (counted in its update time), as the per-tick loop does."""
+    Live output (spinn.live.pack.live_tick): each tick's spikes of the live groups,
+    gathered after its update and sent once per millisecond of simulated time, or per tick
+    when ticks are longer (counted in the update time); what is left goes at the call's
+    end."""
     ticks = 0
     local = out
     n_out = 0
@@ -134,8 +137,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
         c0 = wtime()
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds, wtime,
                        group_seconds, group_spikes)
-        send_live(sendto, live_fd, out, bounds, live_groups, live_dest_lo, live_on, live_addr,
-                  step, live_buf, live_offs, live_first, live_counts)
+        live_tick(sendto, live_fd, out, bounds, live_groups, live_dest_lo, live_on, live_addr,
+                  step, k, live_flush_steps, live_acc, live_region, live_fill, live_t0,
+                  live_buf, live_offs, live_first, live_counts)
         c1 = wtime()
         seconds[0] += c1 - c0
         upd = c1 - c0
@@ -218,6 +222,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                         pass
         if totals[6] > rec_steps.shape[0]:
             break
+    flush_live(sendto, live_fd, live_acc, live_region, live_fill, live_t0, live_on,
+               live_addr, live_buf, live_offs, live_first, live_counts)
     if posted:                       # lag 2: receive now, deliver after the next update
         c0 = wtime()
         got, n_got, inbox, inbox_tmp = finish(

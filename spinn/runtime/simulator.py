@@ -636,5 +636,6 @@ def _no_live():
     """run_ticks' live-output arguments when the rank has no live I/O (nothing is sent)."""
     e = np.zeros(0, np.int64)
     return (no_sendto, np.int64(-1), e, np.zeros(1, np.int64), np.zeros(0, np.bool_),
-            np.zeros((0, SOCKADDR_BYTES), np.uint8), np.zeros(0, np.uint8), e,
+            np.zeros((0, SOCKADDR_BYTES), np.uint8), np.int64(1), np.zeros(0, np.uint64),
+            np.zeros(1, np.int64), e, np.full(1, -1, np.int64), np.zeros(0, np.uint8), e,
             np.zeros(1, np.int64), np.zeros(3, np.int64))

@@ -165,7 +165,8 @@ def test_live_output_alone_is_sent_from_the_compiled_tick_loop(monkeypatch, tmp_
     """A network with live output and no live input runs in the compiled tick loop, which
     sends the packets itself (sendto from compiled code): every spike arrives, with its time
     step, as with the per-tick loop; the counters agree with what the client read; the
-    populations of one tag share its packets (as a live packet gatherer packs them)."""
+    populations of one tag share its packets (as a live packet gatherer packs them), sent
+    once per millisecond of simulated time when ticks are shorter."""
     from spinnman.messages.eieio import read_eieio_data_message
 
     monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
@@ -188,18 +189,20 @@ def test_live_output_alone_is_sent_from_the_compiled_tick_loop(monkeypatch, tmp_
         assert engine.whole_ticks_compiled(True) and engine.timers["local"] > 0
         plan = sim.simulation().plan
         base = {int(plan.core_key([plan.pop_first_core[p.index]])[0]): p for p in (src, out)}
-        got, packets, mixed = [], 0, 0
+        got, packets, mixed, spans = [], 0, 0, []
         try:
             while True:
                 msg = read_eieio_data_message(rx.recv(4096), 0)
                 packets += 1
-                labels = set()
+                labels, times = set(), []
                 while msg.is_next_element:
                     e = msg.next_element
                     key0 = max(k for k in base if k <= e.key)
                     got.append((base[key0].label, e.payload, e.key - key0))
                     labels.add(base[key0].label)
+                    times.append(e.payload)
                 mixed += len(labels) > 1
+                spans.append(max(times) - min(times))
         except socket.timeout:
             pass
         want = [(p.label, int(t), int(i)) for p in (src, out)
@@ -210,6 +213,8 @@ def test_live_output_alone_is_sent_from_the_compiled_tick_loop(monkeypatch, tmp_
         assert c["live_spikes_sent"] == len(want) and c["live_packets_sent"] == packets
         assert c["live_send_errors"] == 0
         assert mixed > 0      # one stream per tag: both populations' spikes share packets
+        # sent once per millisecond (10 steps), not once per tick: packets span ticks
+        assert plan.tick_steps < 10 and max(spans) < 10 and max(spans) >= plan.tick_steps
     finally:
         rx.close()
         sim.end()
