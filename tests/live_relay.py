@@ -5,6 +5,10 @@ starts and collects what comes back.  Writes OUT/result-<ranks>.json: the record
 both populations (as steps) and, on a live run, what the client sent and received.
 
     python tests/live_relay.py --out DIR [--full-keys] [--port 19996] [--duration 1500]
+        [--output-only]
+
+--output-only: no injector; live output of both the noise and the relay (one tag), which
+the client receives — a run the compiled tick loop serves, live output included.
 """
 
 import argparse
@@ -27,28 +31,35 @@ ap.add_argument("--events", type=int, default=60)
 ap.add_argument("--full-keys", action="store_true")
 ap.add_argument("--fuzz", type=int, default=0, help="random and mutated packets to send too")
 ap.add_argument("--no-client", action="store_true")
+ap.add_argument("--output-only", action="store_true")
 args = ap.parse_args()
 
 replay = bool(os.environ.get("SPINN_REPLAY"))
 sim.setup(timestep=0.1, seed=11, out_dir=args.out, verbose=False, neurons_per_core=16)
-inj = sim.Population(args.n, ex.SpikeInjector(database_notify_port_num=args.port), label="inj")
 noise = sim.Population(args.n, sim.SpikeSourcePoisson(rate=30.0), label="noise")
 relay = sim.Population(args.n, sim.IF_curr_exp(), label="relay")
-sim.Projection(inj, relay, sim.OneToOneConnector(), sim.StaticSynapse(weight=12.0, delay=1.0),
-               label="inj→relay")
 sim.Projection(noise, relay, sim.FixedProbabilityConnector(0.3),
                sim.StaticSynapse(weight=0.6, delay=1.5), label="noise→relay")
-inj.record("spikes")
 relay.record("spikes")
 ex.activate_live_output_for(relay, database_notify_port_num=args.port)
+if args.output_only:
+    inj = noise
+    ex.activate_live_output_for(noise, database_notify_port_num=args.port)
+else:
+    inj = sim.Population(args.n, ex.SpikeInjector(database_notify_port_num=args.port),
+                         label="inj")
+    sim.Projection(inj, relay, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=12.0, delay=1.0), label="inj→relay")
+inj.record("spikes")
 
 sent, received, lock = [], [], threading.Lock()
 conn = None
 if sim.rank() == 0 and not replay and not args.no_client:
     from spynnaker.pyNN.connections import SpynnakerLiveSpikesConnection
 
-    conn = SpynnakerLiveSpikesConnection(receive_labels=["relay"], send_labels=["inj"],
-                                         local_port=args.port)
+    conn = SpynnakerLiveSpikesConnection(
+        receive_labels=["relay"] + (["noise"] if args.output_only else []),
+        send_labels=None if args.output_only else ["inj"], local_port=args.port)
     rng = np.random.default_rng(3)
 
     def on_receive(label, t, ids):
@@ -82,10 +93,13 @@ if sim.rank() == 0 and not replay and not args.no_client:
         fuzzing.append(t)
         t.start()
 
-    if args.fuzz:
-        conn.add_start_resume_callback("inj", start_fuzz)
     conn.add_receive_callback("relay", on_receive)
-    conn.add_start_resume_callback("inj", on_start)
+    if args.output_only:
+        conn.add_receive_callback("noise", on_receive)
+    else:
+        if args.fuzz:
+            conn.add_start_resume_callback("inj", start_fuzz)
+        conn.add_start_resume_callback("inj", on_start)
 
 sim.run(args.duration, realtime=not replay)
 time.sleep(0.2)          # the last live packets reach the client
@@ -98,8 +112,10 @@ for pop in (inj, relay):
     s = pop.get_spikes()
     out[pop.label] = np.column_stack([np.round(s.times_ms / dt).astype(int) - 1,
                                       s.ids]).tolist()
+compiled = sim.simulation().engine.whole_ticks_compiled(True)
 if sim.rank() == 0:
     totals = sim.simulation().runs[-1]["totals"]
+    out["compiled"] = compiled
     with lock:
         out.update(sent=list(sent), received=list(received), live=totals.get("live"),
                    fuzzed=sum(fuzzed) if conn is not None else 0,

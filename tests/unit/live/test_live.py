@@ -71,6 +71,21 @@ def test_two_ranks_live_and_replays_on_one_and_three_ranks_are_identical(tmp_pat
         assert again["inj"] == live["inj"] and again["relay"] == live["relay"], ranks
 
 
+def test_live_output_alone_reaches_the_client_from_the_compiled_loop_on_two_ranks(tmp_path):
+    """Live output without live input on 2 ranks: the compiled tick loop of each rank sends
+    its cores' spikes of both populations (one tag); sPyNNaker's client gets every one,
+    with its label, neuron and time step; the spikes equal those of one rank."""
+    two = relay(tmp_path, 2, "--output-only", "--duration", "800")
+    one = relay(tmp_path, 1, "--output-only", "--duration", "800")
+    for r in (one, two):
+        assert r["compiled"]
+        want = sorted([["noise", s, i] for s, i in r["noise"]] +
+                      [["relay", s, i] for s, i in r["relay"]])
+        assert sorted(r["received"]) == want and len(want) > 300
+        assert r["live"]["live_spikes_sent"] == len(want)
+    assert one["noise"] == two["noise"] and one["relay"] == two["relay"]
+
+
 def test_fuzzed_packets_are_counted_and_dropped_and_the_run_goes_on(tmp_path):
     """12 000 random and mutated packets at the board during a run: none crashes or stalls
     it; the client's events still arrive; whatever a mutated packet injected is logged, so
