@@ -33,8 +33,10 @@ from spinn.live.pack import (
     FLUSH_MS,
     SOCKADDR_BYTES,
     empty_buffers,
+    no_recv,
     no_sendto,
     pack_live,
+    recv_function,
     sendto_function,
     sockaddr_in,
 )
@@ -327,12 +329,21 @@ class LiveIO:
         c["live_spikes_sent"] += int(spikes)
 
     # ---- live output from the compiled tick loop --------------------------------------
-    def output_only(self):
-        """Whether the compiled tick loop can carry this run's live I/O: live output only
-        (no injector, no rate control, not run_forever — those are served at every tick
-        boundary by the per-tick loop).  The same on every rank (the network's declarations
-        and the run's kind)."""
-        return COMPILED_SEND and not self.inputs and not self.forever
+    def compiled_ok(self):
+        """Whether the compiled tick loop can carry this run's live I/O: everything but
+        run_forever (whose stop is agreed every 100 ticks) and the replay of rate changes
+        (applied at logged ticks).  Live input is read at the tick boundary after the
+        compiled call returns, which it does when a datagram waits (compiled_input).  The
+        same on every rank (the network's declarations and the run's kind)."""
+        rates = any(v.kind == "control" for v in self.inputs)
+        return COMPILED_SEND and not self.forever and not (self.replay and rates)
+
+    def compiled_input(self):
+        """run_ticks' live-input arguments: recv, this rank's board socket (-1: none), a
+        byte of scratch."""
+        if self.board is None or self.replay:
+            return no_recv, np.int64(-1), np.zeros(1, np.uint8)
+        return recv_function(), np.int64(self.board.fileno()), np.zeros(1, np.uint8)
 
     def compiled_output(self):
         """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.live.pack
@@ -375,12 +386,6 @@ class LiveIO:
         c["live_packets_sent"] += int(counts[0])
         c["live_send_errors"] += int(counts[1])
         c["live_spikes_sent"] += int(counts[2])
-
-    def between_calls(self):
-        """Between two compiled calls: read the board socket (rank 0's, for IP-tag
-        requests)."""
-        if not self.replay:
-            self._drain()
 
     def _drain(self):
         """Read every packet waiting at this rank's board socket."""

@@ -107,6 +107,31 @@ FLUSH_MS = 1.0     # the compiled loop sends live output once per this much simu
 COMPILED_SEND = sys.platform.startswith("linux")   # sockaddr_in as Linux lays it out
 
 
+# ssize_t recv(int fd, void *buf, size_t n, int flags)
+RECV = types.int64(types.int32, types.uint64, types.uint64, types.int32)
+PEEK_NOW = 0x02 | 0x40      # Linux MSG_PEEK | MSG_DONTWAIT
+
+
+def recv_function():
+    """The C library's recv as a first-class function for compiled code."""
+    return CFunction(ctypes.cast(ctypes.CDLL(None).recv, ctypes.c_void_p).value, RECV)
+
+
+@cfunc(RECV, cache=True)
+def no_recv(fd, buf, n, flags):
+    """recv's stand-in where no socket is read: nothing is ever waiting."""
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def datagram_waiting(recv, fd, byte):
+    """Whether a datagram waits at socket fd (fd < 0: none): a peek at it, without waiting
+    and without taking it (byte: uint8[1] scratch)."""
+    if fd < 0:
+        return False
+    return recv(np.int32(fd), byte.ctypes.data, np.uint64(1), np.int32(PEEK_NOW)) >= 0
+
+
 def sendto_function():
     """The C library's sendto as a first-class function for compiled code."""
     return CFunction(ctypes.cast(ctypes.CDLL(None).sendto, ctypes.c_void_p).value, SENDTO)

@@ -72,7 +72,7 @@ from spinn.kernels.delays import deliver_stages
 from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
-from spinn.live.pack import flush_live, live_tick
+from spinn.live.pack import datagram_waiting, flush_live, live_tick
 
 
 @njit(cache=True, nogil=True)
@@ -99,7 +99,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
               seconds, group_seconds, group_spikes, pace, lates, sendto, live_fd, live_groups,
               live_dest_lo, live_on, live_addr, live_flush_steps, live_acc, live_region,
-              live_fill, live_t0, live_buf, live_offs, live_first, live_counts):
+              live_fill, live_t0, live_buf, live_offs, live_first, live_counts, recv,
+              board_fd, peek):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -123,7 +124,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     Live output (spinn.live.pack.live_tick): each tick's spikes of the live groups,
     gathered after its update and sent once per millisecond of simulated time, or per tick
     when ticks are longer (counted in the update time); what is left goes at the call's
-    end."""
+    end.  Live input: at each tick boundary (after the pacing), the call returns when a
+    datagram waits at the rank's board socket (board_fd; recv through a peek), so that the
+    caller applies it at the next tick, as the per-tick loop does."""
     ticks = 0
     local = out
     n_out = 0
@@ -221,6 +224,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     while wtime() < deadline:
                         pass
         if totals[6] > rec_steps.shape[0]:
+            break
+        if datagram_waiting(recv, board_fd, peek):
             break
     flush_live(sendto, live_fd, live_acc, live_region, live_fill, live_t0, live_on,
                live_addr, live_buf, live_offs, live_first, live_counts)

@@ -28,7 +28,7 @@ from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
-from spinn.live.pack import SOCKADDR_BYTES, no_sendto
+from spinn.live.pack import SOCKADDR_BYTES, no_recv, no_sendto
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
 from spinn.runtime.comm import LocalChannel, local_clock
@@ -217,7 +217,7 @@ class RankSimulator:
                              for var in p.recording)
         return (self.channel is not None and not self.plastic and not callbacks
                 and not state_recorded and not self.network.current_sources
-                and (self.live is None or self.live.output_only()))
+                and (self.live is None or self.live.compiled_ok()))
 
     def warm_up(self, realtime=False, callbacks=False):
         """Compile, or load from numba's cache, the tick functions the next run() calls,
@@ -455,13 +455,16 @@ class RankSimulator:
         pace[5] = plan.dt / 1000.0
         lates = np.zeros(LOCAL_TICKS + 1, np.int64)
         # calls stop at the same steps on every rank (start + j·every), whatever a call's
-        # early return (recording buffers full) did: progress() is collective there
+        # early return (recording buffers full, a live datagram waiting) did: progress()
+        # and the overrun check are collective there
         start, every = self.step, LOCAL_TICKS * plan.tick_steps
         while self.step < end:
             stop = min(end, start + ((self.step - start) // every + 1) * every)
             totals = np.zeros(10, np.int64)
             lates[0] = 0
             first_tick = c["ticks"]
+            if live is not None:   # the events received so far: spikes of the next tick
+                live.before_update(self.step, min(plan.tick_steps, stop - self.step))
             a = clock()
             args = self._ticks_args(D, stop, rec, totals, pend, n_pend, pend_t0, pend_k,
                                     seconds, pace, lates)
@@ -470,8 +473,7 @@ class RankSimulator:
              self.send) = fused.run_ticks(self._update_types(D), *args)
             self.timers["local"] += clock() - a
             if live is not None:
-                live.add_compiled_counts(args[-1])
-                live.between_calls()
+                live.add_compiled_counts(args[-4])
             if self.status is not None:
                 self.status[0] = self.step
             if rec is not None:
@@ -493,8 +495,8 @@ class RankSimulator:
                 c["overruns"] += int(lates[0])
             if realtime:
                 self._compiled_lateness(pace)
-            if realtime and self.stop_on_overrun:
-                self._stop_if_late()
+            if realtime and self.stop_on_overrun and self.step == stop:
+                self._stop_if_late()        # collective: at the common stops only
             if progress is not None:
                 progress(self.step, spikes)
         self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
@@ -545,7 +547,9 @@ class RankSimulator:
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
                 self.group_seconds, self.group_spikes, pace, lates,
-                *(self.live.compiled_output() if self.live is not None else _no_live()))
+                *(self.live.compiled_output() if self.live is not None else _no_live()),
+                *(self.live.compiled_input() if self.live is not None else
+                  (no_recv, np.int64(-1), np.zeros(1, np.uint8))))
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""

@@ -53,7 +53,10 @@ def check_live(r):
 
 
 def test_client_receives_every_spike_and_injects_at_the_right_neuron_and_tick(tmp_path):
+    """... from the compiled tick loop, which returns at a tick boundary when a datagram
+    waits at the board socket, so that its events become spikes of the next tick."""
     r = relay(tmp_path, 1)
+    assert r["compiled"]
     check_live(r)
     assert len(r["sent"]) > 50 and len(r["received"]) > len(r["sent"])
 
@@ -65,6 +68,7 @@ def test_injection_with_full_32_bit_keys(tmp_path):
 
 def test_two_ranks_live_and_replays_on_one_and_three_ranks_are_identical(tmp_path):
     live = relay(tmp_path, 2)
+    assert live["compiled"]          # live input and output inside the compiled loop
     check_live(live)
     for ranks in (1, 3):
         again = relay(tmp_path, ranks, replay=tmp_path / "live_input")
