@@ -328,6 +328,13 @@ class LiveIO:
                     c["live_send_errors"] += 1
         c["live_spikes_sent"] += int(spikes)
 
+    def warm_up(self, out, bounds):
+        """pack_live compiled (or loaded) for the per-tick loop's types before the clock
+        starts; sends nothing."""
+        buf, offs, first = self.pack_buffers
+        e = np.zeros(0, np.int64)
+        pack_live(out, e, e, np.zeros(1, np.int64), 0, buf, offs, first)
+
     # ---- live output from the compiled tick loop --------------------------------------
     def compiled_ok(self):
         """Whether the compiled tick loop can carry this run's live I/O: everything but

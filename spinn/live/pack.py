@@ -7,6 +7,7 @@ tick's packets and hands each to the C library's sendto, a first-class function
 """
 
 import ctypes
+import functools
 import socket
 import sys
 
@@ -112,6 +113,7 @@ RECV = types.int64(types.int32, types.uint64, types.uint64, types.int32)
 PEEK_NOW = 0x02 | 0x40      # Linux MSG_PEEK | MSG_DONTWAIT
 
 
+@functools.cache
 def recv_function():
     """The C library's recv as a first-class function for compiled code."""
     return CFunction(ctypes.cast(ctypes.CDLL(None).recv, ctypes.c_void_p).value, RECV)
@@ -132,6 +134,7 @@ def datagram_waiting(recv, fd, byte):
     return recv(np.int32(fd), byte.ctypes.data, np.uint64(1), np.int32(PEEK_NOW)) >= 0
 
 
+@functools.cache
 def sendto_function():
     """The C library's sendto as a first-class function for compiled code."""
     return CFunction(ctypes.cast(ctypes.CDLL(None).sendto, ctypes.c_void_p).value, SENDTO)

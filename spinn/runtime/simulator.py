@@ -260,6 +260,8 @@ class RankSimulator:
         rec = self.recorder
         if rec is not None and rec.active:
             rec.fill_spikes(self, self.out, 0, self.step)
+        if self.live is not None:
+            self.live.warm_up(self.out, self.run_bounds)
         if self.plastic:
             record_post_spikes(self.out, 0, self.step, plan.index_bits, self.cores.slot,
                                self.cores.base, self.hist_row, self.tau_minus, plan.dt,
@@ -458,6 +460,7 @@ class RankSimulator:
         # early return (recording buffers full, a live datagram waiting) did: progress()
         # and the overrun check are collective there
         start, every = self.step, LOCAL_TICKS * plan.tick_steps
+        entry = None
         while self.step < end:
             stop = min(end, start + ((self.step - start) // every + 1) * every)
             totals = np.zeros(10, np.int64)
@@ -468,9 +471,11 @@ class RankSimulator:
             a = clock()
             args = self._ticks_args(D, stop, rec, totals, pend, n_pend, pend_t0, pend_k,
                                     seconds, pace, lates)
+            if entry is None:       # the arguments keep their types from call to call
+                entry = fused.ticks_entry(self._update_types(D), args)
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
              x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
-             self.send) = fused.run_ticks(self._update_types(D), *args)
+             self.send) = entry(*args)
             self.timers["local"] += clock() - a
             if live is not None:
                 live.add_compiled_counts(args[-4])
