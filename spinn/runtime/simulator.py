@@ -478,7 +478,7 @@ class RankSimulator:
              self.send) = entry(*args)
             self.timers["local"] += clock() - a
             if live is not None:
-                live.add_compiled_counts(args[-4])
+                live.add_compiled_counts(self.live_counts)
             if self.status is not None:
                 self.status[0] = self.step
             if rec is not None:
@@ -539,6 +539,8 @@ class RankSimulator:
         """The arguments of fused.run_ticks (spinn/runtime/fused.py), in its order."""
         plan, d, x = self.plan, self.delays, self.wire
         mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
+        live_out = self.live.compiled_output() if self.live is not None else _no_live()
+        self.live_counts = live_out[-1]      # what this call sent (add_compiled_counts)
         none = np.empty(0, np.int64)
         return (*D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
                 self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
@@ -552,7 +554,7 @@ class RankSimulator:
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
                 self.group_seconds, self.group_spikes, pace, lates,
-                *(self.live.compiled_output() if self.live is not None else _no_live()),
+                *live_out,
                 *(self.live.compiled_input() if self.live is not None else
                   (no_recv, np.int64(-1), np.zeros(1, np.uint8))))
 
