@@ -137,11 +137,16 @@ def small_pages():
     numpy asks Linux for 2 MiB pages (madvise MADV_HUGEPAGE) on every array of 4 MiB or
     more; with the kernel's THP defrag set to "madvise" (the common default) each first
     touch of such a page then waits for the kernel to find — compact — and zero 2 MiB.
-    Measured on this project's machine (a Firecracker VM): first touch of a 200 MB array
-    2.8 s with the advice, 0.15 s without, while a random scatter into a touched 50 MB
-    array was ~10 % faster with it.  The synaptic build writes each synapse and row pointer
-    once, at random: there the faults dominate (benchmarks/results/hugepages.json).  Outside
-    numpy ≥ 1.20 on Linux this does nothing."""
+    Measured on this project's machine (a Firecracker VM; benchmarks/hugepages.py): first
+    touch of a 200 MB array 2.2–3.1 s with the advice (once 0.10 s), 0.15 s without, while
+    a random scatter into a touched 50 MB array took 0.13 s with huge pages, 0.20 s
+    without.  The synaptic build writes each synapse and row pointer once, at random: there
+    the faults dominate (Brunel scale 1 on 1 rank builds in 0.80 s instead of 2.32 s).  Outside
+    numpy ≥ 1.20 on Linux this does nothing; $SPINN_HUGEPAGE_BUILD=1 keeps numpy's advice
+    (a machine whose huge pages fault cheaply; the benchmark's comparison)."""
+    if os.environ.get("SPINN_HUGEPAGE_BUILD") == "1":
+        yield
+        return
     multiarray = getattr(getattr(np, "_core", None), "multiarray", None) or \
         getattr(getattr(np, "core", None), "multiarray", None)
     setter = getattr(multiarray, "_set_madvise_hugepage", None)
