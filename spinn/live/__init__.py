@@ -25,21 +25,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinn.errors import ConfigurationError
-from spinn.live import database, notify
-from spinn.live import protocol as wire
-from spinn.live.inputlog import InputLog, read_logs
-from spinn.live.pack import (
-    COMPILED_SEND,
+from spinn.kernels.live import (
     FLUSH_MS,
     SOCKADDR_BYTES,
     empty_buffers,
     no_recv,
     no_sendto,
     pack_live,
-    recv_function,
-    sendto_function,
-    sockaddr_in,
 )
+from spinn.live import database, notify
+from spinn.live import protocol as wire
+from spinn.live.inputlog import InputLog, read_logs
+from spinn.live.pack import COMPILED_SEND, recv_function, sendto_function, sockaddr_in
 from spinn.runtime.everywhere import raise_everywhere
 
 _SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)   # Linux: count what a full queue dropped
@@ -301,7 +298,7 @@ class LiveIO:
 
     def after_update(self, out, bounds, t0):
         """Live output: this rank's spikes of each live-output population, this tick, to
-        its tag's address, in the fewest packets (spinn.live.pack)."""
+        its tag's address, in the fewest packets (spinn.kernels.live)."""
         if self.replay or not self.out_groups:
             return
         buf, offs, first = self.pack_buffers
@@ -353,7 +350,7 @@ class LiveIO:
         return recv_function(), np.int64(self.board.fileno()), np.zeros(1, np.uint8)
 
     def compiled_output(self):
-        """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.live.pack
+        """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.kernels.live
         live_tick, flush_live): sendto, the socket, the live groups and their destinations
         (tags), whether each tag has an address, the addresses, the steps between sends, the
         gathering arrays, the packing buffers and int64[3] counts (packets sent, send

@@ -72,7 +72,7 @@ from spinn.kernels.delays import deliver_stages
 from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
-from spinn.live.pack import datagram_waiting, flush_live, live_tick
+from spinn.kernels.live import datagram_waiting, flush_live, live_tick
 
 
 @njit(cache=True, nogil=True)
@@ -121,7 +121,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
     exchange, deliver and route seconds; pace[6] the largest wall / simulated time
     (pace[5]: simulated seconds per step).
-    Live output (spinn.live.pack.live_tick): each tick's spikes of the live groups,
+    Live output (spinn.kernels.live.live_tick): each tick's spikes of the live groups,
     gathered after its update and sent once per millisecond of simulated time, or per tick
     when ticks are longer (counted in the update time); what is left goes at the call's
     end.  Live input: at each tick boundary (after the pacing), the call returns when a

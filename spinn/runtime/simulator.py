@@ -26,9 +26,9 @@ import numpy as np
 
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
+from spinn.kernels.live import SOCKADDR_BYTES, no_recv, no_sendto
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
-from spinn.live.pack import SOCKADDR_BYTES, no_recv, no_sendto
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
 from spinn.runtime.comm import LocalChannel, local_clock
