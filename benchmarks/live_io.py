@@ -50,7 +50,8 @@ def sim_main(a):
     if sim.rank() == 0:
         t = sim.simulation().runs[-1]["totals"]
         with open(os.path.join(a.out, "sim.json"), "w") as f:
-            json.dump({"live": t["live"], "overruns": t["overruns"], "ticks": sim.simulation().runs[-1]["mine"]["ticks"],
+            json.dump({"live": t["live"], "overruns": t["overruns"],
+                       "ticks": sim.simulation().runs[-1]["mine"]["ticks"],
                        "worst_late_tick": t.get("worst_late_tick")}, f)
     sim.end()
 
@@ -97,7 +98,10 @@ def client_main(a):
            "answered": int(ms.size)}
     if ms.size:
         out.update(median_ms=float(np.median(ms)), p99_ms=float(np.percentile(ms, 99)),
-                   max_ms=float(ms.max()), min_ms=float(ms.min()))
+                   max_ms=float(ms.max()), min_ms=float(ms.min()),
+                   quantiles_ms={q: float(np.percentile(ms, q)) for q in (10, 50, 90, 95, 98,
+                                                                         99, 99.5)},
+                   over_5ms=int((ms > 5.0).sum()))
     with open(os.path.join(a.out, "client.json"), "w") as f:
         json.dump(out, f)
     conn.close()
