@@ -134,9 +134,13 @@ def send_packets(sendto, fd, n_dest, on, addr, buf, offs, first, counts):
         if not on[d]:
             continue
         for i in range(first[d], first[d + 1]):
-            sent = sendto(np.int32(fd), buf[offs[i]:].ctypes.data,
-                          np.uint64(offs[i + 1] - offs[i]), np.int32(0), addr[d].ctypes.data,
-                          np.uint32(SOCKADDR_BYTES))
+            sent = -1
+            for _ in range(2):        # once more after a failure: a signal may interrupt it
+                sent = sendto(np.int32(fd), buf[offs[i]:].ctypes.data,
+                              np.uint64(offs[i + 1] - offs[i]), np.int32(0),
+                              addr[d].ctypes.data, np.uint32(SOCKADDR_BYTES))
+                if sent >= 0:
+                    break
             if sent < 0:
                 counts[1] += 1
             else:

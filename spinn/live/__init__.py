@@ -5,10 +5,12 @@ database spinn.live.database; the handshake spinn.live.notify.
 
 Per run: rank 0 writes the database and runs the handshake (database ready → every
 listener's acknowledgement, while answering their IP-tag requests → start/resume), then
-broadcasts the live-output tags; every tick, each rank drains its board socket at the tick
-boundary (injected events become spikes of the injector in the tick's first step, written to
-the input log) and sends the spikes of its own cores of live-output populations, the time
-step as payload, straight to the tagged address; at the end, rank 0 sends stop/pause.
+broadcasts the live-output tags; at every tick boundary where datagrams wait (the compiled
+tick loop peeks and returns; the per-tick loop looks at every boundary) each rank drains its
+board socket (injected events become spikes of the injector in the next tick's first step,
+written to the input log); each rank sends the spikes of its own cores of live-output
+populations, a tag's populations in shared packets, straight to the tagged address; at the
+end, rank 0 sends stop/pause.
 
 Addresses: the board of rank r is reached at the live address + r (default 127.0.0.1, so
 rank 0 is 127.0.0.1, rank 1 127.0.0.2 …) on SpiNNaker's SCP port 17893; only the ranks that
@@ -136,6 +138,7 @@ class LiveIO:
         self.out_dest_lo = np.concatenate([[0], np.cumsum(per_tag)]).astype(np.int64)
         self.pack_buffers = empty_buffers(len(self.out_tags))
         self.acc = None           # the compiled loop's gathered live output (compiled_output)
+        self.addresses = {}       # (host, port) → its struct sockaddr_in, or None
         # the tags live output is sent to: the declared host and port until a client
         # reprograms the tag (its IP-tag request names itself as the sender)
         self.tags = {o.tag: (o.host, o.port) for o in self.outputs
@@ -273,18 +276,24 @@ class LiveIO:
             n = len(ids)
             if n == 0:
                 continue
-            ids = np.sort(np.asarray(ids, np.int64))
-            m = min(n, g.ev_step.size - 1)
+            # one entry per neuron, its events as the spike count (as a replay merges them):
+            # a tick emits at most one packet per neuron and step, whatever a client sends
+            ids, counts = np.unique(np.asarray(ids, np.int64), return_counts=True)
+            over = np.maximum(counts - 0xFFFF, 0)         # a packet counts ≤ 65 535 spikes
+            counts -= over
+            m = ids.size                                  # ≤ the injector's neurons
             g.ev_step[:m] = t0
-            g.ev_lid[:m] = ids[:m]
+            g.ev_lid[:m] = ids
+            g.ev_count[:m] = counts
             g.ev_step[m] = np.iinfo(np.int64).max
             g.cursor[0] = 0
-            if m < n:
-                self.counters["live_events_dropped"] += n - m
-                self.drops["more events in a tick than an injector takes"] = \
-                    self.drops.get("more events in a tick than an injector takes", 0) + n - m
-            self.counters["live_events_injected"] += m
-            self.log.write(t0, v.pop, ids[:m])
+            lost = int(over.sum())
+            if lost:
+                why = "more than 65 535 events for one neuron in a tick"
+                self.counters["live_events_dropped"] += lost
+                self.drops[why] = self.drops.get(why, 0) + lost
+            self.counters["live_events_injected"] += int(counts.sum())
+            self.log.write(t0, v.pop, np.repeat(ids, counts))
         self.pending = {}
 
     def _set_rates(self, pop, ids, hz):
@@ -334,11 +343,12 @@ class LiveIO:
 
     # ---- live output from the compiled tick loop --------------------------------------
     def compiled_ok(self):
-        """Whether the compiled tick loop can carry this run's live I/O: everything but
-        run_forever (whose stop is agreed every 100 ticks) and the replay of rate changes
-        (applied at logged ticks).  Live input is read at the tick boundary after the
-        compiled call returns, which it does when a datagram waits (compiled_input).  The
-        same on every rank (the network's declarations and the run's kind)."""
+        """Whether the compiled tick loop can carry this run's live I/O: on Linux (its
+        struct sockaddr_in), everything but run_forever (whose stop is agreed every 100
+        ticks) and the replay of rate changes (applied at logged ticks).  Live input is
+        read at the tick boundary after the compiled call returns, which it does when a
+        datagram waits (compiled_input).  The same on every rank (the network's
+        declarations and the run's kind)."""
         rates = any(v.kind == "control" for v in self.inputs)
         return COMPILED_SEND and not self.forever and not (self.replay and rates)
 
@@ -363,9 +373,14 @@ class LiveIO:
         addr = np.zeros((len(tags), SOCKADDR_BYTES), np.uint8)
         for d, tag in enumerate(tags):
             where = self.tags.get(tag)
-            if where is not None:
+            if where is not None and where not in self.addresses:
+                try:
+                    self.addresses[where] = sockaddr_in(*where)
+                except OSError:                 # a host name that does not resolve
+                    self.addresses[where] = None
+            if where is not None and self.addresses[where] is not None:
                 on[d] = True
-                addr[d] = sockaddr_in(*where)
+                addr[d] = self.addresses[where]
         sender = getattr(self, "sender", None)
         fd = np.int64(sender.fileno() if sender is not None and sending else -1)
         if self.acc is None:     # each destination's room for FLUSH_MS and a tick of spikes

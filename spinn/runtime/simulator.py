@@ -460,7 +460,7 @@ class RankSimulator:
         # early return (recording buffers full, a live datagram waiting) did: progress()
         # and the overrun check are collective there
         start, every = self.step, LOCAL_TICKS * plan.tick_steps
-        entry = None
+        entry = entry_kinds = None
         while self.step < end:
             stop = min(end, start + ((self.step - start) // every + 1) * every)
             totals = np.zeros(10, np.int64)
@@ -471,8 +471,9 @@ class RankSimulator:
             a = clock()
             args = self._ticks_args(D, stop, rec, totals, pend, n_pend, pend_t0, pend_k,
                                     seconds, pace, lates)
-            if entry is None:       # the arguments keep their types from call to call
-                entry = fused.ticks_entry(self._update_types(D), args)
+            kinds = _kinds(args)
+            if entry is None or kinds != entry_kinds:   # typed again if any type changed
+                entry, entry_kinds = fused.ticks_entry(self._update_types(D), args), kinds
             (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
              x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
              self.send) = entry(*args)
@@ -650,3 +651,10 @@ def _no_live():
             np.zeros((0, SOCKADDR_BYTES), np.uint8), np.int64(1), np.zeros(0, np.uint64),
             np.zeros(1, np.int64), e, np.full(1, -1, np.int64), np.zeros(0, np.uint8), e,
             np.zeros(1, np.int64), np.zeros(3, np.int64))
+
+
+def _kinds(args):
+    """What ticks_entry's skipped typing depends on, cheaply: each argument's dtype, ndim and
+    layout (arrays) or Python type."""
+    return tuple((a.dtype.num, a.ndim, a.flags.c_contiguous) if isinstance(a, np.ndarray)
+                 else type(a) for a in args)

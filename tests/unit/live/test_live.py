@@ -239,6 +239,36 @@ def test_live_output_alone_is_sent_from_the_compiled_tick_loop(monkeypatch, tmp_
         sim.end()
 
 
+def test_one_neurons_events_in_a_tick_become_one_packet_counting_them(monkeypatch, tmp_path):
+    """A client may send one neuron's key several times in a tick: the injector emits one
+    packet per neuron with the events as its count (at most one packet per neuron and step,
+    as its buffers assume), every event recorded and logged as a replay reads it."""
+    from spinn.live.inputlog import read_logs
+    from tests.unit.live.packets import eieio, sdp
+
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    try:
+        sim.setup(timestep=0.1, seed=1, verbose=False)
+        inj = sim.Population(4, ex.SpikeInjector(notify=False), label="inj")
+        inj.record("spikes")
+        sim.run(1.0)                      # the board is open from here on
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        tx.sendto(sdp(eieio(0, [2, 2, 2, 1, 2])), ("127.0.0.1", 17893))
+        tx.close()
+        time.sleep(0.05)
+        sim.run(20.0)
+        s = inj.get_spikes()
+        assert sorted(s.ids.tolist()) == [1, 2, 2, 2, 2]
+        assert len(set(s.times_ms.tolist())) == 1
+        live = sim.simulation().engine.live
+        assert live.counters["live_events_injected"] == 5
+        live.log.flush()
+        events, _ = read_logs(str(tmp_path), sim.simulation().network, sim.simulation().plan)
+        assert sorted(events[inj.index][1].tolist()) == [1, 2, 2, 2, 2]
+    finally:
+        sim.end()
+
+
 def test_a_board_port_in_use_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
     busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
