@@ -126,6 +126,21 @@ def no_sendto(fd, buf, n, flags, to, to_len):
     return -1
 
 
+def idle_output():
+    """run_ticks' live-output arguments (spinn.live.LiveIO.compiled_output) of a rank that
+    sends nothing: no groups, so live_tick and flush_live return at once."""
+    e = np.zeros(0, np.int64)
+    return (no_sendto, np.int64(-1), e, np.zeros(1, np.int64), np.zeros(0, np.bool_),
+            np.zeros((0, SOCKADDR_BYTES), np.uint8), np.int64(1), np.zeros(0, np.uint64),
+            np.zeros(1, np.int64), e, np.full(1, -1, np.int64), np.zeros(0, np.uint8), e,
+            np.zeros(1, np.int64), np.zeros(3, np.int64))
+
+
+def idle_input():
+    """run_ticks' live-input arguments of a rank with no board socket to read."""
+    return no_recv, np.int64(-1), np.zeros(1, np.uint8)
+
+
 @njit(cache=True, nogil=True)
 def send_packets(sendto, fd, n_dest, on, addr, buf, offs, first, counts):
     """Each destination d's packets (pack_live) with sendto(fd, …, addr[d]) where on[d]
@@ -178,7 +193,7 @@ def live_tick(sendto, fd, out, bounds, groups, dest_lo, on, addr, t0, k, flush_s
     sent (flush_live) at the end of the tick that completes flush_steps steps since then —
     or first, when a region has no room for the tick.  With ticks of less than a
     millisecond a client is then woken once a millisecond, not once a tick (on this
-    project's VM each wake-up cost the sender 20–60 µs)."""
+    project's VM each wake-up cost the sender 35–63 µs)."""
     if groups.shape[0] == 0:
         return
     n_dest = fill.shape[0]

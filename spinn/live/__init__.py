@@ -31,8 +31,8 @@ from spinn.kernels.live import (
     FLUSH_MS,
     SOCKADDR_BYTES,
     empty_buffers,
-    no_recv,
-    no_sendto,
+    idle_input,
+    idle_output,
     pack_live,
 )
 from spinn.live import database, notify
@@ -356,7 +356,7 @@ class LiveIO:
         """run_ticks' live-input arguments: recv, this rank's board socket (-1: none), a
         byte of scratch."""
         if self.board is None or self.replay:
-            return no_recv, np.int64(-1), np.zeros(1, np.uint8)
+            return idle_input()
         return recv_function(), np.int64(self.board.fileno()), np.zeros(1, np.uint8)
 
     def compiled_output(self):
@@ -366,9 +366,9 @@ class LiveIO:
         gathering arrays, the packing buffers and int64[3] counts (packets sent, send
         errors, spikes).  Made for each compiled call: a client may reprogram a tag
         meanwhile."""
-        sending = bool(self.out_groups) and not self.replay
-        groups = self.out_gi if sending else np.zeros(0, np.int64)
-        tags = self.out_tags if sending else []
+        if not self.out_groups or self.replay:
+            return idle_output()
+        groups, tags = self.out_gi, self.out_tags
         on = np.zeros(len(tags), np.bool_)
         addr = np.zeros((len(tags), SOCKADDR_BYTES), np.uint8)
         for d, tag in enumerate(tags):
@@ -382,7 +382,7 @@ class LiveIO:
                 on[d] = True
                 addr[d] = self.addresses[where]
         sender = getattr(self, "sender", None)
-        fd = np.int64(sender.fileno() if sender is not None and sending else -1)
+        fd = np.int64(sender.fileno() if sender is not None else -1)
         if self.acc is None:     # each destination's room for FLUSH_MS and a tick of spikes
             flush = max(1, int(np.ceil(FLUSH_MS / self.net.dt - 1e-9)))
             steps = flush + self.plan.tick_steps
@@ -393,11 +393,10 @@ class LiveIO:
             self.acc = np.zeros(int(self.region[-1]), np.uint64)
             self.flush_steps = flush
         buf, offs, first = self.pack_buffers
-        return (sendto_function() if sending else no_sendto, fd, groups,
-                self.out_dest_lo if sending else np.zeros(1, np.int64), on, addr,
+        return (sendto_function(), fd, groups, self.out_dest_lo, on, addr,
                 np.int64(self.flush_steps), self.acc, self.region,
-                np.zeros(len(self.out_tags), np.int64), np.full(1, -1, np.int64), buf, offs,
-                first, np.zeros(3, np.int64))
+                np.zeros(len(tags), np.int64), np.full(1, -1, np.int64), buf, offs, first,
+                np.zeros(3, np.int64))
 
     def add_compiled_counts(self, counts):
         """A compiled call's live-output counts into the run's counters."""

@@ -26,7 +26,7 @@ import numpy as np
 
 from spinn.dynamics.stdp import HISTORY, deliver_plastic, record_post_spikes
 from spinn.kernels.handles import pack
-from spinn.kernels.live import SOCKADDR_BYTES, no_recv, no_sendto
+from spinn.kernels.live import idle_input, idle_output
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 from spinn.mapping.routing import lookup
@@ -540,7 +540,7 @@ class RankSimulator:
         """The arguments of fused.run_ticks (spinn/runtime/fused.py), in its order."""
         plan, d, x = self.plan, self.delays, self.wire
         mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
-        live_out = self.live.compiled_output() if self.live is not None else _no_live()
+        live_out = self.live.compiled_output() if self.live is not None else idle_output()
         self.live_counts = live_out[-1]      # what this call sent (add_compiled_counts)
         none = np.empty(0, np.int64)
         return (*D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
@@ -556,8 +556,7 @@ class RankSimulator:
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
                 self.group_seconds, self.group_spikes, pace, lates,
                 *live_out,
-                *(self.live.compiled_input() if self.live is not None else
-                  (no_recv, np.int64(-1), np.zeros(1, np.uint8))))
+                *(self.live.compiled_input() if self.live is not None else idle_input()))
 
     def _deliver_plastic(self, packets, stage, t0):
         """Deliver packets through the stage's plastic rows (after its static rows)."""
@@ -642,15 +641,6 @@ class PlasticProjection:
             self.proj.sign, t.tau_plus, t.tau_minus, t.A_plus, t.A_minus, w.w_min, w.w_max,
             *w.exponents, self.rule_k, plan.dt, sim.hist_row, sim.hist_t, sim.hist_k,
             sim.hist_n, sim.ring, sim.slot_mask)
-
-
-def _no_live():
-    """run_ticks' live-output arguments when the rank has no live I/O (nothing is sent)."""
-    e = np.zeros(0, np.int64)
-    return (no_sendto, np.int64(-1), e, np.zeros(1, np.int64), np.zeros(0, np.bool_),
-            np.zeros((0, SOCKADDR_BYTES), np.uint8), np.int64(1), np.zeros(0, np.uint64),
-            np.zeros(1, np.int64), e, np.full(1, -1, np.int64), np.zeros(0, np.uint8), e,
-            np.zeros(1, np.int64), np.zeros(3, np.int64))
 
 
 def _kinds(args):

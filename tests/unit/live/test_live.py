@@ -260,7 +260,10 @@ def test_one_neurons_events_in_a_tick_become_one_packet_counting_them(monkeypatc
         s = inj.get_spikes()
         assert sorted(s.ids.tolist()) == [1, 2, 2, 2, 2]
         assert len(set(s.times_ms.tolist())) == 1
-        live = sim.simulation().engine.live
+        engine = sim.simulation().engine
+        gi = next(i for i, g in enumerate(engine.groups) if g.pop.index == inj.index)
+        assert engine.group_spikes[gi] == 2      # packets emitted: one per neuron
+        live = engine.live
         assert live.counters["live_events_injected"] == 5
         live.log.flush()
         events, _ = read_logs(str(tmp_path), sim.simulation().network, sim.simulation().plan)
