@@ -52,7 +52,12 @@ def sim_main(a):
         with open(os.path.join(a.out, "sim.json"), "w") as f:
             json.dump({"live": t["live"], "overruns": t["overruns"],
                        "ticks": sim.simulation().runs[-1]["mine"]["ticks"],
-                       "worst_late_tick": t.get("worst_late_tick")}, f)
+                       "worst_late_tick": t.get("worst_late_tick"),
+                       # the clock's origin on rank 0 (monotonic seconds at a step): with
+                       # the input log it places each event's tick in wall time (--trace)
+                       "clock_origin": getattr(sim.simulation().engine, "clock_origin",
+                                               None), "dt_ms": 0.1,
+                       "late_tick_list": list(map(int, sim.simulation().engine.late_ticks))}, f)
     sim.end()
 
 
@@ -68,13 +73,17 @@ def client_main(a):
         receive_labels=[label], send_labels=["inj"] if a.client == "latency" else None,
         local_port=PORT)
 
+    trace = []       # (neuron, sent, received, step the relay fired)
+
     def on_receive(lbl, t, ids):
         now = time.perf_counter()
         with lock:
             got[0] += len(ids)
             for i in ids:
                 if i in sent_at:
-                    lat.append(now - sent_at.pop(i))
+                    s = sent_at.pop(i)
+                    lat.append(now - s)
+                    trace.append((int(i), s, now, int(t)))
 
     def sender(lbl, c):
         def go():
@@ -101,7 +110,7 @@ def client_main(a):
                    max_ms=float(ms.max()), min_ms=float(ms.min()),
                    quantiles_ms={q: float(np.percentile(ms, q)) for q in (10, 50, 90, 95, 98,
                                                                          99, 99.5)},
-                   over_5ms=int((ms > 5.0).sum()))
+                   over_5ms=int((ms > 5.0).sum()), trace=trace)
     with open(os.path.join(a.out, "client.json"), "w") as f:
         json.dump(out, f)
     conn.close()
@@ -156,6 +165,171 @@ def raw_client_main(a):
     rx.close()
 
 
+def lean_latency_client_main(a):
+    """The round trip without sPyNNaker's connection classes on the traffic: its
+    DatabaseConnection for the handshake and SpiNNMan's message classes to make the bytes
+    once (an IP-tag set, the injection packets), then one thread sending an event every
+    8 ms and one blocked on a plain socket — the floor client's structure, with spinn as
+    the board."""
+    import socket
+
+    import numpy as np
+    from spinn_front_end_common.utilities.database import DatabaseConnection
+    from spinnman.messages.eieio import EIEIOType, read_eieio_data_message
+    from spinnman.messages.eieio.data_messages import EIEIODataMessage
+    from spinnman.messages.scp.impl import IPTagSet
+    from spinnman.messages.sdp import SDPFlag, SDPHeader, SDPMessage
+
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    stopped, started = threading.Event(), threading.Event()
+    where = {}
+
+    def on_db(reader):
+        _, _, _, board, tag, x, y = reader.get_live_output_details("relay",
+                                                                   "LiveSpikeReceiver")
+        key_to_id = {k: i for i, k in reader.get_atom_id_to_key_mapping("relay").items()}
+        ix, iy, ip = reader.get_placements("inj")[0]
+        packets = []
+        for i in range(100):
+            m = EIEIODataMessage.create(EIEIOType.KEY_16_BIT)
+            m.add_key(i)
+            sdp = SDPMessage(SDPHeader(flags=SDPFlag.REPLY_NOT_EXPECTED, tag=0,
+                                       destination_port=1, destination_cpu=ip,
+                                       destination_chip_x=ix, destination_chip_y=iy,
+                                       source_port=0, source_cpu=0, source_chip_x=0,
+                                       source_chip_y=0), data=m.bytestring)
+            packets.append(b"\0\0" + sdp.bytestring)
+        where.update(board=(reader.get_ip_address(ix, iy), 17893), packets=packets,
+                     key_to_id=key_to_id)
+        req = IPTagSet(x, y, [0, 0, 0, 0], 0, tag, strip=True, use_sender=True)
+        req.sdp_header.update_for_send(x, y)
+        rx.settimeout(2.0)
+        while True:
+            rx.sendto(b"\0\0" + req.bytestring, (board, 17893))
+            try:
+                if len(rx.recv(64)) == 18:
+                    break
+            except socket.timeout:
+                continue
+
+    db = DatabaseConnection(started.set, stopped.set, local_port=PORT)
+    db.add_database_callback(on_db)
+    started.wait(600)
+    sent_at, lat, lock = {}, [], threading.Lock()
+
+    def receive():
+        rx.settimeout(0.5)
+        while True:
+            try:
+                data = rx.recv(4096)
+            except socket.timeout:
+                if stopped.is_set():
+                    return
+                continue
+            now = time.perf_counter()
+            msg = read_eieio_data_message(data, 0)
+            with lock:
+                while msg.is_next_element:
+                    i = where["key_to_id"].get(msg.next_element.key)
+                    if i in sent_at:
+                        lat.append(now - sent_at.pop(i))
+
+    r = threading.Thread(target=receive, daemon=True)
+    r.start()
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    time.sleep(0.5)
+    for k in range(a.events):
+        with lock:
+            sent_at[k % 100] = time.perf_counter()
+        tx.sendto(where["packets"][k % 100], where["board"])
+        time.sleep(0.008)
+    r.join(a.events * 0.008 + 600)
+    ms = np.array(lat) * 1000.0
+    out = {"received": int(ms.size), "events": a.events, "answered": int(ms.size),
+           "median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99)),
+           "max_ms": float(ms.max()), "min_ms": float(ms.min()),
+           "over_5ms": int((ms > 5.0).sum())}
+    with open(os.path.join(a.out, "client.json"), "w") as f:
+        json.dump(out, f)
+    db.close()
+    rx.close()
+
+
+def echo_main(a):
+    """The latency floor's board: one process paced as spinn paces a run of 1 ms ticks
+    (spinning on the monotonic clock), reading its socket at each tick boundary; what it
+    read at boundary n is answered at boundary n + 1 — as spinn applies an event at the
+    tick after it arrived and sends the relay's spike when it computes the next tick."""
+    import socket
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", PORT + 1))
+    s.setblocking(False)
+    tick, clock = 0.001, time.perf_counter
+    t0 = clock()
+    held, n = [], 0
+    end = t0 + a.events * 0.008 + 3.0
+    while True:
+        n += 1
+        while clock() < t0 + n * tick:
+            pass
+        for data, peer in held:
+            s.sendto(data, peer)
+        held = []
+        while True:
+            try:
+                held.append(s.recvfrom(64))
+            except BlockingIOError:
+                break
+        if clock() > end:
+            return
+
+
+def floor_client_main(a):
+    """The latency floor's client: a sender thread (an event every 8 ms) and a receiving
+    thread blocked on its socket, as sPyNNaker's connection has, without its protocol."""
+    import socket
+
+    import numpy as np
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    sent_at, lat = {}, []
+    lock = threading.Lock()
+
+    def receive():
+        while len(lat) < a.events:
+            data = s.recv(64)
+            now = time.perf_counter()
+            with lock:
+                lat.append(now - sent_at.pop(int.from_bytes(data[:4], "little")))
+
+    r = threading.Thread(target=receive, daemon=True)
+    r.start()
+    time.sleep(0.5)
+    for k in range(a.events):
+        with lock:
+            sent_at[k] = time.perf_counter()
+        s.sendto(k.to_bytes(4, "little"), ("127.0.0.1", PORT + 1))
+        time.sleep(0.008)
+    r.join(5.0)
+    ms = np.array(lat) * 1000.0
+    return {"kind": "latency-floor", "ranks": 1, "events": a.events, "answered": int(ms.size),
+            "median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99)),
+            "max_ms": float(ms.max()), "over_5ms": int((ms > 5.0).sum())}
+
+
+def measure_floor(a):
+    echo = subprocess.Popen([sys.executable, __file__, "--echo", "--events", str(a.events)],
+                            cwd=ROOT)
+    time.sleep(0.5)
+    row = floor_client_main(a)
+    echo.wait(timeout=60)
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def measure(kind, ranks, a):
     out = tempfile.mkdtemp(prefix=f"spinn-live-{kind}-")
     env = dict(os.environ)
@@ -177,6 +351,9 @@ def measure(kind, ranks, a):
         c = json.load(f)
     with open(os.path.join(out, "sim.json")) as f:
         s = json.load(f)
+    trace = c.pop("trace", None)
+    if trace and s.get("clock_origin") and ranks == 1:
+        c["where_ms"] = where_time_went(trace, out, s)
     row = {"kind": kind, "ranks": ranks, **c, "spikes_sent": s["live"]["live_spikes_sent"],
            "packets_sent": s["live"]["live_packets_sent"], "late_ticks": s["overruns"],
            "ticks": s["ticks"], "worst_late_tick": s["worst_late_tick"]}
@@ -185,6 +362,42 @@ def measure(kind, ranks, a):
         row["lost"] = s["live"]["live_spikes_sent"] - c["received"]
     print(json.dumps({k: v for k, v in row.items() if k != "worst_late_tick"}), flush=True)
     return row
+
+
+def where_time_went(trace, out, s):
+    """Quantiles of each part of the round trip (1 rank, whose clock is the monotonic
+    clock the client reads): sent → the start of the tick that applied the event (from the
+    input log and the clock's origin), that tick → the relay's spike (simulated), and the
+    end of the spike's tick → the client's callback (the flush and the client)."""
+    import glob
+
+    import msgpack
+    import numpy as np
+
+    applied = []
+    for path in glob.glob(os.path.join(out, "live_input", "input-rank-*.log")):
+        with open(path, "rb") as f:
+            for rec in list(msgpack.Unpacker(f, raw=False))[1:]:
+                if len(rec) == 3:
+                    applied.extend((rec[0], i) for i in rec[2])
+    applied.sort()
+    w0, s0 = s["clock_origin"]
+    dt = s["dt_ms"] / 1000.0
+    to_tick, in_sim, out_ = [], [], []
+    for (i, sent, got, t), (step, j) in zip(trace, applied):
+        if i != j:
+            return {"error": "events and the input log disagree"}
+        to_tick.append((w0 + (step - s0) * dt - sent) * 1e3)
+        in_sim.append((t - step) * s["dt_ms"])
+        out_.append((got - (w0 + (t + 1 - s0) * dt)) * 1e3)
+    late = set(s.get("late_tick_list", []))     # ticks of 10 steps (1 ms) from step 0
+    slow = [(step // 10 in late) or (t // 10 in late)
+            for (i, sent, got, t), (step, j) in zip(trace, applied) if (got - sent) > 5e-3]
+    q = (50, 90, 99, 100)
+    return {"over_5ms": len(slow), "over_5ms_where_spinn_was_late": int(sum(slow)),
+            **{name: {str(p): round(float(np.percentile(v, p)), 3) for p in q}
+            for name, v in (("sent_to_tick", to_tick), ("tick_to_spike", in_sim),
+                            ("spike_to_client", out_))}}
 
 
 def main():
@@ -197,22 +410,38 @@ def main():
     ap.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results",
                                                    "live_io.json"))
     ap.add_argument("--sim", choices=("latency", "throughput"))
-    ap.add_argument("--client", choices=("latency", "throughput", "throughput-raw"))
+    ap.add_argument("--client", choices=("latency", "latency-lean", "throughput",
+                                         "throughput-raw"))
     ap.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--labels", nargs="+", default=["src"], help=argparse.SUPPRESS)
     ap.add_argument("--out")
-    ap.add_argument("--only", choices=("latency", "throughput", "throughput-raw"))
+    ap.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--no-floor", action="store_true",
+                    help="skip the latency floor (an echo paced as spinn, no network)")
+    ap.add_argument("--only", nargs="+", choices=("latency", "latency-lean", "throughput",
+                                                  "throughput-raw"))
     a = ap.parse_args()
     if a.sim:
         return sim_main(a)
+    if a.echo:
+        return echo_main(a)
     if a.client:
+        if a.client == "latency-lean":
+            return lean_latency_client_main(a)
         return raw_client_main(a) if a.raw else client_main(a)
     rows = []
-    for kind in ("latency", "throughput", "throughput-raw"):
-        if a.only and kind != a.only:
-            continue
-        for ranks in a.ranks:
-            rows.append(measure(kind, ranks, a))
+    kinds = [k for k in ("latency", "latency-lean", "throughput", "throughput-raw")
+             if not a.only or k in a.only]
+    for ranks in a.ranks:      # the latency rows of a rank count side by side with the floor
+        for kind in kinds:
+            if kind.startswith("latency"):
+                rows.append(measure(kind, ranks, a))
+        if any(k.startswith("latency") for k in kinds) and not a.no_floor:
+            rows.append(measure_floor(a))
+    for kind in kinds:
+        if not kind.startswith("latency"):
+            for ranks in a.ranks:
+                rows.append(measure(kind, ranks, a))
     os.makedirs(os.path.dirname(a.json), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump({"benchmark": "live_io", "command": " ".join(sys.argv),

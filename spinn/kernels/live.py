@@ -9,6 +9,8 @@ a struct sockaddr_in.
 import numpy as np
 from numba import cfunc, njit, types
 
+from spinn.kernels.handles import by_address
+
 PREFIX_KEYS = 62      # (256 - 6) // 4: keys of one time step, the time as payload prefix
 TIMED_KEYS = 31       # (256 - 2) // 8: keys each with its time step as payload
 PREFIX_FLAGS = (1 << 5) | (1 << 4) | (2 << 2)
@@ -130,7 +132,7 @@ def idle_output():
     """run_ticks' live-output arguments (spinn.live.LiveIO.compiled_output) of a rank that
     sends nothing: no groups, so live_tick and flush_live return at once."""
     e = np.zeros(0, np.int64)
-    return (no_sendto, np.int64(-1), e, np.zeros(1, np.int64), np.zeros(0, np.bool_),
+    return (by_address(no_sendto), np.int64(-1), e, np.zeros(1, np.int64), np.zeros(0, np.bool_),
             np.zeros((0, SOCKADDR_BYTES), np.uint8), np.int64(1), np.zeros(0, np.uint64),
             np.zeros(1, np.int64), e, np.full(1, -1, np.int64), np.zeros(0, np.uint8), e,
             np.zeros(1, np.int64), np.zeros(3, np.int64))
@@ -138,7 +140,7 @@ def idle_output():
 
 def idle_input():
     """run_ticks' live-input arguments of a rank with no board socket to read."""
-    return no_recv, np.int64(-1), np.zeros(1, np.uint8)
+    return by_address(no_recv), np.int64(-1), np.zeros(1, np.uint8)
 
 
 @njit(cache=True, nogil=True)

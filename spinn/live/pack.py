@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
+from spinn.kernels.handles import CFunction
 from spinn.kernels.live import RECV, SENDTO, SOCKADDR_BYTES
-from spinn.runtime.comm import CFunction
 
 COMPILED_SEND = sys.platform.startswith("linux")   # sockaddr_in as Linux lays it out
 

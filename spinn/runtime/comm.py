@@ -32,6 +32,7 @@ import numpy as np
 from numba import types
 
 from spinn.errors import SimulationError
+from spinn.kernels.handles import CFunction, by_address
 
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
 
@@ -116,20 +117,6 @@ class MPINeighbourhood:
         self.graph.Free()
 
 
-class CFunction(types.WrapperAddressProtocol):
-    """A C function as a numba first-class function: compiled code calls it through its
-    address, a value passed at run time — so the code that calls it stays cacheable."""
-
-    def __init__(self, address, signature):
-        self._address, self._signature = address, signature
-
-    def __wrapper_address__(self):
-        return self._address
-
-    def signature(self):
-        return self._signature
-
-
 class Channel:
     """MPI's point-to-point calls for compiled tick loops (spinn/kernels/exchange.py).
 
@@ -209,7 +196,7 @@ def _local_clock():
 
 def local_clock():
     """The monotonic clock as a first-class function for compiled code."""
-    return _local_clock
+    return by_address(_local_clock)
 
 
 class LocalChannel:
@@ -220,7 +207,8 @@ class LocalChannel:
     status_words = 16
 
     def functions(self):
-        return _no_p2p, _no_p2p, _no_waitall, _local_clock, np.int32(0), np.int32(0)
+        return (by_address(_no_p2p), by_address(_no_p2p), by_address(_no_waitall),
+                by_address(_local_clock), np.int32(0), np.int32(0))
 
 
 class MPIComm:

@@ -501,6 +501,9 @@ class RankSimulator:
                 c["overruns"] += int(lates[0])
             if realtime:
                 self._compiled_lateness(pace)
+                # the real-time clock's origin (wtime seconds at step pace[2]): a benchmark
+                # maps steps to wall time with it
+                self.clock_origin = (float(pace[0]), int(pace[2]))
             if realtime and self.stop_on_overrun and self.step == stop:
                 self._stop_if_late()        # collective: at the common stops only
             if progress is not None:
