@@ -1,9 +1,9 @@
 """Live I/O's compiled parts: the live-output packets of a tick (pack_live; formats:
 spinn.live.protocol), and what the compiled tick loop (spinn.runtime.fused.run_ticks) does
 with them — gathers a tag's spikes (live_tick) and sends them (flush_live, send_packets)
-through the C library's sendto, and peeks at the board socket (datagram_waiting) through
-its recv, both first-class functions made by spinn.live.pack, with each tag's address as
-a struct sockaddr_in.
+through the C library's sendto; and the injection packets it takes itself at a tick
+boundary (take_injections) through its recv — both first-class functions made by
+spinn.live.pack, with each tag's address as a struct sockaddr_in.
 """
 
 import numpy as np
@@ -113,13 +113,133 @@ def no_recv(fd, buf, n, flags):
     return -1
 
 
+RECV_NOW = 0x40              # Linux MSG_DONTWAIT
+IN_BYTES = 4096              # the largest datagram read (a longer one is Python's to drop)
+NEVER = np.iinfo(np.int64).max
+# the columns of take_injections' table, one row per spike injector on the rank: its core
+# (chip x, y, core p), first key, neurons, population, offset in the per-neuron arrays and
+# in the event arrays (its own are views of them: spinn.live.LiveIO)
+INJ_X, INJ_Y, INJ_P, INJ_KEY0, INJ_SIZE, INJ_POP, INJ_OFF, INJ_EV, INJ_COLS = range(9)
+
+
 @njit(cache=True, nogil=True)
-def datagram_waiting(recv, fd, byte):
-    """Whether a datagram waits at socket fd (fd < 0: none): a peek at it, without waiting
-    and without taking it (byte: uint8[1] scratch)."""
+def _word(buf, pos, nbytes):
+    v = np.int64(0)
+    for b in range(nbytes):
+        v |= np.int64(buf[pos + b]) << (8 * b)
+    return v
+
+
+@njit(cache=True, nogil=True)
+def _injection(buf, n, inj):
+    """(row of inj, first element's byte, elements, bytes per element, bytes per key, key
+    prefix) when datagram buf[:n] is an SDP-wrapped EIEIO data packet for one of the spike
+    injectors in inj whose every key is in its range; row -1 for anything else — SCP,
+    rate control, another core, a malformed packet, keys outside the range: Python reads
+    those (spinn.live.LiveIO._take), to answer, count and drop them by reason."""
+    if n < 12 or n >= IN_BYTES:
+        return -1, 0, 0, 0, 0, 0
+    dest = np.int64(buf[4])
+    cpu, port, y, x = dest & 0x1F, dest >> 5, np.int64(buf[6]), np.int64(buf[7])
+    if port == 0 and cpu == 0:
+        return -1, 0, 0, 0, 0, 0
+    row = -1
+    for i in range(inj.shape[0]):
+        if inj[i, INJ_X] == x and inj[i, INJ_Y] == y and inj[i, INJ_P] == cpu:
+            row = i
+    if row < 0:
+        return -1, 0, 0, 0, 0, 0
+    count, flags = np.int64(buf[10]), np.int64(buf[11])
+    prefix_on, upper = (flags >> 7) & 1, (flags >> 6) & 1
+    payload_prefix, kind = (flags >> 5) & 1, (flags >> 2) & 3
+    if upper and not prefix_on:                 # an EIEIO command
+        return -1, 0, 0, 0, 0, 0
+    kb = 2 if kind < 2 else 4
+    off = 12
+    prefix = np.int64(0)
+    if prefix_on:
+        prefix = _word(buf, off, 2) << (16 if upper else 0)
+        off += 2
+    if payload_prefix:
+        off += kb
+    size = kb * (2 if kind == 1 or kind == 3 else 1)
+    if n != off + count * size:
+        return -1, 0, 0, 0, 0, 0
+    key0, room = inj[row, INJ_KEY0], inj[row, INJ_SIZE]
+    for e in range(count):
+        key = _word(buf, off + e * size, kb) | prefix
+        i = key if kind < 2 else key - key0
+        if i < 0 or i >= room:
+            return -1, 0, 0, 0, 0, 0
+    return row, off, count, size, kb, prefix
+
+
+@njit(cache=True, nogil=True)
+def take_injections(recv, fd, buf, inj, dense, touched, n_touched, ev_step, ev_lid, ev_count,
+                    cursors, t0, log, log_n, counts):
+    """At a tick boundary of the compiled loop: the injection packets waiting at the
+    board socket fd become spikes of the tick starting at step t0, as
+    spinn.live.LiveIO.before_update makes them — each injector's events merged per neuron
+    (its count ≤ 65 535, the rest counted dropped: counts[2]), in neuron order, into its
+    event arrays (ev_*[inj[row, INJ_EV]:], cursors[row]), and logged as (t0, population,
+    neuron, count) rows in log[log_n[0]:].  counts[0] packets taken, counts[1] events
+    injected.  True when Python must read the socket first (the first waiting datagram is
+    anything else, left waiting) or the log has no room for a tick; a datagram for Python
+    after some were taken waits for the next boundary, so each boundary is the compiled
+    loop's or Python's.  Each rank's injectors' events arrays are views of ev_* (spinn.live.
+    LiveIO._share_injector_events): passed as arrays, not as addresses — compiled code that
+    wrote the groups' arrays through addresses lost stores the update then missed."""
     if fd < 0:
         return False
-    return recv(np.int32(fd), byte.ctypes.data, np.uint64(1), np.int32(PEEK_NOW)) >= 0
+    if log_n[0] + dense.shape[0] > log.shape[0]:
+        return True
+    taken = 0
+    while True:
+        n = recv(np.int32(fd), buf.ctypes.data, np.uint64(IN_BYTES), np.int32(PEEK_NOW))
+        if n < 0:
+            break
+        row, off, count, size, kb, prefix = _injection(buf, n, inj)
+        if row < 0:
+            if taken == 0:
+                return True
+            break
+        recv(np.int32(fd), buf.ctypes.data, np.uint64(IN_BYTES), np.int32(RECV_NOW))
+        taken += 1
+        base = inj[row, INJ_OFF]
+        for e in range(count):
+            key = _word(buf, off + e * size, kb) | prefix
+            i = key if kb == 2 else key - inj[row, INJ_KEY0]
+            if dense[base + i] == 0:
+                touched[base + n_touched[row]] = i
+                n_touched[row] += 1
+            if dense[base + i] < 0xFFFF:
+                dense[base + i] += 1
+            else:
+                counts[2] += 1
+    counts[0] += taken
+    if taken == 0:
+        return False
+    for row in range(inj.shape[0]):
+        m = n_touched[row]
+        if m == 0:
+            continue
+        base, ev = inj[row, INJ_OFF], inj[row, INJ_EV]
+        ids = np.sort(touched[base:base + m])
+        for j in range(m):
+            i = ids[j]
+            c = dense[base + i]
+            ev_step[ev + j] = t0
+            ev_lid[ev + j] = i
+            ev_count[ev + j] = c
+            r = log_n[0]
+            log[r, 0], log[r, 1], log[r, 2], log[r, 3] = t0, inj[row, INJ_POP], i, c
+            log_n[0] = r + 1
+            counts[1] += c
+            dense[base + i] = 0
+        ev_step[ev + m] = NEVER
+        cursors[row] = 0
+        n_touched[row] = 0
+    return False
 
 
 @cfunc(SENDTO, cache=True)
@@ -139,8 +259,12 @@ def idle_output():
 
 
 def idle_input():
-    """run_ticks' live-input arguments of a rank with no board socket to read."""
-    return by_address(no_recv), np.int64(-1), np.zeros(1, np.uint8)
+    """run_ticks' live-input arguments (spinn.live.LiveIO.compiled_input) of a rank with
+    no board socket to read."""
+    e = np.zeros(0, np.int64)
+    return (by_address(no_recv), np.int64(-1), np.zeros(IN_BYTES, np.uint8),
+            np.zeros((0, INJ_COLS), np.int64), e, e, e, e, e, e, e,
+            np.zeros((0, 4), np.int64), np.zeros(1, np.int64), np.zeros(3, np.int64))
 
 
 @njit(cache=True, nogil=True)

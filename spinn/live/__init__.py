@@ -5,12 +5,13 @@ database spinn.live.database; the handshake spinn.live.notify.
 
 Per run: rank 0 writes the database and runs the handshake (database ready → every
 listener's acknowledgement, while answering their IP-tag requests → start/resume), then
-broadcasts the live-output tags; at every tick boundary where datagrams wait (the compiled
-tick loop peeks and returns; the per-tick loop looks at every boundary) each rank drains its
-board socket (injected events become spikes of the injector in the next tick's first step,
-written to the input log); each rank sends the spikes of its own cores of live-output
-populations, a tag's populations in shared packets, straight to the tagged address; at the
-end, rank 0 sends stop/pause.
+broadcasts the live-output tags; at every tick boundary each rank drains its board socket
+(injected events become spikes of the injector in the next tick's first step, written to
+the input log) — the compiled tick loop takes injection packets itself
+(spinn.kernels.live.take_injections) and returns for the rest (IP-tag requests, rate
+control, bad packets), the per-tick loop reads them all in Python; each rank sends the
+spikes of its own cores of live-output populations, a tag's populations in shared packets,
+straight to the tagged address; at the end, rank 0 sends stop/pause.
 
 Addresses: the board of rank r is reached at the live address + r (default 127.0.0.1, so
 rank 0 is 127.0.0.1, rank 1 127.0.0.2 …) on SpiNNaker's SCP port 17893; only the ranks that
@@ -29,6 +30,8 @@ import numpy as np
 from spinn.errors import ConfigurationError
 from spinn.kernels.live import (
     FLUSH_MS,
+    IN_BYTES,
+    INJ_COLS,
     SOCKADDR_BYTES,
     empty_buffers,
     idle_input,
@@ -138,6 +141,7 @@ class LiveIO:
         self.out_dest_lo = np.concatenate([[0], np.cumsum(per_tag)]).astype(np.int64)
         self.pack_buffers = empty_buffers(len(self.out_tags))
         self.acc = None           # the compiled loop's gathered live output (compiled_output)
+        self.compiled_in = None   # the compiled loop's live-input arguments (compiled_input)
         self.addresses = {}       # (host, port) → its struct sockaddr_in, or None
         # the tags live output is sent to: the declared host and port until a client
         # reprograms the tag (its IP-tag request names itself as the sender)
@@ -147,7 +151,8 @@ class LiveIO:
                          "live_packets_dropped": 0, "live_events_dropped": 0,
                          "live_spikes_sent": 0, "live_packets_sent": 0,
                          "live_send_errors": 0, "live_iptag_requests": 0,
-                         "live_packets_lost_by_os": 0}
+                         "live_packets_lost_by_os": 0,
+                         "live_packets_taken_by_compiled_loop": 0}
         self.drops = {}           # why → count (bad packets, unknown keys, …)
         self.board = None
         self.notifier = None
@@ -165,6 +170,7 @@ class LiveIO:
             problem = self._open_board()
         raise_everywhere(comm, problem)
         self.log_dir = self._log_dir(sim)
+        self.injectors = self._share_injector_events() if not self.replay else None
         if self.replay:
             self._load_replay()
         elif self.my_inputs:
@@ -245,6 +251,13 @@ class LiveIO:
             self.notifier.start()
 
     def end_run(self):
+        if self.board is not None and self.os_drops is not None:
+            # the kernel's drops since the last datagram Python read (the compiled loop
+            # reads without the ancillary count)
+            total = _proc_drops(self.board)
+            if total is not None and total > self.os_drops:
+                self.counters["live_packets_lost_by_os"] += total - self.os_drops
+                self.os_drops = total
         if self.log is not None:
             self.log.flush()
         if self.notifier is not None:
@@ -353,11 +366,64 @@ class LiveIO:
         return COMPILED_SEND and not self.forever and not (self.replay and rates)
 
     def compiled_input(self):
-        """run_ticks' live-input arguments: recv, this rank's board socket (-1: none), a
-        byte of scratch."""
+        """run_ticks' live-input arguments (spinn.kernels.live.take_injections): recv, this
+        rank's board socket (-1: none), a datagram's buffer, the table of this rank's spike
+        injectors (their cores, keys and sizes), their event arrays (each injector's own
+        are views of them: _share_injector_events), each injector's per-neuron counts and
+        touched neurons, the input log's rows and int64[3] counts (packets, events, events
+        dropped)."""
         if self.board is None or self.replay:
             return idle_input()
-        return recv_function(), np.int64(self.board.fileno()), np.zeros(1, np.uint8)
+        if self.compiled_in is None:
+            self.compiled_in = (recv_function(), np.int64(self.board.fileno()),
+                                np.zeros(IN_BYTES, np.uint8), *self.injectors)
+        return self.compiled_in
+
+    def _share_injector_events(self):
+        """The compiled loop's input state (spinn.kernels.live.take_injections, after
+        the table): each spike injector of this rank gets event arrays that are views of
+        shared ones, which the loop fills, and a cursor in a shared array."""
+        rows, size, ev = [], 0, 0
+        mine = [v for v in self.my_inputs.values() if v.kind == "inject"]
+        room = [self.engine.groups[self.groups[v.pop]].ev_step.size for v in mine]
+        steps = np.full(sum(room), np.iinfo(np.int64).max, np.int64)
+        lids, counts = np.zeros(sum(room), np.int64), np.ones(sum(room), np.int64)
+        cursors = np.zeros(len(mine), np.int64)
+        for r, (v, n) in enumerate(zip(mine, room)):
+            g = self.engine.groups[self.groups[v.pop]]
+            g.ev_step, g.ev_lid, g.ev_count = steps[ev:ev + n], lids[ev:ev + n], \
+                counts[ev:ev + n]
+            g.cursor = cursors[r:r + 1]
+            rows.append((v.x, v.y, v.p, v.key0, v.size, v.pop, size, ev))
+            size += v.size
+            ev += n
+        return (np.array(rows, np.int64).reshape(-1, INJ_COLS), np.zeros(size, np.int64),
+                np.zeros(size, np.int64), np.zeros(len(mine), np.int64), steps, lids, counts,
+                cursors, np.zeros((max(1 << 16, 4 * size), 4), np.int64),
+                np.zeros(1, np.int64), np.zeros(3, np.int64))
+
+    def add_compiled_input(self):
+        """What the compiled calls took (compiled_input) into the input log and counters;
+        the log's rows emptied."""
+        if self.compiled_in is None:
+            return
+        log, log_n, counts = self.compiled_in[-3:]
+        n = int(log_n[0])
+        if n:
+            rows = log[:n]
+            cut = np.flatnonzero((rows[1:, 0] != rows[:-1, 0]) | (rows[1:, 1] != rows[:-1, 1]))
+            for a, b in zip(np.r_[0, cut + 1], np.r_[cut + 1, n]):
+                self.log.write(rows[a, 0], rows[a, 1], np.repeat(rows[a:b, 2], rows[a:b, 3]))
+            log_n[0] = 0
+        c = self.counters
+        c["live_packets_received"] += int(counts[0])
+        c["live_packets_taken_by_compiled_loop"] += int(counts[0])
+        c["live_events_injected"] += int(counts[1])
+        if counts[2]:
+            why = "more than 65 535 events for one neuron in a tick"
+            c["live_events_dropped"] += int(counts[2])
+            self.drops[why] = self.drops.get(why, 0) + int(counts[2])
+        counts[:] = 0
 
     def compiled_output(self):
         """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.kernels.live
@@ -523,6 +589,21 @@ def _controllable(g):
         C[row] = np.array(np.broadcast_to(C[row], g.n), np.float64)
     g.C = tuple(C)
     g.cdf_index = np.full(g.n, -1, np.int64)
+
+
+def _proc_drops(sock):
+    """The kernel's count of datagrams it dropped at this UDP socket (Linux's
+    /proc/net/udp, the counter SO_RXQ_OVFL reports), or None."""
+    try:
+        inode = os.fstat(sock.fileno()).st_ino
+        with open("/proc/net/udp") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if int(parts[9]) == inode:
+                    return int(parts[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _error_class(problem):

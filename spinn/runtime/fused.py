@@ -72,7 +72,7 @@ from spinn.kernels.delays import deliver_stages
 from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
-from spinn.kernels.live import datagram_waiting, flush_live, live_tick
+from spinn.kernels.live import flush_live, live_tick, take_injections
 
 
 @njit(cache=True, nogil=True)
@@ -100,7 +100,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               seconds, group_seconds, group_spikes, pace, lates, sendto, live_fd, live_groups,
               live_dest_lo, live_on, live_addr, live_flush_steps, live_acc, live_region,
               live_fill, live_t0, live_buf, live_offs, live_first, live_counts, recv,
-              board_fd, peek):
+              board_fd, in_buf, inj, in_dense, in_touched, in_n_touched, in_ev_step,
+              in_ev_lid, in_ev_count, in_cursors, in_log, in_log_n, in_counts):
     """Whole ticks, exchange included, for up to max_ticks ticks in one compiled call
     (spinn/kernels/exchange.py; on a single rank nothing is sent).  lag 1: a tick's packets
     are delivered at its end; lag 2 (the smallest delay spans two ticks): after the next
@@ -124,9 +125,12 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     Live output (spinn.kernels.live.live_tick): each tick's spikes of the live groups,
     gathered after its update and sent once per millisecond of simulated time, or per tick
     when ticks are longer (counted in the update time); what is left goes at the call's
-    end.  Live input: at each tick boundary (after the pacing), the call returns when a
-    datagram waits at the rank's board socket (board_fd; recv through a peek), so that the
-    caller applies it at the next tick, as the per-tick loop does."""
+    end.  Live input: at each tick boundary (after the pacing) with a tick to follow in
+    this call, the injection packets waiting at the rank's board socket (board_fd) become
+    the next tick's spikes (spinn.kernels.live.take_injections, as the per-tick loop makes
+    them); the call returns instead when a datagram for Python waits (IP-tag requests, rate
+    control, bad packets) or the input log's buffer is full, and the caller applies it at
+    the next tick, as the per-tick loop does."""
     ticks = 0
     local = out
     n_out = 0
@@ -225,7 +229,10 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                         pass
         if totals[6] > rec_steps.shape[0]:
             break
-        if datagram_waiting(recv, board_fd, peek):
+        if step < end and ticks < max_ticks and take_injections(
+                recv, board_fd, in_buf, inj, in_dense, in_touched, in_n_touched,
+                in_ev_step, in_ev_lid, in_ev_count, in_cursors, step, in_log, in_log_n,
+                in_counts):
             break
     flush_live(sendto, live_fd, live_acc, live_region, live_fill, live_t0, live_on,
                live_addr, live_buf, live_offs, live_first, live_counts)

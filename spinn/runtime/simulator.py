@@ -480,6 +480,7 @@ class RankSimulator:
             self.timers["local"] += clock() - a
             if live is not None:
                 live.add_compiled_counts(self.live_counts)
+                live.add_compiled_input()
             if self.status is not None:
                 self.status[0] = self.step
             if rec is not None:

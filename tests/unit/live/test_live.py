@@ -53,12 +53,15 @@ def check_live(r):
 
 
 def test_client_receives_every_spike_and_injects_at_the_right_neuron_and_tick(tmp_path):
-    """... from the compiled tick loop, which returns at a tick boundary when a datagram
-    waits at the board socket, so that its events become spikes of the next tick."""
+    """... from the compiled tick loop, which takes the injection packets itself at a tick
+    boundary (spinn.kernels.live.take_injections) so that their events become spikes of
+    the next tick; only the client's IP-tag request (during the handshake) is Python's."""
     r = relay(tmp_path, 1)
     assert r["compiled"]
     check_live(r)
     assert len(r["sent"]) > 50 and len(r["received"]) > len(r["sent"])
+    lv = r["live"]
+    assert lv["live_packets_taken_by_compiled_loop"] == lv["live_packets_received"] - 1 == 60
 
 
 def test_injection_with_full_32_bit_keys(tmp_path):
@@ -70,6 +73,7 @@ def test_two_ranks_live_and_replays_on_one_and_three_ranks_are_identical(tmp_pat
     live = relay(tmp_path, 2)
     assert live["compiled"]          # live input and output inside the compiled loop
     check_live(live)
+    assert live["live"]["live_packets_taken_by_compiled_loop"] == 60
     for ranks in (1, 3):
         again = relay(tmp_path, ranks, replay=tmp_path / "live_input")
         assert again["inj"] == live["inj"] and again["relay"] == live["relay"], ranks
