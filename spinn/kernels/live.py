@@ -187,8 +187,9 @@ def take_injections(recv, fd, buf, inj, dense, touched, n_touched, ev_step, ev_l
     anything else, left waiting) or the log has no room for a tick; a datagram for Python
     after some were taken waits for the next boundary, so each boundary is the compiled
     loop's or Python's.  Each rank's injectors' events arrays are views of ev_* (spinn.live.
-    LiveIO._share_injector_events): passed as arrays, not as addresses — compiled code that
-    wrote the groups' arrays through addresses lost stores the update then missed."""
+    LiveIO._share_injector_events), passed as arrays: a first version wrote the groups'
+    arrays through their addresses, and in some runs the update read entries without the
+    new end marker (stale events sent again; cause not found)."""
     if fd < 0:
         return False
     if log_n[0] + dense.shape[0] > log.shape[0]:
