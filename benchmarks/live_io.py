@@ -3,14 +3,18 @@
 - latency: an event injected by SpynnakerLiveSpikesConnection.send_spike → a SpikeInjector
   → one synapse (1 ms) → a relay neuron that fires at once → live output → the client's
   receive callback; wall time from send to callback, median and 99th percentile over
-  --events events (one every 8 ms, cycling over 100 neurons), on each rank count;
+  --events events (one every --every-ms, default 8 ms, cycling over 100 neurons), on each
+  rank count; with where the time went (1 rank: sent → the tick that applied it → the
+  relay's spike → the client, from the input log and the run's clock), beside a lean client
+  (latency-lean: sPyNNaker's handshake, plain sockets) and the machine's floor (an echo
+  paced as spinn paces, same client structure, no network), alternating in one batch;
 - throughput: a Poisson population (--rate-neurons × --rate Hz) with live output; spikes
   sent (spinn's provenance) against spikes the client received, and the run's late ticks.
 
 JSON to benchmarks/results/live_io.json (or --json).
 
-    python benchmarks/live_io.py [--ranks 1 2] [--events 1000] [--rate-neurons 2000]
-        [--rate 100] [--seconds 5]
+    python benchmarks/live_io.py [--ranks 1 2] [--events 1000] [--every-ms 8]
+        [--rate-neurons 2000] [--rate 100] [--seconds 5] [--only KIND ...] [--no-floor]
 """
 
 import argparse
@@ -40,7 +44,7 @@ def sim_main(a):
         sim.Projection(inj, relay, sim.OneToOneConnector(),
                        sim.StaticSynapse(weight=40.0, delay=1.0))
         ex.activate_live_output_for(relay, database_notify_port_num=PORT)
-        duration = a.events * 8.0 + 3000.0
+        duration = a.events * a.every_ms + 3000.0
     else:
         src = sim.Population(a.rate_neurons, sim.SpikeSourcePoisson(rate=a.rate),
                              label="src")
@@ -93,14 +97,14 @@ def client_main(a):
                 with lock:
                     sent_at[i] = time.perf_counter()
                 c.send_spike("inj", i)
-                time.sleep(0.008)
+                time.sleep(a.every_ms / 1000.0)
         threading.Thread(target=go, daemon=True).start()
 
     conn.add_receive_callback(label, on_receive)
     if a.client == "latency":
         conn.add_start_resume_callback("inj", sender)
     conn.add_pause_stop_callback(label, lambda lbl, c: done.set())
-    done.wait(a.seconds + a.events * 0.008 + 600)
+    done.wait(a.seconds + a.events * a.every_ms / 1000.0 + 600)
     time.sleep(0.3)
     ms = np.array(lat) * 1000.0
     out = {"received": got[0], "events": a.events if a.client == "latency" else 0,
@@ -243,8 +247,8 @@ def lean_latency_client_main(a):
         with lock:
             sent_at[k % 100] = time.perf_counter()
         tx.sendto(where["packets"][k % 100], where["board"])
-        time.sleep(0.008)
-    r.join(a.events * 0.008 + 600)
+        time.sleep(a.every_ms / 1000.0)
+    r.join(a.events * a.every_ms / 1000.0 + 600)
     ms = np.array(lat) * 1000.0
     out = {"received": int(ms.size), "events": a.events, "answered": int(ms.size),
            "median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99)),
@@ -269,7 +273,7 @@ def echo_main(a):
     tick, clock = 0.001, time.perf_counter
     t0 = clock()
     held, n = [], 0
-    end = t0 + a.events * 0.008 + 3.0
+    end = t0 + a.events * a.every_ms / 1000.0 + 3.0
     while True:
         n += 1
         while clock() < t0 + n * tick:
@@ -287,7 +291,7 @@ def echo_main(a):
 
 
 def floor_client_main(a):
-    """The latency floor's client: a sender thread (an event every 8 ms) and a receiving
+    """The latency floor's client: a sender thread (an event every --every-ms) and a receiving
     thread blocked on its socket, as sPyNNaker's connection has, without its protocol."""
     import socket
 
@@ -312,7 +316,7 @@ def floor_client_main(a):
         with lock:
             sent_at[k] = time.perf_counter()
         s.sendto(k.to_bytes(4, "little"), ("127.0.0.1", PORT + 1))
-        time.sleep(0.008)
+        time.sleep(a.every_ms / 1000.0)
     r.join(5.0)
     ms = np.array(lat) * 1000.0
     return {"kind": "latency-floor", "ranks": 1, "events": a.events, "answered": int(ms.size),
@@ -321,8 +325,8 @@ def floor_client_main(a):
 
 
 def measure_floor(a):
-    echo = subprocess.Popen([sys.executable, __file__, "--echo", "--events", str(a.events)],
-                            cwd=ROOT)
+    echo = subprocess.Popen([sys.executable, __file__, "--echo", "--events", str(a.events),
+                             "--every-ms", str(a.every_ms)], cwd=ROOT)
     time.sleep(0.5)
     row = floor_client_main(a)
     echo.wait(timeout=60)
@@ -333,8 +337,9 @@ def measure_floor(a):
 def measure(kind, ranks, a):
     out = tempfile.mkdtemp(prefix=f"spinn-live-{kind}-")
     env = dict(os.environ)
-    common = ["--out", out, "--events", str(a.events), "--rate-neurons", str(a.rate_neurons),
-              "--rate", str(a.rate), "--seconds", str(a.seconds)]
+    common = ["--out", out, "--events", str(a.events), "--every-ms", str(a.every_ms),
+              "--rate-neurons", str(a.rate_neurons), "--rate", str(a.rate), "--seconds",
+              str(a.seconds)]
     client = subprocess.Popen([sys.executable, __file__, "--client", kind, *common]
                               + (["--raw"] if kind == "throughput-raw" else []), env=env,
                               cwd=ROOT)
@@ -404,6 +409,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--events", type=int, default=1000)
+    ap.add_argument("--every-ms", type=float, default=8.0,
+                    help="ms between the latency client's events (default 8)")
     ap.add_argument("--rate-neurons", type=int, default=2000)
     ap.add_argument("--rate", type=float, default=100.0)
     ap.add_argument("--seconds", type=float, default=5.0)

@@ -220,15 +220,20 @@ class Simulation:
             raise ConfigurationError("run_forever: the network has no live input or output, "
                                      "so nothing could ask it to stop; use run(duration)")
         start = self.time_ms
-        self._forever = True
+        self._forever, self._stop_requested = True, False
         try:
             self.run(FOREVER_MS, realtime=True, progress=False)
         finally:
-            self._forever = False
+            self._forever = self._stop_requested = False
         self.script_step = self.engine.step
         return self.time_ms - start
 
     def request_stop(self):
+        """Stop the run_forever in progress — also when asked during its build, warm-up or
+        handshake (kept until its clock starts); outside a run_forever, nothing."""
+        if not getattr(self, "_forever", False):
+            return
+        self._stop_requested = True
         engine = self.engine
         if engine is not None and engine.live is not None:
             engine.live.stop_requested = True
@@ -297,7 +302,8 @@ class Simulation:
         engine.recorder.start_run()
         engine.stop_on_overrun = realtime and on_overrun == "stop"
         if engine.live is not None:
-            engine.live.start_run(n_steps, forever=getattr(self, "_forever", False))
+            engine.live.start_run(n_steps, forever=getattr(self, "_forever", False),
+                                  stop=getattr(self, "_stop_requested", False))
             if engine.live.replay:
                 realtime = False      # a replay runs offline, as fast as it can
 

@@ -221,10 +221,10 @@ class LiveIO:
         return [(v.label, v.pop) for v in self.inputs] + [(o.label, o.pop) for o in self.outputs]
 
     # ---- a run -------------------------------------------------------------------------
-    def start_run(self, n_steps, forever=False):
+    def start_run(self, n_steps, forever=False, stop=False):
         """Collective, before the clock starts: the handshake (rank 0), the tags to every
         rank, start/resume."""
-        self.forever, self.stop_requested = forever, False
+        self.forever, self.stop_requested = forever, bool(stop)
         if self.replay:
             return
         problem = None
@@ -357,13 +357,13 @@ class LiveIO:
     # ---- live output from the compiled tick loop --------------------------------------
     def compiled_ok(self):
         """Whether the compiled tick loop can carry this run's live I/O: on Linux (its
-        struct sockaddr_in), everything but run_forever (whose stop is agreed every 100
-        ticks) and the replay of rate changes (applied at logged ticks).  Live input is
-        read at the tick boundary after the compiled call returns, which it does when a
-        datagram waits (compiled_input).  The same on every rank (the network's
-        declarations and the run's kind)."""
+        struct sockaddr_in), everything but the replay of rate changes (applied at logged
+        ticks).  Injections are taken inside the loop (compiled_input), anything else read
+        at the tick boundary it returns at; run_forever's calls end every 100 ticks, where
+        the ranks agree on a stop.  The same on every rank (the network's declarations and
+        the run's kind)."""
         rates = any(v.kind == "control" for v in self.inputs)
-        return COMPILED_SEND and not self.forever and not (self.replay and rates)
+        return COMPILED_SEND and not (self.replay and rates)
 
     def compiled_input(self):
         """run_ticks' live-input arguments (spinn.kernels.live.take_injections): recv, this

@@ -42,6 +42,7 @@ from spinn.runtime.fused import compiled
 PHASES = ("update", "route", "exchange", "deliver", "record", "local")
 LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) between calls
 PACE_SLOTS = 9     # fused.run_ticks' real-time state (its docstring)
+FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
 
 
@@ -359,7 +360,8 @@ class RankSimulator:
                 callback(self.step)
             if progress is not None:
                 progress(self.step, spikes_total)
-            if live is not None and live.forever and ticks % 100 == 0 and live.agreed_stop():
+            if live is not None and live.forever and ticks % FOREVER_CHECK == 0 and \
+                    live.agreed_stop():
                 end = self.step        # run_forever: every rank stops at this tick
             if self.stop_on_overrun and (ticks % 100 == 0 or self.step >= end):
                 self._stop_if_late()
@@ -460,6 +462,9 @@ class RankSimulator:
         # early return (recording buffers full, a live datagram waiting) did: progress()
         # and the overrun check are collective there
         start, every = self.step, LOCAL_TICKS * plan.tick_steps
+        forever = live is not None and live.forever
+        if forever:     # run_forever: the ranks agree on a stop every FOREVER_CHECK ticks
+            every = FOREVER_CHECK * plan.tick_steps
         entry = entry_kinds = None
         while self.step < end:
             stop = min(end, start + ((self.step - start) // every + 1) * every)
@@ -507,6 +512,8 @@ class RankSimulator:
                 self.clock_origin = (float(pace[0]), int(pace[2]))
             if realtime and self.stop_on_overrun and self.step == stop:
                 self._stop_if_late()        # collective: at the common stops only
+            if forever and self.step == stop and live.agreed_stop():
+                end = self.step             # collective too: every rank stops here
             if progress is not None:
                 progress(self.step, spikes)
         self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None

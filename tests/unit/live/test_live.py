@@ -385,9 +385,9 @@ def test_live_rate_control_changes_the_measured_rates_and_replays(tmp_path):
 
 
 def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path):
-    """run_forever() runs in real time until request_stop() — here from another thread after
-    0.6 s — and stops at a common tick (within 100 ticks of the request); the network then
-    goes on with run() as usual."""
+    """run_forever() runs in real time, in the compiled tick loop, until request_stop() —
+    here from another thread after 0.6 s — and stops at a common tick (the ranks agree every
+    100 ticks); the network then goes on with run() as usual."""
     import threading
 
     monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
@@ -398,9 +398,38 @@ def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path):
         ran = ex.run_forever()
         wall = time.perf_counter() - t0
         assert 300 <= ran <= 3000 and wall < 20
+        engine = sim.simulation().engine
+        assert engine.timers["local"] > 0            # the compiled loop ran it
+        tick_ms = engine.plan.tick_steps * sim.simulation().network.dt
+        assert round(ran / tick_ms) % 100 == 0
         assert sim.simulation().time_ms == ran
         sim.run(10.0)
         assert sim.simulation().time_ms == ran + 10.0
+    finally:
+        sim.end()
+
+
+def test_request_stop_during_the_warm_up_of_run_forever_is_kept(monkeypatch, tmp_path):
+    """A request_stop() that arrives while run_forever compiles its kernels (a cold cache:
+    seconds) stops it at the first agreement, 100 ticks on, instead of being lost when the
+    clock starts; outside a run_forever it does nothing."""
+    from spinn.simulation import Simulation
+
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path))
+    warm = Simulation._warm_up
+
+    def warm_up_asked_to_stop(self, *a):
+        ex.request_stop()
+        return warm(self, *a)
+
+    try:
+        _small(1, notify=False, host="127.0.0.1", port=9)
+        ex.request_stop()                        # no run_forever yet: ignored
+        sim.run(5.0)
+        monkeypatch.setattr(Simulation, "_warm_up", warm_up_asked_to_stop)
+        ran = ex.run_forever()
+        tick_ms = sim.simulation().engine.plan.tick_steps * sim.simulation().network.dt
+        assert ran == 100 * tick_ms
     finally:
         sim.end()
 
