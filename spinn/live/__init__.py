@@ -399,7 +399,7 @@ class LiveIO:
             ev += n
         return (np.array(rows, np.int64).reshape(-1, INJ_COLS), np.zeros(size, np.int64),
                 np.zeros(size, np.int64), np.zeros(len(mine), np.int64), steps, lids, counts,
-                cursors, np.zeros((max(1 << 16, 4 * size), 4), np.int64),
+                cursors, np.zeros((max(1 << 16, 4 * size) if mine else 0, 4), np.int64),
                 np.zeros(1, np.int64), np.zeros(3, np.int64))
 
     def add_compiled_input(self):
