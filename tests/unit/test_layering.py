@@ -7,7 +7,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "spinn"
 # Lower layers never import higher ones.  Same layer may import itself.
-LAYERS = ["errors", "distributions", "kernels", "dynamics", "model", "mapping", "runtime",
+LAYERS = ["_numba_cache", "errors", "distributions", "kernels", "dynamics", "model", "mapping", "runtime",
           "live", "recording", "progress", "simulation", "api", "external_devices",
           "rehearsal", "script", "cli", "__init__", "pynn", "sonata"]
 
