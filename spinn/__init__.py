@@ -15,7 +15,6 @@ PyNN's names and units (mV, ms, nA, nF, µS)::
 __version__ = "0.1.0"
 
 import spinn._numba_cache  # noqa: E402,F401  (before any kernel is defined)
-
 from spinn.api import (  # noqa: E402
     Population,
     Projection,
