@@ -141,16 +141,17 @@ def test_keys_unique_and_masks_cover_index_bits(sizes):
 
 
 @pytest.mark.parametrize("n_ranks", [1, 2, 3, 5])
-def test_every_core_placed_and_neuron_cores_contiguous(n_ranks):
-    """Every core gets a rank in [0, n_ranks) and, in core order, the neuron cores' ranks never
-    decrease (each rank holds one contiguous run of neuron cores)."""
+def test_every_core_placed_and_each_population_contiguous(n_ranks):
+    """Every core gets a rank in [0, n_ranks) and, in core order, the ranks of a population's
+    neuron cores never decrease (each rank holds one contiguous run of each population)."""
     net, _ = small_network()
     plan = make_plan(net, n_ranks)
     pop = plan.population_of(np.arange(plan.n_cores))
     assert plan.core_rank.shape == (plan.n_cores,) and plan.core_rank.dtype == np.int32
     assert plan.core_rank.min() >= 0 and plan.core_rank.max() < n_ranks
     is_source = np.array([net.populations[p].celltype.is_source for p in pop])
-    assert np.all(np.diff(plan.core_rank[~is_source]) >= 0)
+    for p in np.unique(pop[~is_source]):
+        assert np.all(np.diff(plan.core_rank[pop == p]) >= 0)
     for r in range(n_ranks):
         assert set(plan.local_cores(r)) == set(np.flatnonzero(plan.core_rank == r))
 
@@ -189,20 +190,36 @@ def test_real_plan_balances_load():
 
 
 def test_source_cost_counts_where_the_source_lands():
-    """Two equal neuron populations, only the first driven one-to-one by costly sources: the
-    split gives the driven one fewer neurons per rank, not half of each."""
+    """Two equal neuron populations, only the first half of the first driven one-to-one by
+    costly sources: the split counts that cost with the driven cores, so the rank that gets
+    them gets fewer of them, and the loads (sources included) balance."""
     from spinn.mapping.graph import Edges
 
-    n = 20
-    load = np.array([1.0] * n + [1.0] * n + [9.0] * n)    # A cores, B cores, A's sources
-    is_source = np.array([False] * 2 * n + [True] * n)
-    one_to_one = Edges(0, pre_pop=2, post_pop=0, i=np.arange(n), j=np.arange(n),
-                       w=np.ones(n))
-    rank = place_cores(load, is_source, [one_to_one], np.array([0, n, 2 * n, 3 * n]), 2)
-    assert np.all(rank[2 * n:] == rank[:n])                # sources sit with their targets
+    n, h = 20, 10
+    load = np.array([1.0] * n + [1.0] * n + [9.0] * h)    # A cores, B cores, sources of A[:h]
+    is_source = np.array([False] * 2 * n + [True] * h)
+    one_to_one = Edges(0, pre_pop=2, post_pop=0, i=np.arange(h), j=np.arange(h),
+                       w=np.ones(h))
+    rank = place_cores(load, is_source, [one_to_one], np.array([0, n, 2 * n, 2 * n + h]), 2)
+    assert np.all(rank[2 * n:] == rank[:h])                # sources sit with their targets
     per_rank = np.bincount(rank, weights=load, minlength=2)
     assert abs(per_rank[0] - per_rank[1]) <= 10.0          # one A core with its source
-    assert np.count_nonzero(rank[:2 * n] == 0) < n
+    assert np.count_nonzero(rank[:n] == 0) < h             # rank 0: driven cores, fewer
+    assert np.count_nonzero(rank[n:2 * n] == 0) == h       # B: half on each rank
+
+
+def test_every_rank_gets_its_share_of_every_population():
+    """Populations of unequal cost per core (rates nobody knows): each of 2 or 3 ranks holds
+    about 1/n of each population (within a core), not whole populations."""
+    sizes = [30, 12, 45]
+    first = np.concatenate([[0], np.cumsum(sizes)])
+    load = np.concatenate([np.full(sizes[0], 1.0), np.full(sizes[1], 5.0),
+                           np.full(sizes[2], 2.0)])
+    for n_ranks in (2, 3):
+        rank = place_cores(load, np.zeros(first[-1], bool), [], first, n_ranks)
+        for p, size in enumerate(sizes):
+            held = np.bincount(rank[first[p]:first[p + 1]], minlength=n_ranks)
+            assert np.all(np.abs(held - size / n_ranks) <= 1), (p, held)
 
 
 @pytest.mark.parametrize("n_ranks", [2, 3, 4])
