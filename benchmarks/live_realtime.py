@@ -14,7 +14,13 @@ compiled loop paces (each tick's deadline start + i × tick, spinning on the mon
 clock, late when a tick ends after its deadline), for the same ticks, in one process.
 Its late ticks are stalls of the process itself (the OS, or the hypervisor of a VM):
 no simulator on this machine can have fewer, so they are the bound on what a target of
-"0 late ticks" can mean here.
+"0 late ticks" can mean here.  And the loaded floor: as many such loops as the case has
+ranks, started together, each first busy for the case's own work per tick (its slowest
+rank's update, delivery, routing and recording per tick, measured in the run just made)
+— what the same ticks cost a program that computes nothing but takes the same cores for
+as long; a tick is late when it is late in any of them (as a job's tick is when any rank
+is late).  After a stall, a loop with work catches up more slowly than an empty one, so a
+stall makes several late ticks here as in spinn.
 """
 
 import argparse
@@ -56,6 +62,8 @@ def measure(case, seconds, with_live=True):
         prov = json.load(f)
     t = prov["runs"][-1]["totals"] if "runs" in prov else prov
     ticks = prov["runs"][-1]["ranks"][0]["ticks"]
+    busy = max(sum(r["seconds"][k] for k in ("update", "deliver", "route", "record"))
+               for r in prov["runs"][-1]["ranks"])
     live = t.get("live") or {"live_spikes_sent": None}
     row = {"case": case, "live_output": with_live, "ranks": ranks, "seconds": seconds,
            "ticks": ticks,
@@ -63,6 +71,7 @@ def measure(case, seconds, with_live=True):
            "worst_lateness_ms": t.get("worst_lateness_ms"),
            "worst_late_tick": t.get("worst_late_tick"),
            "time_scale_factor_needed": t.get("time_scale_factor_needed"),
+           "busy_ms_per_tick": busy / max(ticks, 1) * 1000.0,
            "spikes_sent": live["live_spikes_sent"], "spikes_received": got,
            "lost": None if got is None else live["live_spikes_sent"] - got}
     print(json.dumps({k: v for k, v in row.items() if k != "worst_late_tick"}), flush=True)
@@ -72,34 +81,69 @@ def measure(case, seconds, with_live=True):
 TICK_MS = {"cuba": 0.2, "brunel": 1.0}     # the cases' ticks (their smallest delays)
 
 
-def floor(case, seconds):
-    """Late ticks of an empty paced loop with the case's tick (see the module's doc)."""
+def _paced():
     import numba
 
-    from spinn.runtime.comm import local_clock
-
     @numba.njit
-    def paced(clock, tick_s, n_ticks):
-        t0 = clock()
-        late, worst = 0, 0.0
+    def paced(clock, tick_s, n_ticks, work_s, t0, late):
+        """n_ticks ticks from t0 (monotonic seconds): each busy work_s, then waiting for its
+        deadline; the indices of the late ticks into ``late``.  Returns (late, worst s)."""
+        while clock() < t0:
+            pass
+        n_late, worst = 0, 0.0
         for i in range(1, n_ticks + 1):
+            done = clock() + work_s
+            while clock() < done:
+                pass
             deadline = t0 + i * tick_s
             now = clock()
             if now > deadline:
-                late += 1
+                late[n_late] = i
+                n_late += 1
                 worst = max(worst, now - deadline)
             else:
                 while clock() < deadline:
                     pass
-        return late, worst
+        return n_late, worst
 
-    tick_s = TICK_MS[case] / 1000.0
-    paced(local_clock(), tick_s, 10)
-    n = int(round(seconds / tick_s))
-    late, worst = paced(local_clock(), tick_s, n)
-    row = {"case": case, "floor": True, "ranks": 1, "seconds": seconds, "ticks": n,
-           "tick_ms": TICK_MS[case], "late_ticks": int(late), "late_fraction": late / n,
-           "worst_lateness_ms": worst * 1000.0}
+    return paced
+
+
+def floor_worker(tick_ms, n_ticks, work_ms, t0, out):
+    """One loop of the floor (a process of its own); its late ticks to the file ``out``."""
+    import numpy as np
+
+    from spinn.runtime.comm import local_clock
+
+    paced = _paced()
+    late = np.zeros(n_ticks + 1, np.int64)
+    paced(local_clock(), 1e-4, 10, 0.0, 0.0, late)            # compiled before t0
+    n, worst = paced(local_clock(), tick_ms / 1000.0, n_ticks, work_ms / 1000.0, t0, late)
+    np.save(out, np.append(late[:n], int(round(worst * 1e9))))
+
+
+def floor(case, seconds, ranks=1, work_ms=0.0):
+    """Late ticks of ``ranks`` loops paced together, each busy ``work_ms`` per tick (see the
+    module's doc); ranks=1, work_ms=0: the empty loop."""
+    import numpy as np
+
+    n = int(round(seconds * 1000.0 / TICK_MS[case]))
+    t0 = time.monotonic() + 3.0          # after every loop's compilation
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = [os.path.join(tmp, f"floor{k}.npy") for k in range(ranks)]
+        procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--floor-worker",
+                                   str(TICK_MS[case]), str(n), str(work_ms), repr(t0), out],
+                                  cwd=ROOT) for out in outs]
+        for p in procs:
+            if p.wait() != 0:
+                sys.exit(f"{case}: a floor loop failed")
+        got = [np.load(out) for out in outs]
+    late = np.unique(np.concatenate([g[:-1] for g in got]))
+    row = {"case": case, "floor": True, "ranks": ranks, "seconds": seconds, "ticks": n,
+           "tick_ms": TICK_MS[case], "work_ms_per_tick": work_ms,
+           "late_ticks": int(late.size), "late_fraction": late.size / n,
+           "late_ticks_per_loop": [int(g.size - 1) for g in got],
+           "worst_lateness_ms": max(int(g[-1]) for g in got) / 1e6}
     print(json.dumps(row), flush=True)
     return row
 
@@ -114,13 +158,21 @@ def main():
     ap.add_argument("--no-floor", action="store_true", help="skip the empty loop's floor")
     ap.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results",
                                                    "live_realtime.json"))
+    ap.add_argument("--floor-worker", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.floor_worker:
+        tick_ms, n, work_ms, t0, out = a.floor_worker
+        floor_worker(float(tick_ms), int(n), float(work_ms), float(t0), out)
+        return
     rows = []
     for c in a.cases:
-        for live in ((True, False) if a.both else (not a.without_live,)):
-            rows.append(measure(c, a.seconds, live))
+        runs = [measure(c, a.seconds, live)
+                for live in ((True, False) if a.both else (not a.without_live,))]
+        rows += runs
         if not a.no_floor:
             rows.append(floor(c, a.seconds))
+            rows.append(floor(c, a.seconds, CASES[c][0],
+                              max(r["busy_ms_per_tick"] for r in runs)))
     with open(a.json, "w") as f:
         json.dump({"benchmark": "live_realtime", "command": " ".join(sys.argv),
                    "date": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, f, indent=1)

@@ -41,6 +41,10 @@ from spinn.runtime.fused import compiled
 # compiled loop's phases with MPI_Wtime)
 PHASES = ("update", "route", "exchange", "deliver", "record", "local")
 LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) between calls
+# in real time a call spans at least this much simulated time: Python's work between calls
+# (~0.5 ms) is longer than a short tick's slack, and made the one or two ticks after every
+# call late (VA CUBA, 0.2 ms ticks: 2 of every 250 ticks)
+REALTIME_CALL_MS = 1000.0
 PACE_SLOTS = 9     # fused.run_ticks' real-time state (its docstring)
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
@@ -204,6 +208,7 @@ class RankSimulator:
         self.timers = {k: 0.0 for k in PHASES}
         self.worst_lateness_ms = 0.0
         self.late_ticks = []          # indices (in the run) of this rank's late ticks
+        self.ticks_per_call = LOCAL_TICKS    # of the compiled loop (more in real time)
         self.worst_late_tick = None   # what its latest tick spent its time on
         self.scale_needed = 0.0       # the time_scale_factor that would have held
         self.group_seconds = np.zeros(len(self.groups))       # each group's update time
@@ -439,9 +444,9 @@ class RankSimulator:
         return merge_runs(self.inbox, b, self.inbox_tmp)[:n]
 
     def _run_compiled(self, fused, D, end, progress, realtime=False):
-        """Nothing to do in Python between ticks: up to LOCAL_TICKS whole ticks, exchange
-        included, per compiled call (spinn.runtime.fused.run_ticks); spikes are recorded
-        inside it."""
+        """Nothing to do in Python between ticks: up to LOCAL_TICKS whole ticks (in real
+        time REALTIME_CALL_MS of simulated time, if more), exchange included, per compiled
+        call (spinn.runtime.fused.run_ticks); spikes are recorded inside it."""
         plan, d, c, x = self.plan, self.delays, self.counters, self.wire
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
         live = self.live
@@ -457,11 +462,15 @@ class RankSimulator:
         pace[0] = -1.0
         pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor if realtime else 0.0
         pace[5] = plan.dt / 1000.0
-        lates = np.zeros(LOCAL_TICKS + 1, np.int64)
+        self.ticks_per_call = LOCAL_TICKS
+        if realtime:
+            self.ticks_per_call = max(LOCAL_TICKS, int(REALTIME_CALL_MS
+                                                       / (plan.tick_steps * plan.dt)))
+        lates = np.zeros(self.ticks_per_call + 1, np.int64)
         # calls stop at the same steps on every rank (start + j·every), whatever a call's
         # early return (recording buffers full, a live datagram waiting) did: progress()
         # and the overrun check are collective there
-        start, every = self.step, LOCAL_TICKS * plan.tick_steps
+        start, every = self.step, self.ticks_per_call * plan.tick_steps
         forever = live is not None and live.forever
         if forever:     # run_forever: the ranks agree on a stop every FOREVER_CHECK ticks
             every = FOREVER_CHECK * plan.tick_steps
@@ -554,7 +563,7 @@ class RankSimulator:
         live_out = self.live.compiled_output() if self.live is not None else idle_output()
         self.live_counts = live_out[-1]      # what this call sent (add_compiled_counts)
         none = np.empty(0, np.int64)
-        return (*D, self.step, end, LOCAL_TICKS, plan.tick_steps, self.ring,
+        return (*D, self.step, end, self.ticks_per_call, plan.tick_steps, self.ring,
                 self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
                 self.route_ptr, self.route_dst, self.send, self.send_counts,
                 plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,

@@ -91,8 +91,8 @@ def test_the_time_scale_factor_that_would_have_held():
 
 def test_on_overrun_stop_ends_the_run_with_an_error_naming_the_late_tick():
     """on_overrun="stop": impossible deadlines end the run at the first check (the first
-    compiled call's end, 250 ticks) with a SimulationError that names the late ticks and the
-    time_scale_factor needed."""
+    compiled call's end: 1 000 ticks of 1 ms, spinn.runtime.simulator.REALTIME_CALL_MS)
+    with a SimulationError that names the late ticks and the time_scale_factor needed."""
     import pytest
 
     from spinn.errors import ConfigurationError, SimulationError
@@ -101,7 +101,7 @@ def test_on_overrun_stop_ends_the_run_with_an_error_naming_the_late_tick():
     sim.run(1.0)
     with pytest.raises(ConfigurationError, match="on_overrun = 'later'"):
         sim.run(10.0, realtime=True, on_overrun="later")
-    with pytest.raises(SimulationError, match=r"stopped \(on_overrun=\"stop\"\) at t = 25\d ms: "
+    with pytest.raises(SimulationError, match=r"stopped \(on_overrun=\"stop\"\) at t = 100\d ms: "
                                               r"\d+ tick\(s\) late.*time_scale_factor=\d"):
-        sim.run(500.0, realtime=True, on_overrun="stop")
+        sim.run(2500.0, realtime=True, on_overrun="stop")
     sim.end()
