@@ -308,6 +308,8 @@ class Simulation:
                 realtime = False      # a replay runs offline, as fast as it can
 
         def _run():
+            # a real-time run's full buffers are written by a thread (spinn.recording.recorder)
+            engine.recorder.background = bool(realtime)
             try:
                 if policy is None:
                     wall = engine.run(n_steps, realtime, on_tick if calls else None,
@@ -320,6 +322,7 @@ class Simulation:
                     report.close()
                 if engine.live is not None:
                     engine.live.end_run()
+                engine.recorder.background = False
             engine.recorder.flush()
             return wall
 
@@ -492,6 +495,11 @@ class Simulation:
         if self.engine is not None and self.engine.live is not None:
             self.engine.live.close()
         status.stop_watcher(self, remove=not keep)
+        if self.engine is not None and self.engine.recorder is not None:
+            try:
+                self.engine.recorder.wait()     # a background write still going on
+            except Exception:
+                pass          # its error was raised where the run stopped, or is moot now
         if self.spool is not None and not keep:
             self.spool.remove()
 

@@ -1,7 +1,14 @@
 """Per-rank recorder: attached to a RankSimulator, it copies recorded spikes and state samples
 out of every tick into a buffer, and writes the buffer to the rank's spool
 (spinn/recording/store.py) whenever it holds more than ``buffer_bytes`` and at the end of
-every run() — so a rank's recording memory is bounded whatever the run's length."""
+every run() — so a rank's recording memory is bounded whatever the run's length.
+
+In a real-time run (``background``) a full buffer is written by a thread while the tick loop
+goes on with a second buffer (the compiled loop holds no GIL): a 16 MB flush took 60–90 ms
+here, a stall that made hundreds of ticks late.  One write at a time, in order, so the
+spool's files are the same; every synchronous flush, and close, waits for it first."""
+
+import threading
 
 import numpy as np
 
@@ -25,6 +32,11 @@ class Recorder:
         self.buffered = 0        # bytes held in the lists above
         self.spikes_recorded = 0  # in the current run
         self.flushes = 0
+        self.background = False   # set for a real-time run: flushes of a full buffer by a thread
+        self.background_flushes = 0
+        self._writer = None       # the thread writing the previous buffer
+        self._spare = None        # the second buffer (allocated at the first background flush)
+        self._error = None
         self.spike_pops = []     # (pop index, gid_lo, size) of the local groups recording spikes
         for g in sim.groups:
             rec = g.pop.recording
@@ -44,7 +56,7 @@ class Recorder:
             g.rec_buf = np.zeros((sim.plan.tick_steps, len(variables), g.rec_lid.size))
             ids_all = g.index[g.rec_lid]
             g.rec_columns = []
-            for q, v in enumerate(variables):
+            for v in variables:
                 wanted = np.flatnonzero(_selected(ids_all, g.pop.recording[v][0]))
                 g.rec_columns.append(wanted)
                 self.spool.set_sample_ids(g.pop.index, v, ids_all[wanted])
@@ -77,7 +89,7 @@ class Recorder:
         at = 0
         while at < n:
             if self.n_held == self.held.size:
-                self.flush()
+                self.flush(self.background)
             m = min(n - at, self.held.size - self.n_held)
             self.held["step"][self.n_held:self.n_held + m] = self.steps_buf[at:at + m]
             self.held["id"][self.n_held:self.n_held + m] = self.gids_buf[at:at + m]
@@ -103,26 +115,59 @@ class Recorder:
     def _held(self, nbytes):
         self.buffered += nbytes
         if self.buffered >= self.buffer_bytes:
-            self.flush()
+            self.flush(self.background)
 
-    def flush(self):
+    def flush(self, background=False):
         """Write everything buffered to the spool, split by population (a population's
-        records at a time: the flush adds at most one buffer's worth of memory)."""
-        if self.n_held:
-            held = self.held[:self.n_held]
-            for pop, gid_lo, size in self.spike_pops:
-                mine = held[(held["id"] >= gid_lo) & (held["id"] < gid_lo + size)]
-                if mine.size:
-                    mine["id"] -= gid_lo
-                    self.spool.append_records(pop, mine)
-            self.n_held = 0
+        records at a time: the flush adds at most one buffer's worth of memory).  With
+        ``background``, by a thread, the spikes from a buffer the recorder no longer fills
+        (the second buffer takes its place); otherwise here and now, after any write still
+        going on."""
+        self.wait()
+        held = self.held[:self.n_held]
+        samples = []
         for key, blocks in self.samples.items():
             if blocks:
-                self.spool.append_samples(*key, np.concatenate(self.sample_steps[key]),
-                                          np.concatenate(blocks))
+                samples.append((key, self.sample_steps[key], blocks))
                 self.samples[key], self.sample_steps[key] = [], []
+        self.n_held = 0
         self.buffered = 0
         self.flushes += 1
+        if not background:
+            self._write(held, samples)
+            return
+        full = self.held
+        self.held = self._spare if self._spare is not None else np.empty_like(full)
+        self._spare = None
+        self.background_flushes += 1
+
+        def write():
+            try:
+                self._write(held, samples)
+            except BaseException as e:    # raised again by wait(), in the tick loop's thread
+                self._error = e
+            self._spare = full
+
+        self._writer = threading.Thread(target=write, name="spinn-recorder", daemon=True)
+        self._writer.start()
+
+    def wait(self):
+        """Until the background write (if any) is done; its error, if it had one."""
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        if self._error is not None:
+            e, self._error = self._error, None
+            raise e
+
+    def _write(self, held, samples):
+        for pop, gid_lo, size in self.spike_pops:
+            mine = held[(held["id"] >= gid_lo) & (held["id"] < gid_lo + size)]
+            if mine.size:
+                mine["id"] -= gid_lo
+                self.spool.append_records(pop, mine)
+        for key, steps, blocks in samples:
+            self.spool.append_samples(*key, np.concatenate(steps), np.concatenate(blocks))
 
     def sample_initial(self, sim):
         """The initial values are the samples at t = 0 (as PyNN reports them): at the build
