@@ -19,6 +19,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 
 import msgpack
 import numpy as np
@@ -288,8 +289,10 @@ class Simulation:
             engine.live.forever = getattr(self, "_forever", False)
         warm = self.guarded("warm-up", lambda: self._warm_up(realtime, bool(callbacks)))
         step0 = engine.step
+        # collective at the common stops of the compiled calls: longer calls in real time
+        per_call = engine.call_ticks(realtime) if policy is None else LOCAL_TICKS
         report = Progress(self.comm, net.dt, step0, n_steps,
-                          LOCAL_TICKS * self.plan.tick_steps) if shown else None
+                          per_call * self.plan.tick_steps) if shown else None
         calls = [[f, 0.0] for f in (callbacks or [])]
 
         def on_tick(step):
@@ -323,6 +326,12 @@ class Simulation:
                 if engine.live is not None:
                     engine.live.end_run()
                 engine.recorder.background = False
+                if sys.exc_info()[0] is not None:
+                    try:                # a failed run: its background write ends first
+                        engine.recorder.wait()
+                    except Exception as e:
+                        warnings.warn(f"rank {self.comm.rank}: writing the recording "
+                                      f"failed too: {e}", RuntimeWarning, stacklevel=2)
             engine.recorder.flush()
             return wall
 
@@ -498,8 +507,10 @@ class Simulation:
         if self.engine is not None and self.engine.recorder is not None:
             try:
                 self.engine.recorder.wait()     # a background write still going on
-            except Exception:
-                pass          # its error was raised where the run stopped, or is moot now
+            except Exception as e:
+                warnings.warn(f"rank {self.comm.rank}: writing the recording failed: {e}; "
+                              f"the spool may lack the last spikes", RuntimeWarning,
+                              stacklevel=2)
         if self.spool is not None and not keep:
             self.spool.remove()
 

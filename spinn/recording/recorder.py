@@ -95,7 +95,7 @@ class Recorder:
             self.held["id"][self.n_held:self.n_held + m] = self.gids_buf[at:at + m]
             self.n_held += m
             at += m
-        self._held(SPIKE.itemsize * n)
+            self._held(SPIKE.itemsize * m)     # only what is held now (a flush forgot the rest)
 
     def collect(self, sim, t0, k, n_out):
         if self.rec_mask.any() and n_out:

@@ -116,9 +116,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
     records that tick again from the returned packets).
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
-    waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1] (except the last
-    tick of a call that leaves the run unfinished: Python's work between calls takes that
-    wait's place, not the next tick's time); the clock starts
+    waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1]; the clock starts
     at the end of the run's first tick (pace[0] < 0 until then).  A tick that ends later is
     late: lates[1 + lates[0]] = its index in this call, lates[0] += 1; pace[3] the largest
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
@@ -226,12 +224,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                         pace[4] = t0
                         pace[7] = upd
                         pace[8] = now - c0 - upd
-                elif step >= end or ticks < max_ticks:
+                else:
                     while wtime() < deadline:
                         pass
-                # else the call ends with the run to go on: what Python does between calls
-                # takes this tick's slack instead of the next tick's time (the next tick
-                # starts when Python calls again, and waits for its own deadline)
         if totals[6] > rec_steps.shape[0]:
             break
         if step < end and ticks < max_ticks and take_injections(

@@ -92,7 +92,8 @@ def estimate(network, plan, record_buffer_mb):
     build = per_core * BUILD_BYTES_PER_SYNAPSE
     parts = {"now": float(resident_bytes()), "synapses": synapses, "row_index": rows,
              "neurons": neurons, "build_peak": build,
-             "recording": float(record_buffer_mb) * (1 << 20)}
+             # two buffers: a real-time run fills one while a thread writes the other
+             "recording": 2.0 * float(record_buffer_mb) * (1 << 20)}
     parts["total"] = sum(parts.values())
     return parts
 

@@ -462,10 +462,7 @@ class RankSimulator:
         pace[0] = -1.0
         pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor if realtime else 0.0
         pace[5] = plan.dt / 1000.0
-        self.ticks_per_call = LOCAL_TICKS
-        if realtime:
-            self.ticks_per_call = max(LOCAL_TICKS, int(REALTIME_CALL_MS
-                                                       / (plan.tick_steps * plan.dt)))
+        self.ticks_per_call = self.call_ticks(realtime)
         lates = np.zeros(self.ticks_per_call + 1, np.int64)
         # calls stop at the same steps on every rank (start + j·every), whatever a call's
         # early return (recording buffers full, a live datagram waiting) did: progress()
@@ -530,6 +527,14 @@ class RankSimulator:
             for name, v in zip(("update", "exchange", "deliver", "route"), seconds):
                 self.timers[name] += float(v)
             self.timers["local"] -= float(seconds.sum())
+
+    def call_ticks(self, realtime):
+        """Ticks per compiled call: LOCAL_TICKS, in real time at least REALTIME_CALL_MS of
+        simulated time.  The common stops (collective progress and overrun checks) are
+        every this many ticks."""
+        if not realtime:
+            return LOCAL_TICKS
+        return max(LOCAL_TICKS, int(REALTIME_CALL_MS / (self.plan.tick_steps * self.plan.dt)))
 
     def _compiled_lateness(self, pace):
         """The compiled loop's real-time state (fused.run_ticks' pace) as the per-tick
