@@ -8,7 +8,8 @@ are counted by provenance), a discarded warm-up (--warmup ms), the drive stated.
 fresh `mpiexec -n RANKS` job (this file in --worker mode); it prints one line
 `RESULT {json}` and appends it to --json-out.  Recorded per run: model, scale, ranks, dt,
 build_s, simulated_ms, sim_s, rtf, spikes, synaptic_events, events_per_s, peak_rss_mb per
-rank, bytes_per_synapse, share of each tick-loop phase, drive, spinn version.  peak_pss_mb
+rank, bytes_per_synapse, share of each tick-loop phase, drive, spinn version, and per rank
+its neurons, synapses and phase seconds.  peak_pss_mb
 per rank is the peak RSS less the pages shared with the other ranks (numba's LLVM, numpy,
 Python, MPI libraries: counted once per rank in RSS, present once in memory), so its sum is
 the job's physical peak; a single-process peer's RSS is its PSS.
@@ -127,6 +128,10 @@ def worker(args):
         "peak_rss_bytes_per_synapse": (sum(p["peak_rss_mb"] for p in per_rank) * 2**20
                                        / max(tot["synapses"], 1)),
         "phase_share": {k: v / busy for k, v in phases.items()},
+        # each rank's own: its neurons (sources included) and phase seconds (a faster
+        # rank's exchange time is mostly waiting for the slower one)
+        "per_rank": [{"neurons": p["neurons"], "synapses": p["synapses"],
+                      "seconds": p["seconds"]} for p in per_rank],
         "overruns": tot["overruns"],
     }
     line = json.dumps(rec)

@@ -29,6 +29,19 @@ def file_contents(path):
                 for k in f["spikes"]}
 
 
+def assert_same_recordings(out_a, read_a, out_b, read_b):
+    """The SONATA files under out_a and out_b (times, ids, attributes) and what was read back
+    (spikes, v) are identical, and not empty."""
+    a, b = file_contents(out_a / "spikes.h5"), file_contents(out_b / "spikes.h5")
+    assert a.keys() == b.keys() == {"src", "exc"}
+    for k in a:
+        assert np.array_equal(a[k][0], b[k][0]) and np.array_equal(a[k][1], b[k][1])
+        assert a[k][2] == b[k][2] and a[k][3] == b[k][3] and a[k][0].size > 20
+    for x, y in zip(read_a, read_b):
+        for u, v in zip(x, y):
+            assert np.array_equal(u, v)
+
+
 def run_and_write(comm, out, buffer_mb):
     src, exc = network(comm, buffer_mb)
     sim.run(30.0)
@@ -50,14 +63,7 @@ def test_a_tiny_flush_size_gives_the_same_file_as_one_flush(tmp_path):
     big = run_threads(2, lambda c: run_and_write(c, tmp_path / "big", 16.0))
     assert all(r[0] > 10 for r in small) and all(r[0] == 2 for r in big)
     assert all(r[1] == 0 for r in small + big)
-    a, b = file_contents(tmp_path / "small/spikes.h5"), file_contents(tmp_path / "big/spikes.h5")
-    assert a.keys() == b.keys() == {"src", "exc"}
-    for k in a:
-        assert np.array_equal(a[k][0], b[k][0]) and np.array_equal(a[k][1], b[k][1])
-        assert a[k][2] == b[k][2] and a[k][3] == b[k][3] and a[k][0].size > 20
-    for x, y in zip(small[0][2:], big[0][2:]):
-        for u, v in zip(x, y):
-            assert np.array_equal(u, v)
+    assert_same_recordings(tmp_path / "small", small[0][2:], tmp_path / "big", big[0][2:])
 
 
 def test_real_time_flushes_by_a_thread_give_the_same_file(tmp_path):
@@ -80,15 +86,8 @@ def test_real_time_flushes_by_a_thread_give_the_same_file(tmp_path):
     offline = run_threads(2, lambda c: run_and_write(c, tmp_path / "offline", 16.0))
     counts = [r[0] for r in paced]
     assert all(n > 5 and left == 0 and writer is None for n, left, writer in counts), counts
-    a = file_contents(tmp_path / "paced/spikes.h5")
-    b = file_contents(tmp_path / "offline/spikes.h5")
-    assert a.keys() == b.keys() == {"src", "exc"}
-    for k in a:
-        assert np.array_equal(a[k][0], b[k][0]) and np.array_equal(a[k][1], b[k][1])
-        assert a[k][2] == b[k][2] and a[k][3] == b[k][3] and a[k][0].size > 20
-    for x, y in zip(paced[0][1:], offline[0][2:]):
-        for u, v in zip(x, y):
-            assert np.array_equal(u, v)
+    assert_same_recordings(tmp_path / "paced", paced[0][1:], tmp_path / "offline",
+                           offline[0][2:])
 
 
 def test_gathered_spikes_are_the_union_of_every_ranks_own(tmp_path):
