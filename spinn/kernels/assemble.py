@@ -83,15 +83,24 @@ def source_rows(pre, pre_map, npc, src_base, row_base, delay, dt, n_slots, stage
 
 
 @njit(cache=True, nogil=True)
-def tally(rows_of, n, row_ptr):
-    """row_ptr[row + 1] += 1 for each of the n synapses (rows from source_rows; -1 skipped),
-    prefetching the counter AHEAD synapses on."""
+def tally(rows_of, n, counts, shift=0):
+    """counts[(row >> shift) + 1] += 1 for each of the n synapses (rows from source_rows; -1
+    skipped): per row (shift 0) or per partition of 2^shift rows, prefetching the counter
+    AHEAD synapses on."""
     for i in range(n):
         if i + AHEAD < n and rows_of[i + AHEAD] >= 0:
-            prefetch(row_ptr, rows_of[i + AHEAD] + 1)
+            prefetch(counts, (rows_of[i + AHEAD] >> shift) + 1)
         r = rows_of[i]
         if r >= 0:
-            row_ptr[r + 1] += 1
+            counts[(r >> shift) + 1] += 1
+
+
+@njit(inline="always")
+def _word(d, n_slots, stage_steps, i, index_base, rbits):
+    """A synapse's word: residual delay of its stage | receptor bits | target index."""
+    st = _stage(d, n_slots, stage_steps)
+    return (np.uint32(d - st * stage_steps) << WORD_DELAY_SHIFT) | rbits | \
+        np.uint32(i - index_base)
 
 
 @njit(cache=True, nogil=True)
@@ -121,39 +130,104 @@ def place(rows_of, n, delay, post, post_map, index_base, receptor, weight, sign,
         if at >= n_syn:
             return False
         row_ptr[r] = at + 1
-        d = _delay_steps(value_at(delay, q), dt)
-        st = _stage(d, n_slots, stage_steps)
         i = post[q]
         if mapped_post:
             i = post_map[i]
-        syn_word[at] = (np.uint32(d - st * stage_steps) << WORD_DELAY_SHIFT) | rbits | \
-            np.uint32(i - index_base)
+        syn_word[at] = _word(_delay_steps(value_at(delay, q), dt), n_slots, stage_steps, i,
+                             index_base, rbits)
         syn_weight[at] = sign * value_at(weight, q)
     return True
 
 
 @njit(cache=True, nogil=True)
-def compact_rows(counts, blk_start, blk_size, keep):
-    """Move the count rows of the kept blocks forward, in order (in place): block b's rows
-    sit at counts[1 + blk_start[b] : 1 + blk_start[b] + blk_size[b]].  Returns the number of
-    rows kept; counts[0] stays 0."""
-    at = 1
-    for b in range(blk_start.shape[0]):
-        if keep[b]:
-            lo = 1 + blk_start[b]
-            for j in range(blk_size[b]):
-                counts[at + j] = counts[lo + j]
-            at += blk_size[b]
-    return at - 1
+def stage(rows_of, n, delay, post, post_map, index_base, receptor, weight, sign, dt, n_slots,
+          stage_steps, shift, cursor, end, syn_word, syn_weight, low):
+    """place for sparse rows: each synapse appended at its partition's cursor (partition p:
+    rows [p << shift, (p + 1) << shift), its synapses at [cursor[p], end[p]) of the final
+    arrays), with its row's place in the partition in low; settle then orders every
+    partition by row.  A few hundred partitions are a few hundred sequential streams, where
+    placing by row directly is a cache miss per synapse when rows are shorter than a line.
+    Returns False when a synapse has no row or its partition is full."""
+    rbits = np.uint32(receptor) << np.uint32(INDEX_BITS)
+    mapped_post = post_map.shape[0] > 0
+    mask = (np.int64(1) << shift) - 1
+    for q in range(n):
+        r = rows_of[q]
+        if r < 0:
+            return False
+        p = r >> shift
+        at = cursor[p]
+        if at >= end[p]:
+            return False
+        cursor[p] = at + 1
+        i = post[q]
+        if mapped_post:
+            i = post_map[i]
+        syn_word[at] = _word(_delay_steps(value_at(delay, q), dt), n_slots, stage_steps, i,
+                             index_base, rbits)
+        syn_weight[at] = sign * value_at(weight, q)
+        low[at] = r & mask
+    return True
 
 
 @njit(cache=True, nogil=True)
-def block_totals(counts, blk_start, blk_size):
-    """int64[n_blocks]: synapses counted in each block's rows (counts[1 + row])."""
+def settle(start, p_lo, p_hi, shift, n_rows, syn_word, syn_weight, low, row_ptr, word_tmp,
+           weight_tmp, counts):
+    """Order partitions [p_lo, p_hi) by row, stably (a counting sort on low through the
+    scratch word_tmp/weight_tmp, each as long as the largest partition; counts: int64[2^shift
+    + 1]), and write the start of each of their rows into row_ptr (n_rows + 1; the last
+    partition also writes row_ptr[n_rows]).  start: int64[n_partitions + 1], where each
+    partition's synapses begin."""
+    width = np.int64(1) << shift
+    for p in range(p_lo, p_hi):
+        s0, s1 = start[p], start[p + 1]
+        r0 = p * width
+        nr = min(width, n_rows - r0)
+        counts[:nr + 1] = 0
+        for j in range(s0, s1):
+            counts[low[j] + 1] += 1
+        for j in range(nr):
+            counts[j + 1] += counts[j]
+            row_ptr[r0 + j] = s0 + counts[j]
+        m = s1 - s0
+        for j in range(m):
+            word_tmp[j] = syn_word[s0 + j]
+            weight_tmp[j] = syn_weight[s0 + j]
+        for j in range(m):
+            k = low[s0 + j]
+            at = s0 + counts[k]
+            counts[k] += 1
+            syn_word[at] = word_tmp[j]
+            syn_weight[at] = weight_tmp[j]
+        if p == start.shape[0] - 2:
+            row_ptr[n_rows] = s1
+
+
+@njit(cache=True, nogil=True)
+def compact_rows(row_ptr, blk_start, blk_size, keep):
+    """Drop the rows of the blocks not kept (all empty) from the row starts (in place): block
+    b's rows start at row_ptr[blk_start[b] : blk_start[b] + blk_size[b]].  The kept rows'
+    starts move forward in order and the end of the last row follows them.  Returns the
+    number of rows kept."""
+    end = row_ptr[row_ptr.shape[0] - 1]
+    at = 0
+    for b in range(blk_start.shape[0]):
+        if keep[b]:
+            lo = blk_start[b]
+            for j in range(blk_size[b]):
+                row_ptr[at + j] = row_ptr[lo + j]
+            at += blk_size[b]
+    row_ptr[at] = end
+    return at
+
+
+@njit(cache=True, nogil=True)
+def block_totals(row_ptr, blk_start, blk_size):
+    """int64[n_blocks]: synapses in each block's rows, from the row starts (row_ptr[n_rows]
+    is the end of the last row)."""
     out = np.zeros(blk_start.shape[0], np.int64)
     for b in range(blk_start.shape[0]):
-        for j in range(blk_size[b]):
-            out[b] += counts[1 + blk_start[b] + j]
+        out[b] = np.int64(row_ptr[blk_start[b] + blk_size[b]]) - np.int64(row_ptr[blk_start[b]])
     return out
 
 

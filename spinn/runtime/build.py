@@ -9,15 +9,7 @@ import numpy as np
 
 from spinn.distributions import RandomDistribution
 from spinn.errors import ConfigurationError
-from spinn.kernels.assemble import (
-    block_totals,
-    compact_rows,
-    place,
-    prefix_sum,
-    shift_back,
-    source_rows,
-    tally,
-)
+from spinn.kernels.assemble import block_totals, compact_rows, source_rows
 from spinn.kernels.deliver import MAX_CORE_SIZE, pack_words, unpack_words
 from spinn.kernels.grid import delay_steps_array
 from spinn.kernels.params import compact_constants
@@ -25,6 +17,7 @@ from spinn.kernels.rng import seed_state
 from spinn.model.connectors import ConnectContext
 from spinn.model.cores import Members, SelfMap
 from spinn.runtime.memory import small_pages
+from spinn.runtime.rows import RowAssembly, row_shift
 
 PURPOSE_CONNECT, PURPOSE_PARAM, PURPOSE_INIT, PURPOSE_POISSON, PURPOSE_SPLIT = 1, 2, 3, 4, 5
 N_RECEPTORS = 2
@@ -419,7 +412,7 @@ MAX_ROW_SYNAPSES = (1 << 32) - 1   # row_ptr is uint32
 
 
 @small_pages()
-def build_synapses(network, plan, cores, projections, plastic=False):
+def build_synapses(network, plan, cores, projections, plastic=False, shift=None):
     """The synaptic matrices of these projections on this rank, one per delay stage (see
     mapping.plan.delay_stages): one row per (source neuron, local core group).  Static:
     float32 signed weights; plastic: float64 unsigned weights.  Delays in the words are the
@@ -430,9 +423,13 @@ def build_synapses(network, plan, cores, projections, plastic=False):
     in post-core order, then projection order, then generation order, so the synapses that
     share a target are summed in the same order on any rank count.  The rows are made by a
     counting sort (spinn/kernels/assemble.py) over two generations of every post core's
-    synapses from the same streams: the first counts the rows, the second places each
-    synapse.  Nothing is held between them, so the peak is the final rows plus one core's
-    synapses.  The row index covers the blocks of the source cores that reach this rank only
+    synapses from the same streams: the first counts, the second places each synapse —
+    directly at its row's cursor, or, when rows are short, staged by partitions of rows and
+    then sorted partition by partition (spinn/runtime/rows.py; ``shift`` forces the
+    partition width, 0 direct; the matrices are the same either way).  Nothing is held
+    between the generations, so the peak is the final rows plus one core's synapses (staged:
+    the larger of 1–2 bytes per synapse and the row index, the one given back as the other
+    is written).  The row index covers the blocks of the source cores that reach this rank only
     (plan.incoming): 4 bytes per row of a source neuron, the only part of a rank's storage
     that grows with the network when its sources are spread over it.  Allocated in small
     pages (spinn.runtime.memory.small_pages: every page here is first touched at random).
@@ -456,14 +453,16 @@ def build_synapses(network, plan, cores, projections, plastic=False):
             part.index_base -= local_base[k] - group_base[int(group[k])]
         return parts, counts
 
-    # candidate blocks, then pass 1: every row's synapses counted into rows[r + 1]
+    # candidate blocks, then pass 1: every row's (or partition's) synapses counted
     blk_stage, blk_slot, blk_group = candidate_blocks(plan, cores, local, group, n_groups,
                                                       projections)
     blk_size = cores.size[blk_slot]
     blk_row_base = np.concatenate([[0], np.cumsum(blk_size)[:-1]]).astype(np.int64) \
         if blk_size.size else np.empty(0, np.int64)
     n_cand = int(blk_size.sum())
-    rows = np.zeros(n_cand + 1, np.uint32)
+    if shift is None:
+        shift = row_shift(plan.expected_local_synapses, n_cand)
+    assembly = RowAssembly(n_cand, shift)
     scratch = [np.empty(0, np.int64)]       # each synapse's row, reused part after part
 
     def rows_of(part, base):
@@ -474,61 +473,57 @@ def build_synapses(network, plan, cores, projections, plastic=False):
                                  scratch[0])
         return scratch[0], int(h), missing
 
+    def generation(first):
+        """(local core k, part, rows, hash, missing) of every part, group by group; the
+        first generation also counts the synapses per projection."""
+        for g in range(n_groups):
+            bases = {}
+            for k in np.flatnonzero(group == g):
+                parts, counts = synapses(k)
+                for part in parts:
+                    if part.pre_pop not in bases:
+                        bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
+                                                        blk_group, blk_row_base, g,
+                                                        part.pre_pop)
+                    yield (k, part, *rows_of(part, bases[part.pre_pop]))
+                for j, v in counts.items() if first else ():
+                    proj_counts[j] += v
+
     hashes = [0, 0]               # sums mod 2^64 of the rows each pass met
-    placed_total = 0
-    for g in range(n_groups):
-        bases = {}
-        for k in np.flatnonzero(group == g):
-            parts, counts = synapses(k)
-            for part in parts:
-                if part.pre_pop not in bases:
-                    bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
-                                                    blk_group, blk_row_base, g, part.pre_pop)
-                r, h, missing = rows_of(part, bases[part.pre_pop])
-                tally(r, part.size, rows)
-                if missing:
-                    raise RuntimeError(
-                        f"{network.projections[part.proj]}: {missing} synapse(s) "
-                        f"from a core the mapping did not route to rank {plan.rank} (a "
-                        f"connector generating pairs its core_pairs/block_factor excluded)")
-                hashes[0] = (hashes[0] + h) % (1 << 64)
-            for j, v in counts.items():
-                proj_counts[j] += v
-    # drop empty blocks, then the row pointers
-    totals = block_totals(rows, blk_row_base, blk_size)
-    keep = totals > 0
-    n_syn = int(totals.sum())
+    for _k, part, r, h, missing in generation(True):
+        assembly.count(r, part.size)
+        if missing:
+            raise RuntimeError(
+                f"{network.projections[part.proj]}: {missing} synapse(s) "
+                f"from a core the mapping did not route to rank {plan.rank} (a "
+                f"connector generating pairs its core_pairs/block_factor excluded)")
+        hashes[0] = (hashes[0] + h) % (1 << 64)
+    n_syn = assembly.total()
     if n_syn > MAX_ROW_SYNAPSES:
         raise ConfigurationError(
             f"rank {plan.rank} would hold {n_syn:,} synapses, more than the 2^32 - 1 one rank "
             f"can index; run on more ranks")
-    n_rows = compact_rows(rows, blk_row_base, blk_size, keep)
+    assembly.allocate(wdtype)
+    # pass 2: the same synapses again, each placed where the counts put it
+    placed_total = 0
+    for k, part, r, h, missing in generation(False):
+        placed_total += part.size
+        if missing or not assembly.place(r, part.size, part.target_args(), dt, n_slots,
+                                         stage_steps):
+            raise RuntimeError(_regenerated(int(local[k])))
+        hashes[1] = (hashes[1] + h) % (1 << 64)
+    if placed_total != n_syn or hashes[0] != hashes[1] or not assembly.full():
+        raise RuntimeError(_regenerated(local.tolist()))
+    row_ptr = assembly.finish()
+    syn_word, syn_weight = assembly.syn_word, assembly.syn_weight
+    # drop the empty blocks' rows from the index
+    keep = block_totals(row_ptr, blk_row_base, blk_size) > 0
+    n_rows = compact_rows(row_ptr, blk_row_base, blk_size, keep)
     blk_stage, blk_slot, blk_group, blk_size = (x[keep] for x in (blk_stage, blk_slot,
                                                                   blk_group, blk_size))
     blk_row_base = np.concatenate([[0], np.cumsum(blk_size)[:-1]]).astype(np.int64) \
         if blk_size.size else np.empty(0, np.int64)
-    rows.resize(n_rows + 1, refcheck=False)      # shrinks in place (realloc), no copy
-    row_ptr = rows
-    prefix_sum(row_ptr, n_rows)
-    # pass 2, group by group: the same synapses again, each placed at its row's cursor
-    syn_word = np.empty(n_syn, np.uint32)
-    syn_weight = np.empty(n_syn, wdtype)
-    for g in range(n_groups):
-        bases = {}
-        for k in np.flatnonzero(group == g):
-            for part in synapses(k)[0]:
-                if part.pre_pop not in bases:
-                    bases[part.pre_pop] = row_bases(plan, cores, blk_stage, blk_slot,
-                                                    blk_group, blk_row_base, g, part.pre_pop)
-                placed_total += part.size
-                r, h, missing = rows_of(part, bases[part.pre_pop])
-                if missing or not place(r, part.size, *part.target_args(), dt, n_slots,
-                                        stage_steps, row_ptr, syn_word, syn_weight):
-                    raise RuntimeError(_regenerated(int(local[k])))
-                hashes[1] = (hashes[1] + h) % (1 << 64)
-    if placed_total != n_syn or hashes[0] != hashes[1]:
-        raise RuntimeError(_regenerated(local.tolist()))
-    shift_back(row_ptr, n_rows)
+    row_ptr.resize(n_rows + 1, refcheck=False)      # shrinks in place (realloc), no copy
     blk_post_base = np.array([group_base[int(g)] for g in blk_group], np.int64)
     matrices = []
     for st in range(plan.n_stages):

@@ -12,7 +12,9 @@ The estimate (bytes) of one rank:
                      (rows are exact; the expectation of a random connector is not)
     row index        4 per source neuron per delay stage of the cores that reach it
     neurons          per neuron: state and constants (~24 float64), ring slots × channels
-    build peak       the largest core's synapses generated at once (~48 per synapse)
+    build peak       the largest core's synapses generated at once (~48 per synapse), and
+                     the staging of short rows beyond the row index (spinn/runtime/rows.py:
+                     up to 2 per synapse while the rows are sorted)
     recording        the recording buffer (setup(record_buffer_mb=))
 
 Available: MemAvailable of /proc/meminfo, or the cgroup's limit when lower (Slurm's
@@ -21,6 +23,7 @@ Available: MemAvailable of /proc/meminfo, or the cgroup's limit when lower (Slur
 
 import contextlib
 import math
+import mmap
 import os
 
 import numpy as np
@@ -77,6 +80,8 @@ def ranks_on_node():
 
 def estimate(network, plan, record_buffer_mb):
     """{"total", parts…} bytes this rank's build and run are expected to hold."""
+    from spinn.runtime.rows import staging_bytes  # rows.py allocates through this module
+
     local = plan.local_cores()
     lo, hi = plan.core_bounds(local)
     n_local = int((hi - lo).sum())
@@ -89,7 +94,8 @@ def estimate(network, plan, record_buffer_mb):
         rows = 0.0
     neurons = n_local * 8.0 * (NEURON_FLOATS + plan.n_slots * 3)
     per_core = float(plan.expected_local_synapses) / max(local.size, 1)
-    build = per_core * BUILD_BYTES_PER_SYNAPSE
+    build = per_core * BUILD_BYTES_PER_SYNAPSE + staging_bytes(plan.expected_local_synapses,
+                                                               rows / 4.0)
     parts = {"now": float(resident_bytes()), "synapses": synapses, "row_index": rows,
              "neurons": neurons, "build_peak": build,
              # two buffers: a real-time run fills one while a thread writes the other
@@ -159,3 +165,26 @@ def small_pages():
         yield
     finally:
         setter(previous)
+
+
+class Releasable:
+    """A numpy array in an anonymous private mapping of its own whose pages are given back to
+    the kernel, front to back, while the array is still in use (madvise MADV_DONTNEED: a
+    released page reads as zeros if touched again).  The build's staging array (the rows of
+    sparse synapses, spinn/runtime/rows.py) is consumed in order while the row index it
+    becomes is written: releasing one as the other grows keeps the peak at the larger of
+    the two instead of their sum."""
+
+    def __init__(self, n, dtype):
+        dtype = np.dtype(dtype)
+        self._map = mmap.mmap(-1, max(int(n) * dtype.itemsize, 1),
+                              flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        self.array = np.frombuffer(self._map, dtype, count=int(n))
+        self._released = 0          # bytes given back, a multiple of the page size
+
+    def release(self, upto):
+        """Give back the whole pages before element ``upto``."""
+        end = (int(upto) * self.array.itemsize) // mmap.PAGESIZE * mmap.PAGESIZE
+        if end > self._released and hasattr(self._map, "madvise"):
+            self._map.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
+            self._released = end
