@@ -39,3 +39,30 @@ def record_spikes(packets, lo, hi, index_bits, slot, known_gid_lo, known_base, r
                     out_gid[n_out] = known_gid_lo[k] + j
                 n_out += 1
     return n_out
+
+
+@njit(cache=True, nogil=True)
+def split_by_population(steps, gids, gid_lo, size, out_steps, out_ids, counts):
+    """(step, gid) records grouped by population, in order inside each (a stable counting
+    split): population j's records, ids made relative to gid_lo[j], fill
+    out[sum(counts[:j]) : sum(counts[:j + 1])].  gid_lo ascending; a gid in no population is
+    dropped.  counts (int64, one per population) is filled; returns the records kept."""
+    n_pop = gid_lo.shape[0]
+    counts[:] = 0
+    for i in range(gids.shape[0]):
+        j = np.searchsorted(gid_lo, gids[i], side="right") - 1
+        if j >= 0 and gids[i] < gid_lo[j] + size[j]:
+            counts[j] += 1
+    at = np.zeros(n_pop, np.int64)
+    for j in range(1, n_pop):
+        at[j] = at[j - 1] + counts[j - 1]
+    for i in range(gids.shape[0]):
+        j = np.searchsorted(gid_lo, gids[i], side="right") - 1
+        if j >= 0 and gids[i] < gid_lo[j] + size[j]:
+            out_steps[at[j]] = steps[i]
+            out_ids[at[j]] = gids[i] - gid_lo[j]
+            at[j] += 1
+    total = 0
+    for j in range(n_pop):
+        total += counts[j]
+    return total
