@@ -376,11 +376,15 @@ class Simulation:
 
     def _late_ticks(self, engine):
         """Collective: a tick is late for the job when any rank was late in it (one
-        allreduce of a byte per tick of the run); and the time_scale_factor that would
-        have held (the largest over ranks)."""
+        allreduce of a byte per tick of the run), overworked when on some rank its own work
+        (all but the exchange's waiting) took longer than the tick's wall budget, else
+        behind when on some rank it started behind its schedule; and the time_scale_factor
+        that would have held (the largest over ranks)."""
         n = int(engine.counters["ticks"])
         mask = np.zeros(n + 1, np.float64)
         mask[np.asarray(engine.late_ticks, np.int64)] = 1.0
+        mask[np.asarray(engine.behind_ticks, np.int64)] = 2.0
+        mask[np.asarray(engine.overworked_ticks, np.int64)] = 3.0
         mask[n] = engine.scale_needed
         if self.comm.size > 1:
             mask = self.comm.allreduce(mask, "max")
@@ -398,7 +402,13 @@ class Simulation:
                                      root=int(who)) if top >= 0 else None
         return {"overruns_summed_over_ranks": int(summed[0]),
                 "worst_late_tick": record,
-                "overruns": int(mask[:n].sum()),
+                "overruns": int(np.count_nonzero(mask[:n])),
+                # late on some rank with more work of its own than the tick's wall budget:
+                # the network's load (a burst), not a stall of the machine or a wait
+                "overruns_overworked": int(np.count_nonzero(mask[:n] == 3.0)),
+                # else started behind its schedule on some rank: carried from a late tick
+                # before it; the rest are stalls (the machine) or waits for a stalled rank
+                "overruns_behind": int(np.count_nonzero(mask[:n] == 2.0)),
                 "time_scale_factor_needed": float(mask[n])}
 
     def _live_counts(self, io):

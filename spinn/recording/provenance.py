@@ -73,6 +73,8 @@ def rank_provenance(sim, recorder, wall_seconds, steps, warm=None):
         **{k: int(v) for k, v in sim.counters.items()},
         "spikes_recorded": int(recorder.spikes_recorded),
         "worst_lateness_ms": float(sim.worst_lateness_ms),
+        "overruns_overworked": len(sim.overworked_ticks),
+        "overruns_behind": len(sim.behind_ticks),
         "seconds": {k: float(sim.timers[k]) for k in PHASES},
         "build_seconds": float(sim.build_seconds),
         "run_wall_seconds": float(wall_seconds),
@@ -232,7 +234,12 @@ def warn_about(t):
     if t["overruns"]:
         found.append(
             f"{t['overruns']} ticks late on some rank (worst {t['worst_lateness_ms']:.2f} ms "
-            f"late): the run fell behind the wall clock"
+            f"late"
+            + (f"; {t['overruns_overworked']} of them had more work of their own than the "
+               f"tick" if t.get("overruns_overworked") else "")
+            + (f", {t['overruns_behind']} started behind after a late one"
+               if t.get("overruns_behind") else "")
+            + "): the run fell behind the wall clock"
             + (f"; time_scale_factor={t['time_scale_factor_needed']:.2f} would have held"
                if t.get("time_scale_factor_needed") else "")
             + ". Use more ranks, a larger time_scale_factor in setup(), or a smaller "
@@ -274,7 +281,9 @@ def summary(t):
     ]
     if t["overruns"]:
         lines.append(f"  WARNING: {t['overruns']} ticks late (worst {t['worst_lateness_ms']:.2f}"
-                     f" ms late): the run fell behind real time")
+                     f" ms late; {t.get('overruns_overworked', 0)} with more work of their "
+                     f"own than the tick, {t.get('overruns_behind', 0)} started behind): the "
+                     f"run fell behind real time")
         w = t.get("worst_late_tick")
         if w:
             who = f", population '{w['slowest_population']}' " \

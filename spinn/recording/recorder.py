@@ -190,6 +190,13 @@ class Recorder:
         for key, steps, blocks in samples:
             self.spool.append_samples(*key, np.concatenate(steps), np.concatenate(blocks))
 
+    def warm_up(self):
+        """Compile (or load) the writer's split for the types _write passes it."""
+        none = np.empty(0, SPIKE)
+        split_by_population(none["step"], none["id"], np.zeros(1, np.int64),
+                            np.zeros(1, np.int64), none["step"], none["id"],
+                            np.zeros(1, np.int64))
+
     def sample_initial(self, sim):
         """The initial values are the samples at t = 0 (as PyNN reports them): at the build
         and after a reset."""

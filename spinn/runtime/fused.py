@@ -117,8 +117,12 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     records that tick again from the returned packets).
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
     waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1]; the clock starts
-    at the end of the run's first tick (pace[0] < 0 until then).  A tick that ends later is
-    late: lates[1 + lates[0]] = its index in this call, lates[0] += 1; pace[3] the largest
+    at this call's entry when pace[0] is -2 (the caller has warmed the first tick up and
+    held the ranks at a barrier: spinn.runtime.simulator._run_compiled), else at the end of
+    the call's first tick when pace[0] is -1.  A tick that ends later is
+    late: lates[1 + lates[0]] = 4 × its index in this call + its cause (2: its own work,
+    all but the exchange's waiting, exceeded its wall budget; else 1: it started behind its
+    schedule; else 0), lates[0] += 1; pace[3] the largest
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
     exchange, deliver and route seconds; pace[6] the largest wall / simulated time
     (pace[5]: simulated seconds per step).
@@ -138,10 +142,17 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     posted = False
     n_sends = 0
     post_t0, post_k, post_self = 0, 0, 0
+    if pace[1] > 0.0 and pace[0] == -2.0:   # the clock starts now, on every rank alike
+        pace[0] = wtime()
+        pace[2] = step
     while step < end and ticks < max_ticks:
         t0 = step
         k = min(tick_steps, end - step)
         c0 = wtime()
+        waited0 = seconds[1]
+        # started behind its schedule: carried from an earlier tick (or the call's start)
+        behind = pace[1] > 0.0 and pace[0] >= 0.0 and \
+            c0 > pace[0] + (step - pace[2]) * pace[1] + 2e-5
         n_out = update(idesc, fdesc, ring, step, slot_mask, k, out, bounds, wtime,
                        group_seconds, group_spikes)
         live_tick(sendto, live_fd, out, bounds, live_groups, live_dest_lo, live_on, live_addr,
@@ -217,7 +228,11 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                 deadline = pace[0] + done * pace[1]
                 pace[6] = max(pace[6], (now - pace[0]) / (done * pace[5]))
                 if now > deadline:
-                    lates[1 + lates[0]] = ticks - 1
+                    # the tick's own work (all but the exchange's waiting) against its
+                    # budget: more than the budget, it could not have been on time
+                    own = now - c0 - (seconds[1] - waited0)
+                    cause = 2 if own > k * pace[1] else (1 if behind else 0)
+                    lates[1 + lates[0]] = 4 * (ticks - 1) + cause
                     lates[0] += 1
                     if now - deadline > pace[3]:
                         pace[3] = now - deadline

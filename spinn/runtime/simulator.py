@@ -208,6 +208,8 @@ class RankSimulator:
         self.timers = {k: 0.0 for k in PHASES}
         self.worst_lateness_ms = 0.0
         self.late_ticks = []          # indices (in the run) of this rank's late ticks
+        self.overworked_ticks = []    # those whose own work exceeded the tick's wall budget
+        self.behind_ticks = []        # the others that started behind their schedule
         self.ticks_per_call = LOCAL_TICKS    # of the compiled loop (more in real time)
         self.worst_late_tick = None   # what its latest tick spent its time on
         self.scale_needed = 0.0       # the time_scale_factor that would have held
@@ -249,6 +251,10 @@ class RankSimulator:
                     rec.steps_buf, rec.gids_buf, 0)))
         else:
             self._warm_up_tick_kernels()
+        if self.recorder is not None and self.recorder.active:
+            # the writer's split: compiled by a real-time run's writer thread inside the
+            # clock, it took the core for ~0.2 s (a 235 ms stall on 2 ranks)
+            self.recorder.warm_up()
 
     def _warm_up_tick_kernels(self):
         """The per-tick path's compiled helpers (merge, route, deliver, record, STDP) called
@@ -377,8 +383,10 @@ class RankSimulator:
             elif realtime:
                 done_s = (self.step - start) * plan.dt / 1000.0
                 phases = (b - a, b2 - b, d - b2, e - d, f - e)
+                scale = plan.dt / 1000.0 * self.network.time_scale_factor
                 self._pace(pace0, done_s, c["ticks"] + ticks - 1, t0, phases,
-                           self.group_seconds - group_before)
+                           self.group_seconds - group_before, k * scale,
+                           a > pace0 + (t0 - start) * scale + 2e-5)
         direct = sum(int(g.spikes_direct[0]) for g in self.groups
                      if getattr(g, "spikes_direct", None) is not None)
         for i, g in enumerate(self.groups):
@@ -472,8 +480,19 @@ class RankSimulator:
         if forever:     # run_forever: the ranks agree on a stop every FOREVER_CHECK ticks
             every = FOREVER_CHECK * plan.tick_steps
         entry = entry_kinds = None
+        # real time: the run's first tick is a call of its own, unpaced (it warms the caches
+        # and pages up: ~10 times a later tick), then every rank meets at a barrier and
+        # starts its clock on entering the next call.  Were each rank's clock started at the
+        # end of its own first tick, a rank that got there first would stay behind its own
+        # clock for the whole run when the exchange is overlapped (lag 2: the first tick
+        # waits for no one) — measured: Brunel 0.25 on 2 ranks, every tick of rank 0 late,
+        # up to 62 ms, while it ran at RTF 0.23 unpaced
+        warm = realtime and self.step < end
         while self.step < end:
             stop = min(end, start + ((self.step - start) // every + 1) * every)
+            if warm:
+                stop = min(stop, self.step + plan.tick_steps)
+                pace[1] = 0.0
             totals = np.zeros(10, np.int64)
             lates[0] = 0
             first_tick = c["ticks"]
@@ -509,9 +528,17 @@ class RankSimulator:
             c["population_table_misses"] += int(totals[5])
             spikes += int(totals[1])
             if lates[0]:
-                self.late_ticks.extend((first_tick + lates[1:1 + lates[0]]).tolist())
+                coded = lates[1:1 + lates[0]]
+                self.late_ticks.extend((first_tick + (coded >> 2)).tolist())
+                for cause, kept in ((2, self.overworked_ticks), (1, self.behind_ticks)):
+                    kept.extend((first_tick + (coded[coded & 3 == cause] >> 2)).tolist())
                 c["overruns"] += int(lates[0])
-            if realtime:
+            if warm:
+                warm = False
+                pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor
+                self.comm.barrier()
+                pace[0] = -2.0
+            elif realtime:
                 self._compiled_lateness(pace)
                 # the real-time clock's origin (wtime seconds at step pace[2]): a benchmark
                 # maps steps to wall time with it
@@ -618,7 +645,8 @@ class RankSimulator:
         rec["phase"] = max(names, key=lambda n: rec[f"{n}_ms"])
         return rec
 
-    def _pace(self, wall0, done_s, tick, t0=0, phases=None, group_s=None):
+    def _pace(self, wall0, done_s, tick, t0=0, phases=None, group_s=None, budget_s=None,
+              behind=False):
         """Wait for the tick's deadline (wall0 + simulated seconds × time_scale_factor); a
         tick that ends after it is an overrun, kept by its index in the run (the job's late
         ticks are the union over ranks: spinn.simulation).  The time scale factor that would
@@ -631,6 +659,11 @@ class RankSimulator:
         if late > 0:
             self.counters["overruns"] += 1
             self.late_ticks.append(tick)
+            if phases is not None and budget_s is not None and \
+                    sum(phases) - phases[3] > budget_s:     # all but the exchange
+                self.overworked_ticks.append(tick)
+            elif behind:
+                self.behind_ticks.append(tick)
             if late * 1000.0 > self.worst_lateness_ms and phases is not None:
                 self.worst_late_tick = self._late_tick_record(late, t0, phases, group_s)
             self.worst_lateness_ms = max(self.worst_lateness_ms, late * 1000.0)
