@@ -68,6 +68,10 @@ def measure(case, seconds, with_live=True):
     row = {"case": case, "live_output": with_live, "ranks": ranks, "seconds": seconds,
            "ticks": ticks,
            "late_ticks": t["overruns"], "late_fraction": t["overruns"] / max(ticks, 1),
+           # of those: own work beyond the tick's budget on some rank / started behind
+           "late_overworked": t.get("overruns_overworked"),
+           "late_behind": t.get("overruns_behind"),
+           "late_between_calls": t.get("overruns_between_calls"),
            "worst_lateness_ms": t.get("worst_lateness_ms"),
            "worst_late_tick": t.get("worst_late_tick"),
            "time_scale_factor_needed": t.get("time_scale_factor_needed"),

@@ -378,13 +378,15 @@ class Simulation:
         """Collective: a tick is late for the job when any rank was late in it (one
         allreduce of a byte per tick of the run), overworked when on some rank its own work
         (all but the exchange's waiting) took longer than the tick's wall budget, else
-        behind when on some rank it started behind its schedule; and the time_scale_factor
-        that would have held (the largest over ranks)."""
+        behind when on some rank it started behind its schedule after a late tick, between
+        calls when it was a compiled call's first and started behind after an on-time tick;
+        and the time_scale_factor that would have held (the largest over ranks)."""
         n = int(engine.counters["ticks"])
         mask = np.zeros(n + 1, np.float64)
         mask[np.asarray(engine.late_ticks, np.int64)] = 1.0
-        mask[np.asarray(engine.behind_ticks, np.int64)] = 2.0
-        mask[np.asarray(engine.overworked_ticks, np.int64)] = 3.0
+        mask[np.asarray(engine.between_calls_ticks, np.int64)] = 2.0
+        mask[np.asarray(engine.behind_ticks, np.int64)] = 3.0
+        mask[np.asarray(engine.overworked_ticks, np.int64)] = 4.0
         mask[n] = engine.scale_needed
         if self.comm.size > 1:
             mask = self.comm.allreduce(mask, "max")
@@ -405,10 +407,13 @@ class Simulation:
                 "overruns": int(np.count_nonzero(mask[:n])),
                 # late on some rank with more work of its own than the tick's wall budget:
                 # the network's load (a burst), not a stall of the machine or a wait
-                "overruns_overworked": int(np.count_nonzero(mask[:n] == 3.0)),
+                "overruns_overworked": int(np.count_nonzero(mask[:n] == 4.0)),
                 # else started behind its schedule on some rank: carried from a late tick
-                # before it; the rest are stalls (the machine) or waits for a stalled rank
-                "overruns_behind": int(np.count_nonzero(mask[:n] == 2.0)),
+                # before it; or, first of a compiled call after an on-time tick, behind by
+                # the time between the calls; the rest are stalls (the machine, or a wait for
+                # a stalled rank)
+                "overruns_behind": int(np.count_nonzero(mask[:n] == 3.0)),
+                "overruns_between_calls": int(np.count_nonzero(mask[:n] == 2.0)),
                 "time_scale_factor_needed": float(mask[n])}
 
     def _live_counts(self, io):

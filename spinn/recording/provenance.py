@@ -75,6 +75,7 @@ def rank_provenance(sim, recorder, wall_seconds, steps, warm=None):
         "worst_lateness_ms": float(sim.worst_lateness_ms),
         "overruns_overworked": len(sim.overworked_ticks),
         "overruns_behind": len(sim.behind_ticks),
+        "overruns_between_calls": len(sim.between_calls_ticks),
         "seconds": {k: float(sim.timers[k]) for k in PHASES},
         "build_seconds": float(sim.build_seconds),
         "run_wall_seconds": float(wall_seconds),
@@ -239,6 +240,8 @@ def warn_about(t):
                f"tick" if t.get("overruns_overworked") else "")
             + (f", {t['overruns_behind']} started behind after a late one"
                if t.get("overruns_behind") else "")
+            + (f", {t['overruns_between_calls']} started behind by the time between compiled "
+               f"calls" if t.get("overruns_between_calls") else "")
             + "): the run fell behind the wall clock"
             + (f"; time_scale_factor={t['time_scale_factor_needed']:.2f} would have held"
                if t.get("time_scale_factor_needed") else "")
@@ -282,8 +285,9 @@ def summary(t):
     if t["overruns"]:
         lines.append(f"  WARNING: {t['overruns']} ticks late (worst {t['worst_lateness_ms']:.2f}"
                      f" ms late; {t.get('overruns_overworked', 0)} with more work of their "
-                     f"own than the tick, {t.get('overruns_behind', 0)} started behind): the "
-                     f"run fell behind real time")
+                     f"own than the tick, {t.get('overruns_behind', 0)} carried, "
+                     f"{t.get('overruns_between_calls', 0)} between calls): the run fell "
+                     f"behind real time")
         w = t.get("worst_late_tick")
         if w:
             who = f", population '{w['slowest_population']}' " \

@@ -122,7 +122,11 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     the call's first tick when pace[0] is -1.  A tick that ends later is
     late: lates[1 + lates[0]] = 4 × its index in this call + its cause (2: its own work,
     all but the exchange's waiting, exceeded its wall budget; else 1: it started behind its
-    schedule; else 0), lates[0] += 1; pace[3] the largest
+    schedule after a late tick, pace[9] > 0 saying the last tick was late; else 3: it is the
+    call's first and started behind after an on-time tick — the time between calls; else
+    0: a stall, or a wait for a stalled rank), lates[0] += 1.  The call's last tick does
+    not wait for its deadline unless it ends the run (pace[10], its last step): the caller's
+    work between calls takes the wait's place.  pace[3] the largest
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
     exchange, deliver and route seconds; pace[6] the largest wall / simulated time
     (pace[5]: simulated seconds per step).
@@ -231,17 +235,28 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     # the tick's own work (all but the exchange's waiting) against its
                     # budget: more than the budget, it could not have been on time
                     own = now - c0 - (seconds[1] - waited0)
-                    cause = 2 if own > k * pace[1] else (1 if behind else 0)
+                    cause = 0
+                    if own > k * pace[1]:
+                        cause = 2
+                    elif behind and pace[9] > 0.0:
+                        cause = 1
+                    elif behind and ticks == 1:
+                        cause = 3
                     lates[1 + lates[0]] = 4 * (ticks - 1) + cause
                     lates[0] += 1
+                    pace[9] = 1.0
                     if now - deadline > pace[3]:
                         pace[3] = now - deadline
                         pace[4] = t0
                         pace[7] = upd
                         pace[8] = now - c0 - upd
                 else:
-                    while wtime() < deadline:
-                        pass
+                    pace[9] = 0.0
+                    # the call's last tick before the run's end returns at once: Python's
+                    # work between the calls (~0.4 ms) takes the place of its wait
+                    if (step < end and ticks < max_ticks) or step >= pace[10]:
+                        while wtime() < deadline:
+                            pass
         if totals[6] > rec_steps.shape[0]:
             break
         if step < end and ticks < max_ticks and take_injections(

@@ -45,7 +45,7 @@ LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) b
 # (~0.5 ms) is longer than a short tick's slack, and made the one or two ticks after every
 # call late (VA CUBA, 0.2 ms ticks: 2 of every 250 ticks)
 REALTIME_CALL_MS = 1000.0
-PACE_SLOTS = 9     # fused.run_ticks' real-time state (its docstring)
+PACE_SLOTS = 11    # fused.run_ticks' real-time state (its docstring)
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
 
@@ -209,7 +209,9 @@ class RankSimulator:
         self.worst_lateness_ms = 0.0
         self.late_ticks = []          # indices (in the run) of this rank's late ticks
         self.overworked_ticks = []    # those whose own work exceeded the tick's wall budget
-        self.behind_ticks = []        # the others that started behind their schedule
+        self.behind_ticks = []        # the others that started behind after a late tick
+        self.between_calls_ticks = []  # or first in a compiled call, after an on-time one
+        self._last_late = False       # the per-tick path's previous tick was late
         self.ticks_per_call = LOCAL_TICKS    # of the compiled loop (more in real time)
         self.worst_late_tick = None   # what its latest tick spent its time on
         self.scale_needed = 0.0       # the time_scale_factor that would have held
@@ -470,6 +472,7 @@ class RankSimulator:
         pace[0] = -1.0
         pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor if realtime else 0.0
         pace[5] = plan.dt / 1000.0
+        pace[10] = end           # the run's last step: its last tick waits for its deadline
         self.ticks_per_call = self.call_ticks(realtime)
         lates = np.zeros(self.ticks_per_call + 1, np.int64)
         # calls stop at the same steps on every rank (start + j·every), whatever a call's
@@ -530,15 +533,17 @@ class RankSimulator:
             if lates[0]:
                 coded = lates[1:1 + lates[0]]
                 self.late_ticks.extend((first_tick + (coded >> 2)).tolist())
-                for cause, kept in ((2, self.overworked_ticks), (1, self.behind_ticks)):
+                for cause, kept in ((2, self.overworked_ticks), (1, self.behind_ticks),
+                                    (3, self.between_calls_ticks)):
                     kept.extend((first_tick + (coded[coded & 3 == cause] >> 2)).tolist())
                 c["overruns"] += int(lates[0])
-            if warm:
+            if warm:      # not one of the common stops: the run's checks come later
                 warm = False
                 pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor
                 self.comm.barrier()
                 pace[0] = -2.0
-            elif realtime:
+                continue
+            if realtime:
                 self._compiled_lateness(pace)
                 # the real-time clock's origin (wtime seconds at step pace[2]): a benchmark
                 # maps steps to wall time with it
@@ -656,13 +661,14 @@ class RankSimulator:
         if done_s > 0:
             self.scale_needed = max(self.scale_needed, (now - wall0) / done_s)
         late = now - deadline
+        last_late, self._last_late = self._last_late, late > 0
         if late > 0:
             self.counters["overruns"] += 1
             self.late_ticks.append(tick)
             if phases is not None and budget_s is not None and \
                     sum(phases) - phases[3] > budget_s:     # all but the exchange
                 self.overworked_ticks.append(tick)
-            elif behind:
+            elif behind and last_late:
                 self.behind_ticks.append(tick)
             if late * 1000.0 > self.worst_lateness_ms and phases is not None:
                 self.worst_late_tick = self._late_tick_record(late, t0, phases, group_s)
