@@ -339,6 +339,8 @@ def restore_rank(engine, spool, path, body):
             with open(fpath + CHECKSUM) as f:
                 entry = msgpack.unpackb(bytes.fromhex(f.read().strip()), raw=False)
             entry["bytes"], entry["sha256"]
+            if entry["name"] != name:       # a sidecar damaged in its name, or misplaced
+                raise ValueError(entry["name"])
         except (OSError, ValueError, TypeError, KeyError, msgpack.UnpackException):
             raise CheckpointError(f"{where}: {name}{CHECKSUM} is missing or damaged; use "
                                   f"another checkpoint") from None

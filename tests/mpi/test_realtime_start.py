@@ -5,6 +5,7 @@ its clock for the whole run: every one of its ticks late (Brunel 0.25 on 2 ranks
 19 999 ticks, up to 62 ms, at RTF 0.23 unpaced).  The first tick is now warmed up in a call
 of its own, the ranks meet at a barrier, and the clock starts on entering the next call."""
 
+import os
 import time
 
 import pytest
@@ -43,6 +44,8 @@ def test_a_rank_that_starts_late_does_not_leave_the_others_behind_their_clock(mo
     t = sim.provenance()
     sim.end()
     late, worst = t["overruns"], t["worst_lateness_ms"] or 0.0
-    # before: rank 0 late on every tick, ≥ SKEW_S behind; now only the machine's noise
-    assert_all_ranks(late < 300 and worst < 1000 * SKEW_S,
+    # before: rank 0 late on every tick, ≥ SKEW_S behind; now only the machine's noise —
+    # and, with more ranks than cores (3 here), ticks late by the spinning ranks' sharing
+    crowded = MPI.COMM_WORLD.Get_size() > (os.cpu_count() or 1)
+    assert_all_ranks(worst < 500 * SKEW_S and (crowded or late < 300),
                      f"{late} of 1000 ticks late, worst {worst:.1f} ms")

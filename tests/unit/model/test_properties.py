@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import spinn as sim
@@ -241,7 +241,11 @@ def written(tmp_path_factory):
 def test_damaged_checkpoint_files_are_refused_with_checkpoint_error(written, which, how,
                                                                     where, bit):
     path, spec, original = written
-    (path / which).write_bytes(damaged(original[which], how, where, bit))
+    bad = damaged(original[which], how, where, bit)
+    # the checksum sidecar is text: its trailing newline turned into other white space
+    # (a flip of bit 0: \n → \v) leaves the checksum itself whole — no damage to refuse
+    assume(not (which.endswith(ckpt.CHECKSUM) and bad.strip() == original[which].strip()))
+    (path / which).write_bytes(bad)
     try:
         def body(comm):
             build(spec, comm)
