@@ -37,6 +37,7 @@ from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import compiling, longrun, memory, status
 from spinn.runtime.fused import module_key, ready_stamp
+from spinn.runtime.lateness import CAUSE_NAMES, STALL
 from spinn.runtime.refresh import refresh_parameters, refresh_weights
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
@@ -375,25 +376,22 @@ class Simulation:
         return engine.step * net.dt
 
     def _late_ticks(self, engine):
-        """Collective: a tick is late for the job when any rank was late in it (one
-        allreduce of a byte per tick of the run), overworked when on some rank its own work
-        (all but the exchange's waiting) took longer than the tick's wall budget, else
-        behind when on some rank it started behind its schedule after a late tick, between
-        calls when it was a compiled call's first and started behind after an on-time tick;
-        and the time_scale_factor that would have held (the largest over ranks)."""
+        """Collective: a tick is late for the job when any rank was late in it, with the
+        strongest of the ranks' causes (spinn.runtime.lateness; one allreduce of a number
+        per tick of the run); and the time_scale_factor that would have held (the largest
+        over ranks)."""
         n = int(engine.counters["ticks"])
-        mask = np.zeros(n + 1, np.float64)
-        mask[np.asarray(engine.late_ticks, np.int64)] = 1.0
-        mask[np.asarray(engine.between_calls_ticks, np.int64)] = 2.0
-        mask[np.asarray(engine.behind_ticks, np.int64)] = 3.0
-        mask[np.asarray(engine.overworked_ticks, np.int64)] = 4.0
-        mask[n] = engine.scale_needed
+        lateness = engine.lateness
+        mask = np.zeros(n + 1, np.float64)       # 1 + the tick's strongest cause, 0 on time
+        np.maximum.at(mask, np.asarray(lateness.ticks, np.int64),
+                      1.0 + np.asarray(lateness.causes, np.float64))
+        mask[n] = lateness.scale_needed
         if self.comm.size > 1:
             mask = self.comm.allreduce(mask, "max")
         mine = np.array([engine.counters["overruns"]], np.int64)
         summed = self.comm.allreduce(mine, "sum") if self.comm.size > 1 else mine
         # the job's latest tick: the rank with the largest lateness says what took the time
-        worst = engine.worst_late_tick
+        worst = lateness.worst
         record = worst
         if self.comm.size > 1:
             late = np.array([worst["late_ms"] if worst else -1.0])
@@ -405,15 +403,11 @@ class Simulation:
         return {"overruns_summed_over_ranks": int(summed[0]),
                 "worst_late_tick": record,
                 "overruns": int(np.count_nonzero(mask[:n])),
-                # late on some rank with more work of its own than the tick's wall budget:
-                # the network's load (a burst), not a stall of the machine or a wait
-                "overruns_overworked": int(np.count_nonzero(mask[:n] == 4.0)),
-                # else started behind its schedule on some rank: carried from a late tick
-                # before it; or, first of a compiled call after an on-time tick, behind by
-                # the time between the calls; the rest are stalls (the machine, or a wait for
-                # a stalled rank)
-                "overruns_behind": int(np.count_nonzero(mask[:n] == 3.0)),
-                "overruns_between_calls": int(np.count_nonzero(mask[:n] == 2.0)),
+                # by cause (spinn.runtime.lateness): its own work beyond the tick on some
+                # rank; else behind after a late tick; else behind by the time between
+                # compiled calls; the rest are stalls (or waits for a stalled rank)
+                **{f"overruns_{name}": int(np.count_nonzero(mask[:n] == 1.0 + cause))
+                   for cause, name in enumerate(CAUSE_NAMES) if cause != STALL},
                 "time_scale_factor_needed": float(mask[n])}
 
     def _live_counts(self, io):

@@ -120,13 +120,14 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     at this call's entry when pace[0] is -2 (the caller has warmed the first tick up and
     held the ranks at a barrier: spinn.runtime.simulator._run_compiled), else at the end of
     the call's first tick when pace[0] is -1.  A tick that ends later is
-    late: lates[1 + lates[0]] = 4 × its index in this call + its cause (2: its own work,
-    all but the exchange's waiting, exceeded its wall budget; else 1: it started behind its
-    schedule after a late tick, pace[9] > 0 saying the last tick was late; else 3: it is the
-    call's first and started behind after an on-time tick — the time between calls; else
-    0: a stall, or a wait for a stalled rank), lates[0] += 1.  The call's last tick does
-    not wait for its deadline unless it ends the run (pace[10], its last step): the caller's
-    work between calls takes the wait's place.  pace[3] the largest
+    late: lates[1 + lates[0]] = 4 × its index in this call + its cause (spinn.runtime.
+    lateness: 3 its own work, all but the exchange's waiting, exceeded its wall budget;
+    else 2 it started behind its schedule after a late tick, pace[9] > 0 saying the last
+    tick was late; else 1 it is the call's first and started behind after an on-time tick —
+    the time between calls; else 0 a stall, or a wait for a stalled rank), lates[0] += 1.
+    The call's last tick does not wait for its deadline unless it ends the run (pace[10],
+    its last step): the caller's work between calls takes the wait's place.  pace[3] the
+    largest
     lateness (s), pace[4] that tick's first step, pace[7] its update seconds, pace[8] its
     exchange, deliver and route seconds; pace[6] the largest wall / simulated time
     (pace[5]: simulated seconds per step).
@@ -235,13 +236,13 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     # the tick's own work (all but the exchange's waiting) against its
                     # budget: more than the budget, it could not have been on time
                     own = now - c0 - (seconds[1] - waited0)
-                    cause = 0
+                    cause = 0                          # spinn.runtime.lateness' codes
                     if own > k * pace[1]:
-                        cause = 2
-                    elif behind and pace[9] > 0.0:
-                        cause = 1
-                    elif behind and ticks == 1:
                         cause = 3
+                    elif behind and pace[9] > 0.0:
+                        cause = 2
+                    elif behind and ticks == 1:
+                        cause = 1
                     lates[1 + lates[0]] = 4 * (ticks - 1) + cause
                     lates[0] += 1
                     pace[9] = 1.0

@@ -71,6 +71,7 @@ class RowAssembly:
 
     def __init__(self, n_rows, shift):
         self.n_rows, self.shift = int(n_rows), int(shift)
+        self.n_syn = None              # counted: set by allocate()
         if self.shift == 0:
             self.counts = np.zeros(self.n_rows + 1, np.uint32)
         else:
@@ -82,7 +83,7 @@ class RowAssembly:
 
     def total(self):
         """Synapses counted."""
-        if getattr(self, "n_syn", None) is None:
+        if self.n_syn is None:        # before allocate() turns the counts into positions
             return int(self.counts.sum(dtype=np.int64))
         return self.n_syn
 

@@ -36,6 +36,7 @@ from spinn.runtime.currents import Currents
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
 from spinn.runtime.fused import compiled
+from spinn.runtime.lateness import Lateness
 
 # "local": whole ticks in one compiled call, unsplit (on one rank; several ranks time the
 # compiled loop's phases with MPI_Wtime)
@@ -206,15 +207,8 @@ class RankSimulator:
             "synaptic_events", "unrouted_packets", "population_table_misses", "ticks",
             "overruns", "stdp_history_overflows", "direct_input_events")}
         self.timers = {k: 0.0 for k in PHASES}
-        self.worst_lateness_ms = 0.0
-        self.late_ticks = []          # indices (in the run) of this rank's late ticks
-        self.overworked_ticks = []    # those whose own work exceeded the tick's wall budget
-        self.behind_ticks = []        # the others that started behind after a late tick
-        self.between_calls_ticks = []  # or first in a compiled call, after an on-time one
-        self._last_late = False       # the per-tick path's previous tick was late
+        self.lateness = Lateness(self.plan.rank, self.plan.dt)   # real time: late ticks
         self.ticks_per_call = LOCAL_TICKS    # of the compiled loop (more in real time)
-        self.worst_late_tick = None   # what its latest tick spent its time on
-        self.scale_needed = 0.0       # the time_scale_factor that would have held
         self.group_seconds = np.zeros(len(self.groups))       # each group's update time
         self.group_spikes = np.zeros(len(self.groups), np.int64)   # and packets emitted
 
@@ -385,10 +379,17 @@ class RankSimulator:
             elif realtime:
                 done_s = (self.step - start) * plan.dt / 1000.0
                 phases = (b - a, b2 - b, d - b2, e - d, f - e)
-                scale = plan.dt / 1000.0 * self.network.time_scale_factor
-                self._pace(pace0, done_s, c["ticks"] + ticks - 1, t0, phases,
-                           self.group_seconds - group_before, k * scale,
-                           a > pace0 + (t0 - start) * scale + 2e-5)
+                tsf = self.network.time_scale_factor
+                scale = plan.dt / 1000.0 * tsf
+                group_s = self.group_seconds - group_before
+                slowest = None
+                if len(group_s):
+                    i = int(np.argmax(group_s))
+                    slowest = (self.groups[i].pop.label, group_s[i])
+                if self.lateness.pace(pace0, done_s, tsf, c["ticks"] + ticks - 1, t0,
+                                      phases, slowest, k * scale,
+                                      a > pace0 + (t0 - start) * scale + 2e-5):
+                    self.counters["overruns"] += 1
         direct = sum(int(g.spikes_direct[0]) for g in self.groups
                      if getattr(g, "spikes_direct", None) is not None)
         for i, g in enumerate(self.groups):
@@ -530,13 +531,7 @@ class RankSimulator:
             c["synaptic_events"] += int(totals[4])
             c["population_table_misses"] += int(totals[5])
             spikes += int(totals[1])
-            if lates[0]:
-                coded = lates[1:1 + lates[0]]
-                self.late_ticks.extend((first_tick + (coded >> 2)).tolist())
-                for cause, kept in ((2, self.overworked_ticks), (1, self.behind_ticks),
-                                    (3, self.between_calls_ticks)):
-                    kept.extend((first_tick + (coded[coded & 3 == cause] >> 2)).tolist())
-                c["overruns"] += int(lates[0])
+            c["overruns"] += int(lates[0])
             if warm:      # not one of the common stops: the run's checks come later
                 warm = False
                 pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor
@@ -544,7 +539,7 @@ class RankSimulator:
                 pace[0] = -2.0
                 continue
             if realtime:
-                self._compiled_lateness(pace)
+                self.lateness.add_compiled(first_tick, lates, pace)
                 # the real-time clock's origin (wtime seconds at step pace[2]): a benchmark
                 # maps steps to wall time with it
                 self.clock_origin = (float(pace[0]), int(pace[2]))
@@ -567,22 +562,6 @@ class RankSimulator:
         if not realtime:
             return LOCAL_TICKS
         return max(LOCAL_TICKS, int(REALTIME_CALL_MS / (self.plan.tick_steps * self.plan.dt)))
-
-    def _compiled_lateness(self, pace):
-        """The compiled loop's real-time state (fused.run_ticks' pace) as the per-tick
-        loop keeps it: the time_scale_factor needed and the latest tick."""
-        self.scale_needed = max(self.scale_needed, float(pace[6]))
-        if pace[3] * 1000.0 > self.worst_lateness_ms:
-            self.worst_lateness_ms = pace[3] * 1000.0
-            rest = pace[8] * 1000.0
-            # its update and the rest of the tick (route, record, exchange, deliver); the
-            # compiled loop times no finer per tick
-            self.worst_late_tick = {
-                "t_ms": pace[4] * self.plan.dt, "late_ms": pace[3] * 1000.0,
-                "rank": self.plan.rank, "update_ms": pace[7] * 1000.0, "record_ms": 0.0,
-                "route_ms": 0.0, "exchange_ms": rest, "deliver_ms": 0.0,
-                "phase": "update" if pace[7] * 1000.0 >= rest else "exchange",
-                "compiled_loop": True}
 
     def _update_types(self, D):
         """The numba types of the generated update's arguments (the per-tick path's and the
@@ -627,61 +606,8 @@ class RankSimulator:
         from spinn.errors import SimulationError
         from spinn.runtime.everywhere import raise_everywhere
 
-        w = self.worst_late_tick
-        problem = None
-        if self.late_ticks:
-            where = (f" (rank {w['rank']}: at t = {w['t_ms']:g} ms, {w['late_ms']:.2f} ms late, "
-                     f"mostly {w['phase']})") if w else ""
-            problem = (f"real-time run stopped (on_overrun=\"stop\") at t = "
-                       f"{self.step * self.plan.dt:g} ms: {len(self.late_ticks)} tick(s) "
-                       f"late{where}; time_scale_factor={self.scale_needed:.2f} would have "
-                       f"held, or use on_overrun=\"count\"")
-        raise_everywhere(self.comm, problem, SimulationError)
-
-    def _late_tick_record(self, late, t0, phases, group_s):
-        """A late tick's phases (ms), its slowest population and its longest phase."""
-        names = ("update", "record", "route", "exchange", "deliver")
-        rec = {"t_ms": t0 * self.plan.dt, "late_ms": late * 1000.0, "rank": self.plan.rank,
-               **{f"{n}_ms": v * 1000.0 for n, v in zip(names, phases)}}
-        if group_s is not None and len(group_s):
-            i = int(np.argmax(group_s))
-            rec["slowest_population"] = self.groups[i].pop.label
-            rec["slowest_population_update_ms"] = float(group_s[i]) * 1000.0
-        rec["phase"] = max(names, key=lambda n: rec[f"{n}_ms"])
-        return rec
-
-    def _pace(self, wall0, done_s, tick, t0=0, phases=None, group_s=None, budget_s=None,
-              behind=False):
-        """Wait for the tick's deadline (wall0 + simulated seconds × time_scale_factor); a
-        tick that ends after it is an overrun, kept by its index in the run (the job's late
-        ticks are the union over ranks: spinn.simulation).  The time scale factor that would
-        have held is the largest (wall so far) / (simulated so far)."""
-        now = time.perf_counter()
-        deadline = wall0 + done_s * self.network.time_scale_factor
-        if done_s > 0:
-            self.scale_needed = max(self.scale_needed, (now - wall0) / done_s)
-        late = now - deadline
-        last_late, self._last_late = self._last_late, late > 0
-        if late > 0:
-            self.counters["overruns"] += 1
-            self.late_ticks.append(tick)
-            if phases is not None and budget_s is not None and \
-                    sum(phases) - phases[3] > budget_s:     # all but the exchange
-                self.overworked_ticks.append(tick)
-            elif behind and last_late:
-                self.behind_ticks.append(tick)
-            if late * 1000.0 > self.worst_lateness_ms and phases is not None:
-                self.worst_late_tick = self._late_tick_record(late, t0, phases, group_s)
-            self.worst_lateness_ms = max(self.worst_lateness_ms, late * 1000.0)
-            return
-        # sleep (releasing the GIL: a live client's threads in this process run) until
-        # 0.4 ms before the deadline, then spin: sleeps overshoot by 0.11 ms (median) and
-        # 0.27 ms (99th percentile) here
-        if deadline - now > 0.0005:
-            time.sleep(deadline - now - 0.0004)
-        while time.perf_counter() < deadline:
-            pass
-
+        raise_everywhere(self.comm, self.lateness.stop_message(self.step * self.plan.dt),
+                         SimulationError)
 
 
 class PlasticProjection:
