@@ -271,7 +271,7 @@ def idle_input():
     e = np.zeros(0, np.int64)
     return (by_address(no_recv), np.int64(-1), np.zeros(IN_BYTES, np.uint8),
             np.zeros((0, INJ_COLS), np.int64), e, e, e, e, e, e, e,
-            np.zeros((0, 4), np.int64), np.zeros(1, np.int64), np.zeros(3, np.int64))
+            np.zeros((0, 4), np.int64), np.zeros(1, np.int64), np.zeros(4, np.int64))
 
 
 @njit(cache=True, nogil=True)

@@ -141,6 +141,7 @@ class LiveIO:
         self.out_dest_lo = np.concatenate([[0], np.cumsum(per_tag)]).astype(np.int64)
         self.pack_buffers = empty_buffers(len(self.out_tags))
         self.acc = None           # the compiled loop's gathered live output (compiled_output)
+        self._out_made = None     # compiled_output's arguments, and what they were made for
         self.compiled_in = None   # the compiled loop's live-input arguments (compiled_input)
         self.addresses = {}       # (host, port) → its struct sockaddr_in, or None
         # the tags live output is sent to: the declared host and port until a client
@@ -269,14 +270,24 @@ class LiveIO:
         self._drain()
 
     # ---- the tick ----------------------------------------------------------------------
-    def before_update(self, t0, k):
+    def before_update(self, t0, k, compiled=False):
         """At the tick boundary: the events received since the last one become spikes of
-        their injectors in this tick's first step (t0), logged."""
+        their injectors in this tick's first step (t0), logged.  ``compiled``: before a
+        compiled call, whose first tick takes the waiting injections itself — Python reads
+        the socket only when the last call asked it to (a datagram for Python, or a full
+        input log: compiled_input's counts[3] == 1) or holds events of its own, and then
+        tells the call so (counts[3] = 2)."""
         if self.replay:
             while self.replay_rates and self.replay_rates[0][0] <= t0:
                 _, pop, ids, hz = self.replay_rates.pop(0)
                 self._set_rates(pop, ids, hz)
             return
+        if compiled:
+            turn = self.compiled_input()[-1]
+            if turn[3] != 1 and self.compiled_in is not None and not self.pending and \
+                    not self.pending_rates:
+                return
+            turn[3] = 2
         self._drain()
         for v, changes in self.pending_rates.items():
             ids = np.array([i for i, _ in changes], np.int64)
@@ -370,8 +381,8 @@ class LiveIO:
         rank's board socket (-1: none), a datagram's buffer, the table of this rank's spike
         injectors (their cores, keys and sizes), their event arrays (each injector's own
         are views of them: _share_injector_events), each injector's per-neuron counts and
-        touched neurons, the input log's rows and int64[3] counts (packets, events, events
-        dropped)."""
+        touched neurons, the input log's rows and int64[4] counts (packets, events, events
+        dropped; whose turn it is to read the socket: fused.run_ticks)."""
         if self.board is None or self.replay:
             return idle_input()
         if self.compiled_in is None:
@@ -400,7 +411,7 @@ class LiveIO:
         return (np.array(rows, np.int64).reshape(-1, INJ_COLS), np.zeros(size, np.int64),
                 np.zeros(size, np.int64), np.zeros(len(mine), np.int64), steps, lids, counts,
                 cursors, np.zeros((max(1 << 16, 4 * size) if mine else 0, 4), np.int64),
-                np.zeros(1, np.int64), np.zeros(3, np.int64))
+                np.zeros(1, np.int64), np.zeros(4, np.int64))
 
     def add_compiled_input(self):
         """What the compiled calls took (compiled_input) into the input log and counters;
@@ -408,6 +419,8 @@ class LiveIO:
         if self.compiled_in is None:
             return
         log, log_n, counts = self.compiled_in[-3:]
+        if not counts[0]:          # no packet taken: no log row, no event, nothing dropped
+            return
         n = int(log_n[0])
         if n:
             rows = log[:n]
@@ -423,22 +436,29 @@ class LiveIO:
             why = "more than 65 535 events for one neuron in a tick"
             c["live_events_dropped"] += int(counts[2])
             self.drops[why] = self.drops.get(why, 0) + int(counts[2])
-        counts[:] = 0
+        counts[:3] = 0          # not [3]: whose turn it is to read the socket
 
     def compiled_output(self):
         """The live-output arguments of spinn.runtime.fused.run_ticks (spinn.kernels.live
         live_tick, flush_live): sendto, the socket, the live groups and their destinations
         (tags), whether each tag has an address, the addresses, the steps between sends, the
         gathering arrays, the packing buffers and int64[3] counts (packets sent, send
-        errors, spikes).  Made for each compiled call: a client may reprogram a tag
-        meanwhile."""
+        errors, spikes: summed over calls until add_compiled_counts).  Asked for before each
+        compiled call, and made again when a client has reprogrammed a tag meanwhile (each
+        call leaves the gathering arrays empty: flush_live)."""
         if not self.out_groups or self.replay:
-            return idle_output()
+            if self._out_made is None:
+                self._out_made = (None, None, idle_output())
+            return self._out_made[2]
         groups, tags = self.out_gi, self.out_tags
+        sender = getattr(self, "sender", None)       # made at the run's start
+        where_all = (sender, *(self.tags.get(tag) for tag in tags))
+        made = self._out_made
+        if made is not None and made[0] == where_all and made[1] is self.pack_buffers:
+            return made[2]
         on = np.zeros(len(tags), np.bool_)
         addr = np.zeros((len(tags), SOCKADDR_BYTES), np.uint8)
-        for d, tag in enumerate(tags):
-            where = self.tags.get(tag)
+        for d, where in enumerate(where_all[1:]):
             if where is not None and where not in self.addresses:
                 try:
                     self.addresses[where] = sockaddr_in(*where)
@@ -447,7 +467,6 @@ class LiveIO:
             if where is not None and self.addresses[where] is not None:
                 on[d] = True
                 addr[d] = self.addresses[where]
-        sender = getattr(self, "sender", None)
         fd = np.int64(sender.fileno() if sender is not None else -1)
         if self.acc is None:     # each destination's room for FLUSH_MS and a tick of spikes
             flush = max(1, int(np.ceil(FLUSH_MS / self.net.dt - 1e-9)))
@@ -458,18 +477,23 @@ class LiveIO:
                 np.int64)
             self.acc = np.zeros(int(self.region[-1]), np.uint64)
             self.flush_steps = flush
+            self.out_counts = np.zeros(3, np.int64)
         buf, offs, first = self.pack_buffers
-        return (sendto_function(), fd, groups, self.out_dest_lo, on, addr,
+        args = (sendto_function(), fd, groups, self.out_dest_lo, on, addr,
                 np.int64(self.flush_steps), self.acc, self.region,
                 np.zeros(len(tags), np.int64), np.full(1, -1, np.int64), buf, offs, first,
-                np.zeros(3, np.int64))
+                self.out_counts)
+        self._out_made = (where_all, self.pack_buffers, args)
+        return args
 
     def add_compiled_counts(self, counts):
-        """A compiled call's live-output counts into the run's counters."""
+        """The compiled calls' live-output counts (compiled_output's) into the run's
+        counters, and emptied."""
         c = self.counters
         c["live_packets_sent"] += int(counts[0])
         c["live_send_errors"] += int(counts[1])
         c["live_spikes_sent"] += int(counts[2])
+        counts[:] = 0
 
     def _drain(self):
         """Read every packet waiting at this rank's board socket."""

@@ -133,13 +133,17 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     (pace[5]: simulated seconds per step).
     Live output (spinn.kernels.live.live_tick): each tick's spikes of the live groups,
     gathered after its update and sent once per millisecond of simulated time, or per tick
-    when ticks are longer (counted in the update time); what is left goes at the call's
-    end.  Live input: at each tick boundary (after the pacing) with a tick to follow in
-    this call, the injection packets waiting at the rank's board socket (board_fd) become
-    the next tick's spikes (spinn.kernels.live.take_injections, as the per-tick loop makes
-    them); the call returns instead when a datagram for Python waits (IP-tag requests, rate
-    control, bad packets) or the input log's buffer is full, and the caller applies it at
-    the next tick, as the per-tick loop does."""
+    when ticks are longer (counted in the update time); what is left goes at the end of
+    the run's last call (pace[10]: a call of no tick with pace[10] = step sends it).
+    Live input: at each tick's start (the boundary after the previous tick's pacing), the
+    injection packets waiting at the rank's board socket (board_fd) become its spikes
+    (spinn.kernels.live.take_injections, as the per-tick loop makes them); the call returns
+    before the tick instead when a datagram for Python waits (IP-tag requests, rate
+    control, bad packets) or the input log's buffer is full (in_counts[3] = 1), and the
+    caller reads the socket and applies what it read at that tick, as the per-tick loop
+    does, saying so with in_counts[3] = 2 (the call's first tick then takes nothing).  So
+    the caller reads the socket only when asked: between calls of a real-time run each
+    Python step is late-tick budget."""
     ticks = 0
     local = out
     n_out = 0
@@ -151,6 +155,13 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
         pace[0] = wtime()
         pace[2] = step
     while step < end and ticks < max_ticks:
+        if in_counts[3] == 2:        # Python read the socket at this boundary
+            in_counts[3] = 0
+        elif take_injections(recv, board_fd, in_buf, inj, in_dense, in_touched, in_n_touched,
+                             in_ev_step, in_ev_lid, in_ev_count, in_cursors, step, in_log,
+                             in_log_n, in_counts):
+            in_counts[3] = 1         # Python must read it first: before this tick
+            break
         t0 = step
         k = min(tick_steps, end - step)
         c0 = wtime()
@@ -260,13 +271,10 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                             pass
         if totals[6] > rec_steps.shape[0]:
             break
-        if step < end and ticks < max_ticks and take_injections(
-                recv, board_fd, in_buf, inj, in_dense, in_touched, in_n_touched,
-                in_ev_step, in_ev_lid, in_ev_count, in_cursors, step, in_log, in_log_n,
-                in_counts):
-            break
-    flush_live(sendto, live_fd, live_acc, live_region, live_fill, live_t0, live_on,
-               live_addr, live_buf, live_offs, live_first, live_counts)
+    if step >= pace[10]:     # the run's end: the gathered live output goes now (between
+        # calls it waits in the arrays, which the caller keeps, for its millisecond)
+        flush_live(sendto, live_fd, live_acc, live_region, live_fill, live_t0, live_on,
+                   live_addr, live_buf, live_offs, live_first, live_counts)
     if posted:                       # lag 2: receive now, deliver after the next update
         c0 = wtime()
         got, n_got, inbox, inbox_tmp = finish(
@@ -404,6 +412,7 @@ class Fused:
         self.update = module.update
         self.ticks = _ticks_module()
         self._pointers = {}
+        self._slots = None
 
     def pointer(self, update_types):
         """``update`` compiled (or loaded) for these argument types, as a first-class
@@ -414,6 +423,14 @@ class Fused:
             self._pointers[key] = _Pointer(self.update,
                                            self.update.overloads[key].signature)
         return self._pointers[key]
+
+    def ticks_slots(self):
+        """{argument name: its index} in run_ticks' arguments after the update (as
+        ticks_entry's callable takes them), from the generated function's own signature."""
+        if self._slots is None:
+            names = list(inspect.signature(self.ticks.run_ticks.py_func).parameters)[1:]
+            self._slots = {name: i for i, name in enumerate(names)}
+        return self._slots
 
     def compile_ticks(self, update_types, types):
         """Compile (or load) run_ticks for update's and the other arguments' types."""

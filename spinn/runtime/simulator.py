@@ -48,6 +48,9 @@ LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) b
 REALTIME_CALL_MS = 1000.0
 PACE_SLOTS = 11    # fused.run_ticks' real-time state (its docstring)
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
+# fused.run_ticks' arguments that each call returns anew, in the order it returns them
+RETURNED = ("q_step", "q_word", "released", "stage", "inbox", "inbox_tmp", "pend", "n_pend",
+            "pend_t0", "pend_k", "send")
 WIRE_CAPACITY = 512  # words of a tick's first message to a neighbour (count + packets)
 
 
@@ -244,7 +247,7 @@ class RankSimulator:
                 record_spikes.compile(tuple(typeof(a) for a in (
                     self.out, 0, 0, self.plan.index_bits, self.cores.slot,
                     self.cores.gid_lo, self.cores.base, rec.rec_mask, self.step,
-                    rec.steps_buf, rec.gids_buf, 0)))
+                    *rec.tail(), 0)))
         else:
             self._warm_up_tick_kernels()
         if self.recorder is not None and self.recorder.active:
@@ -457,7 +460,15 @@ class RankSimulator:
     def _run_compiled(self, fused, D, end, progress, realtime=False):
         """Nothing to do in Python between ticks: up to LOCAL_TICKS whole ticks (in real
         time REALTIME_CALL_MS of simulated time, if more), exchange included, per compiled
-        call (spinn.runtime.fused.run_ticks); spikes are recorded inside it."""
+        call (spinn.runtime.fused.run_ticks); spikes are recorded inside it.
+
+        Between calls Python does as little as it can: the arguments are made once and only
+        those that change are set again (the step, the recording tail, the state the call
+        returned); the counts are summed by the calls into one array and become counters
+        at the run's end; the live socket is read only when a call asks.  In a real-time
+        run that work lies between a call's last tick and the next call's first, which is
+        late unless it fits in two ticks' slack (0.35 ms for VA CUBA's 0.2 ms ticks): with
+        the caches cold after a second of ticks, the first version took 0.49 ms."""
         plan, d, c, x = self.plan, self.delays, self.counters, self.wire
         rec = self.recorder if self.recorder is not None and self.recorder.active else None
         live = self.live
@@ -467,7 +478,9 @@ class RankSimulator:
             pend, (pend_t0, pend_k) = self.pending
             n_pend = pend.size
         seconds = np.zeros(4)
-        spikes = 0
+        # the run's counts, summed by its calls (fused.run_ticks' totals; 6 and 7, the
+        # recorded spikes, are each call's)
+        totals = np.zeros(10, np.int64)
         # real time inside the compiled loop (fused.run_ticks: pace, lates)
         pace = np.zeros(PACE_SLOTS)
         pace[0] = -1.0
@@ -483,7 +496,15 @@ class RankSimulator:
         forever = live is not None and live.forever
         if forever:     # run_forever: the ranks agree on a stop every FOREVER_CHECK ticks
             every = FOREVER_CHECK * plan.tick_steps
-        entry = entry_kinds = None
+        args = list(self._ticks_args(D, self.step, rec, totals, pend, n_pend, pend_t0,
+                                     pend_k, seconds, pace, lates))
+        at = fused.ticks_slots()
+        i_step, i_end, i_rec, i_out = at["step"], at["end"], at["rec_steps"], at["sendto"]
+        back = [at[name] for name in RETURNED]      # where a call's returned state goes
+        live_args = live.compiled_output() if live is not None else None   # args[i_out:]
+        entry = fused.ticks_entry(self._update_types(D), args)
+        stable = False       # whether the returned state's types are the arguments'
+        ticks0, late_total = c["ticks"], 0
         # real time: the run's first tick is a call of its own, unpaced (it warms the caches
         # and pages up: ~10 times a later tick), then every rank meets at a barrier and
         # starts its clock on entering the next call.  Were each rank's clock started at the
@@ -492,64 +513,105 @@ class RankSimulator:
         # waits for no one) — measured: Brunel 0.25 on 2 ranks, every tick of rank 0 late,
         # up to 62 ms, while it ran at RTF 0.23 unpaced
         warm = realtime and self.step < end
-        while self.step < end:
-            stop = min(end, start + ((self.step - start) // every + 1) * every)
-            if warm:
-                stop = min(stop, self.step + plan.tick_steps)
-                pace[1] = 0.0
-            totals = np.zeros(10, np.int64)
-            lates[0] = 0
-            first_tick = c["ticks"]
-            if live is not None:   # the events received so far: spikes of the next tick
-                live.before_update(self.step, min(plan.tick_steps, stop - self.step))
-            a = clock()
-            args = self._ticks_args(D, stop, rec, totals, pend, n_pend, pend_t0, pend_k,
-                                    seconds, pace, lates)
-            kinds = _kinds(args)
-            if entry is None or kinds != entry_kinds:   # typed again if any type changed
-                entry, entry_kinds = fused.ticks_entry(self._update_types(D), args), kinds
-            (self.step, local, n_out, t0, d.q_step, d.q_word, d.released, x["stage"],
-             x["inbox"], x["inbox_tmp"], pend, n_pend, pend_t0, pend_k,
-             self.send) = entry(*args)
-            self.timers["local"] += clock() - a
+
+        def send_gathered():
+            """A call of no tick that sends the live output gathered so far (each call
+            leaves it for its millisecond to end: fused.run_ticks)."""
+            if live_args[10][0] < 0:
+                return
+            keep, pace[10] = pace[10], self.step
+            args[i_step] = args[i_end] = self.step
+            for i, v in zip(back, entry(*args)[4:]):
+                args[i] = v
+            pace[10] = keep
+
+        try:
+            while self.step < end:
+                stop = min(end, start + ((self.step - start) // every + 1) * every)
+                if warm:
+                    stop = min(stop, self.step + plan.tick_steps)
+                    pace[1] = 0.0
+                lates[0] = 0
+                totals[6] = totals[7] = 0
+                done = int(totals[0])
+                if live is not None:   # the events received so far: spikes of the next tick
+                    live.before_update(self.step, min(plan.tick_steps, stop - self.step),
+                                       compiled=True)
+                    out = live.compiled_output()
+                    if out is not live_args:       # a tag reprogrammed: new addresses
+                        send_gathered()
+                        live_args = out
+                        kinds = _kinds(args)
+                        args[i_out:i_out + len(out)] = out
+                        if _kinds(args) != kinds:
+                            entry = fused.ticks_entry(self._update_types(D), args)
+                args[i_step], args[i_end] = self.step, stop
+                if rec is not None:
+                    args[i_rec], args[i_rec + 1] = tail = rec.tail()
+                    room = tail[0].size
+                a = clock()
+                ret = entry(*args)
+                self.timers["local"] += clock() - a
+                self.step, local, n_out, t0 = ret[0], ret[1], ret[2], ret[3]
+                if not stable:       # typed again if the call returned other types
+                    stable = _kinds(ret[4:]) == _kinds([args[i] for i in back])
+                for i, v in zip(back, ret[4:]):
+                    args[i] = v
+                if not stable:
+                    entry = fused.ticks_entry(self._update_types(D), args)
+                if live is not None:
+                    live.add_compiled_input()
+                if self.status is not None:
+                    self.status[0] = self.step
+                if rec is not None:     # recorded into rec.tail(), of `room` spikes
+                    if totals[6] > room:     # the last tick overflowed: record it again
+                        rec.took(int(totals[7]))
+                        rec.fill_spikes(self, local, n_out, t0)
+                    else:
+                        rec.took(int(totals[6]))
+                if lates[0]:
+                    late_total += int(lates[0])
+                    self.lateness.add_compiled(ticks0 + done, lates)
+                if totals[0] == done:   # no tick: the socket is Python's first (live input)
+                    continue
+                if warm:      # not one of the common stops: the run's checks come later
+                    warm = False
+                    pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor
+                    self.comm.barrier()
+                    pace[0] = -2.0
+                    continue
+                if realtime and self.stop_on_overrun and self.step == stop:
+                    self.lateness.add_pace(pace)
+                    self._stop_if_late()        # collective: at the common stops only
+                if forever and self.step == stop and live.agreed_stop():
+                    end = self.step             # collective too: every rank stops here
+                if progress is not None:
+                    progress(self.step, int(totals[1]))
+            if live is not None:      # run_forever's end, decided between calls
+                send_gathered()
+        finally:
+            for name, i in zip(RETURNED, back):
+                if name in ("q_step", "q_word", "released"):
+                    setattr(d, name, args[i])
+                elif name in ("stage", "inbox", "inbox_tmp"):
+                    x[name] = args[i]
+            self.send = args[at["send"]]
+            pend, n_pend = args[at["pend"]], args[at["n_pend"]]
+            pend_t0, pend_k = args[at["pend_t0"]], args[at["pend_k"]]
+            self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
+            for name, i in (("ticks", 0), ("spikes_emitted", 1), ("unrouted_packets", 2),
+                            ("packets_sent", 3), ("packets_sent_remote", 8),
+                            ("packets_received", 9), ("synaptic_events", 4),
+                            ("population_table_misses", 5)):
+                c[name] += int(totals[i])
+            c["overruns"] += late_total
             if live is not None:
-                live.add_compiled_counts(self.live_counts)
-                live.add_compiled_input()
-            if self.status is not None:
-                self.status[0] = self.step
-            if rec is not None:
-                n_rec = int(totals[6])
-                if n_rec > rec.steps_buf.size:   # the last tick overflowed: record it again
-                    n_rec = rec.fill_spikes(self, local, n_out, t0, start=int(totals[7]))
-                rec.keep_spikes(n_rec)
-            c["ticks"] += int(totals[0])
-            c["spikes_emitted"] += int(totals[1])
-            c["unrouted_packets"] += int(totals[2])
-            c["packets_sent"] += int(totals[3])
-            c["packets_sent_remote"] += int(totals[8])
-            c["packets_received"] += int(totals[9])
-            c["synaptic_events"] += int(totals[4])
-            c["population_table_misses"] += int(totals[5])
-            spikes += int(totals[1])
-            c["overruns"] += int(lates[0])
-            if warm:      # not one of the common stops: the run's checks come later
-                warm = False
-                pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor
-                self.comm.barrier()
-                pace[0] = -2.0
-                continue
+                live.add_compiled_counts(live_args[-1])
             if realtime:
-                self.lateness.add_compiled(first_tick, lates, pace)
+                self.lateness.add_pace(pace)
                 # the real-time clock's origin (wtime seconds at step pace[2]): a benchmark
                 # maps steps to wall time with it
                 self.clock_origin = (float(pace[0]), int(pace[2]))
-            if realtime and self.stop_on_overrun and self.step == stop:
-                self._stop_if_late()        # collective: at the common stops only
-            if forever and self.step == stop and live.agreed_stop():
-                end = self.step             # collective too: every rank stops here
-            if progress is not None:
-                progress(self.step, spikes)
-        self.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
         if seconds.any():   # the compiled loop's phases, by its clock
             for name, v in zip(("update", "exchange", "deliver", "route"), seconds):
                 self.timers[name] += float(v)
@@ -577,7 +639,6 @@ class RankSimulator:
         plan, d, x = self.plan, self.delays, self.wire
         mask = rec.rec_mask if rec is not None else np.zeros(0, bool)
         live_out = self.live.compiled_output() if self.live is not None else idle_output()
-        self.live_counts = live_out[-1]      # what this call sent (add_compiled_counts)
         none = np.empty(0, np.int64)
         return (*D, self.step, end, self.ticks_per_call, plan.tick_steps, self.ring,
                 self.slot_mask, self.out, self.tmp, self.run_bounds, self.cores.slot,
@@ -585,8 +646,7 @@ class RankSimulator:
                 plan.index_bits, plan.stage_steps, d.matrices, d.keep, d.q_step, d.q_word,
                 d.q_ptr, d.released, d.bounds, self.core_has_rows, rec is not None,
                 self.cores.gid_lo, self.cores.base, mask,
-                rec.steps_buf if rec is not None else none,
-                rec.gids_buf if rec is not None else none, totals,
+                *(rec.tail() if rec is not None else (none, none)), totals,
                 *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
