@@ -114,7 +114,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     1 exchange (posting and waiting), 2 deliver, 3 route and record; group_seconds and
     group_spikes: each group's update time and packets emitted.
     Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
-    records that tick again from the returned packets).
+    records that tick again from the returned packets), after a tick that fills lates,
+    and after a tick that sees pace[11] set (by another thread while the call runs
+    without the GIL: a signal for Python to handle; spinn.runtime.companion).
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
     waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1]; the clock starts
     at this call's entry when pace[0] is -2 (the caller has warmed the first tick up and
@@ -269,7 +271,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     if (step < end and ticks < max_ticks) or step >= pace[10]:
                         while wtime() < deadline:
                             pass
-        if totals[6] > rec_steps.shape[0]:
+        if totals[6] > rec_steps.shape[0] or lates[0] >= lates.shape[0] - 1 or \
+                pace[11] != 0.0:
             break
     if step >= pace[10]:     # the run's end: the gathered live output goes now (between
         # calls it waits in the arrays, which the caller keeps, for its millisecond)

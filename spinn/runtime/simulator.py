@@ -32,6 +32,7 @@ from spinn.kernels.record import record_spikes
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
 from spinn.runtime.comm import LocalChannel, local_clock
+from spinn.runtime.companion import STOP_SLOT, Companion
 from spinn.runtime.currents import Currents
 from spinn.runtime.delays import DelayExtension
 from spinn.runtime.direct import attach_direct_inputs, direct_projections
@@ -46,7 +47,8 @@ LOCAL_TICKS = 250  # ticks per compiled call; progress is shown (collectively) b
 # (~0.5 ms) is longer than a short tick's slack, and made the one or two ticks after every
 # call late (VA CUBA, 0.2 ms ticks: 2 of every 250 ticks)
 REALTIME_CALL_MS = 1000.0
-PACE_SLOTS = 11    # fused.run_ticks' real-time state (its docstring)
+PACE_SLOTS = 12    # fused.run_ticks' real-time state (its docstring)
+LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 # fused.run_ticks' arguments that each call returns anew, in the order it returns them
 RETURNED = ("q_step", "q_word", "released", "stage", "inbox", "inbox_tmp", "pend", "n_pend",
@@ -120,7 +122,9 @@ class RankSimulator:
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
         self.live = None      # spinn.live.LiveIO, attached by the build when there is live I/O
         self.stop_on_overrun = False   # run(on_overrun="stop"), set by spinn.simulation
-        self.status = None    # int64[1] the rank's watcher reads: the last completed step
+        # int64[4] the rank's watcher reads (spinn.runtime.watcher.STATUS_WORDS): the last
+        # completed step; a real-time call's start, nanoseconds per step and end
+        self.status = None
         self.step = 0
         self._reset_counters()
         self.build_seconds = time.perf_counter() - t0
@@ -487,15 +491,21 @@ class RankSimulator:
         pace[1] = plan.dt / 1000.0 * self.network.time_scale_factor if realtime else 0.0
         pace[5] = plan.dt / 1000.0
         pace[10] = end           # the run's last step: its last tick waits for its deadline
-        self.ticks_per_call = self.call_ticks(realtime)
-        lates = np.zeros(self.ticks_per_call + 1, np.int64)
+        forever = live is not None and live.forever
+        # a real-time run is one call when nothing collective needs its calls to stop at
+        # common steps: each return to Python and back costs ~0.4 ms, a late tick when
+        # ticks are short (spinn.runtime.companion does what Python did between calls)
+        whole = realtime and progress is None and not self.stop_on_overrun and not forever
+        self.ticks_per_call = -(-(end - self.step) // plan.tick_steps) if whole \
+            else self.call_ticks(realtime)
+        lates = np.zeros(min(self.ticks_per_call, LATE_CAP) + 1, np.int64)
         # calls stop at the same steps on every rank (start + j·every), whatever a call's
         # early return (recording buffers full, a live datagram waiting) did: progress()
         # and the overrun check are collective there
-        start, every = self.step, self.ticks_per_call * plan.tick_steps
-        forever = live is not None and live.forever
+        start, every = self.step, max(1, self.ticks_per_call) * plan.tick_steps
         if forever:     # run_forever: the ranks agree on a stop every FOREVER_CHECK ticks
             every = FOREVER_CHECK * plan.tick_steps
+        companion = Companion(pace, active=whole)
         args = list(self._ticks_args(D, self.step, rec, totals, pend, n_pend, pend_t0,
                                      pend_k, seconds, pace, lates))
         at = fused.ticks_slots()
@@ -526,8 +536,10 @@ class RankSimulator:
             pace[10] = keep
 
         try:
+            companion.enter()
             while self.step < end:
                 stop = min(end, start + ((self.step - start) // every + 1) * every)
+                pace[STOP_SLOT] = 0.0
                 if warm:
                     stop = min(stop, self.step + plan.tick_steps)
                     pace[1] = 0.0
@@ -549,6 +561,8 @@ class RankSimulator:
                 if rec is not None:
                     args[i_rec], args[i_rec + 1] = tail = rec.tail()
                     room = tail[0].size
+                if self.status is not None and pace[1] > 0.0:   # its clock tells its step
+                    self.status[1:] = (time.time_ns(), round(pace[1] * 1e9), stop)
                 a = clock()
                 ret = entry(*args)
                 self.timers["local"] += clock() - a
@@ -562,7 +576,7 @@ class RankSimulator:
                 if live is not None:
                     live.add_compiled_input()
                 if self.status is not None:
-                    self.status[0] = self.step
+                    self.status[:2] = (self.step, 0)
                 if rec is not None:     # recorded into rec.tail(), of `room` spikes
                     if totals[6] > room:     # the last tick overflowed: record it again
                         rec.took(int(totals[7]))
@@ -572,6 +586,7 @@ class RankSimulator:
                 if lates[0]:
                     late_total += int(lates[0])
                     self.lateness.add_compiled(ticks0 + done, lates)
+                companion.deliver()     # a safe point: the call's state is kept
                 if totals[0] == done:   # no tick: the socket is Python's first (live input)
                     continue
                 if warm:      # not one of the common stops: the run's checks come later
@@ -590,6 +605,7 @@ class RankSimulator:
             if live is not None:      # run_forever's end, decided between calls
                 send_gathered()
         finally:
+            companion.leave()
             for name, i in zip(RETURNED, back):
                 if name in ("q_step", "q_word", "released"):
                     setattr(d, name, args[i])
@@ -616,6 +632,7 @@ class RankSimulator:
             for name, v in zip(("update", "exchange", "deliver", "route"), seconds):
                 self.timers[name] += float(v)
             self.timers["local"] -= float(seconds.sum())
+        companion.deliver()     # a signal that came after the last call's safe point
 
     def call_ticks(self, realtime):
         """Ticks per compiled call: LOCAL_TICKS, in real time at least REALTIME_CALL_MS of

@@ -34,9 +34,11 @@ def start_watcher(sim, job):
                                             "size": p.size, "recorded": "spikes" in
                                             p.recording}
                                            for p in sim.network.populations]}, f)
+        # the last completed step and, while a real-time call runs, its pacing (the
+        # watcher's reading of spinn.runtime.watcher.STATUS_WORDS)
         step = np.memmap(os.path.join(status, f"rank-{sim.comm.rank}.step"), np.int64,
-                         mode="w+", shape=(1,))
-        step[0] = -1
+                         mode="w+", shape=(4,))
+        step[:] = (-1, 0, 0, 0)
         if sim.comm.size == 1 or os.environ.get("SPINN_WATCHER", "1") == "0":
             sim.watch = (status, None, step)     # for spinn salvage; no process
             sim.engine.status = step

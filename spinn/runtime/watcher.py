@@ -5,11 +5,14 @@ that outlives its rank and says what happened when the rank dies without saying 
     python watcher.py STATUS_DIR RANK FD
 
 The rank holds the write end of a pipe (FD in the watcher) and writes "bye" before a normal
-exit; the rank also keeps its last completed step in STATUS_DIR/rank-<r>.step (an int64 the
-tick loop updates).  On EOF without "bye" the watcher writes STATUS_DIR/dead-<r>.json (time,
-step, pid, host), waits a moment for the other ranks' watchers, and the watcher of the rank
-that died first prints, on the job's stderr, which rank died and the last tick it completed.
-An MPI launcher stops every other rank within a fraction of a second of the first death, so
+exit; the rank also keeps its last completed step in STATUS_DIR/rank-<r>.step (STATUS_WORDS:
+int64 the tick loop updates between its compiled calls; while a real-time call runs, which
+may be the whole run, the wall time it started at, its nanoseconds per step and its last
+step, from which the step at the rank's death follows, as the run is paced).  On EOF
+without "bye" the watcher writes STATUS_DIR/dead-<r>.json (time, step, pid, host), waits
+a moment for the other ranks' watchers, and the watcher of the rank that died first
+prints, on the job's stderr, which rank died and the last tick it completed.  An MPI
+launcher stops every other rank within a fraction of a second of the first death, so
 the earliest death is the lost rank.  STATUS_DIR should be on storage every node sees (the
 checkpoint or output directory when given); otherwise each node names its first loss.
 """
@@ -22,6 +25,9 @@ import sys
 import time
 
 SETTLE_S = 1.0
+# rank-<r>.step: last completed step; a paced call's start (time.time_ns(), 0 when none),
+# its nanoseconds per step, its end step
+STATUS_WORDS = 4
 
 
 def main(status_dir, rank, fd, dt_ms):
@@ -40,7 +46,10 @@ def main(status_dir, rank, fd, dt_ms):
     step = -1
     try:
         with open(os.path.join(status_dir, f"rank-{rank}.step"), "rb") as f:
-            step = struct.unpack("<q", f.read(8))[0]
+            words = struct.unpack(f"<{STATUS_WORDS}q", f.read(8 * STATUS_WORDS))
+        step, since_ns, ns_per_step, end = words
+        if since_ns > 0 and ns_per_step > 0:       # inside a paced call: by the clock
+            step = min(end, step + max(0, int(died * 1e9) - since_ns) // ns_per_step)
     except (OSError, struct.error):
         pass
     try:

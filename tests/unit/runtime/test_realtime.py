@@ -130,3 +130,67 @@ def test_on_overrun_stop_ends_the_run_with_an_error_naming_the_late_tick():
                                               r"\d+ tick\(s\) late.*time_scale_factor=\d"):
         sim.run(2500.0, realtime=True, on_overrun="stop")
     sim.end()
+
+
+def _counting_calls(monkeypatch):
+    """Counts the compiled calls (fused.run_ticks' entries) of the runs that follow."""
+    from spinn.runtime import fused
+
+    calls = []
+    made = fused.Fused.ticks_entry
+
+    def ticks_entry(self, update_types, args):
+        entry = made(self, update_types, args)
+
+        def counted(*a):
+            calls.append(a[3] - a[2])        # end - step: the steps it was asked for
+            return entry(*a)
+        return counted
+
+    monkeypatch.setattr(fused.Fused, "ticks_entry", ticks_entry)
+    return calls
+
+
+def test_a_real_time_run_is_one_compiled_call_unless_its_stops_are_needed(monkeypatch):
+    """Each return to Python and back costs ~0.4 ms, a late tick when ticks are short: a
+    real-time run is its warm-up tick and then one call (spinn.runtime.companion), unless
+    something collective needs common stops — on_overrun="stop" checks once a second."""
+    small_network()
+    sim.run(1.0)
+    calls = _counting_calls(monkeypatch)
+    sim.run(1500.0, realtime=True)
+    assert calls == [10, 14990]                  # 1 ms ticks of 10 steps
+    calls.clear()
+    sim.run(1500.0, realtime=True, on_overrun="stop")
+    assert calls == [10, 9990, 5000]             # a check at 1 000 ticks (REALTIME_CALL_MS)
+    sim.end()
+
+
+def test_ctrl_c_stops_a_real_time_run_within_a_tick_of_its_arrival():
+    """SIGINT during the one long call of a real-time run: Python's handler runs only
+    between calls, so the companion thread, woken by the signal, makes the call return
+    after its tick; KeyboardInterrupt is raised at once, not at the run's end (20 s)."""
+    import os
+    import signal
+    import threading
+
+    import pytest
+
+    small_network()
+    sim.run(1.0)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(20000.0, realtime=True)
+    wall = time.perf_counter() - t0
+    timer.join()
+    assert wall < 5.0, f"SIGINT took {wall:.1f} s to stop a real-time run"
+    assert signal.set_wakeup_fd(-1) == -1        # the companion put the old one back
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # raised at a safe point: the interrupted call's state was kept, the next run goes on
+    step = sim.simulation().engine.step
+    assert 0 < step < 200000
+    sim.run(10.0)
+    assert sim.simulation().engine.step == step + 100
+    sim.end()

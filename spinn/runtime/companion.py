@@ -1,0 +1,97 @@
+"""A real-time run's companion thread: what Python still does while one compiled call runs
+the whole run without the GIL (spinn.runtime.simulator._run_compiled).
+
+Each return from a compiled call to Python and back costs ~0.4 ms here (leaving the call
+~90 us, Python's own work between calls ~170 us, entering the next call ~125 us: VA CUBA,
+1 rank, one call a second) — more than a 0.2 ms tick's slack, so every call boundary made
+one late tick.  So when nothing collective needs the calls to stop at common steps (no
+progress shown, on_overrun="continue", not run_forever) a real-time run is one call, which
+returns early only when Python has work: the recorder's buffers full, a live datagram for
+Python (an IP-tag request, rate control, a bad packet), many late ticks to record, or a
+signal.  What Python did between calls that cannot wait for the run's end is done by a
+thread: signals.  Python runs a signal's handler (Ctrl-C's KeyboardInterrupt, a checkpoint policy's
+SIGTERM note) only between calls: signal.set_wakeup_fd wakes this thread when a signal
+arrives, it sets pace[11], and the call returns after its tick, so the handler runs within a
+tick, as between ticks of the per-tick loop.  The thread sleeps otherwise: woken every
+0.25 s (to keep the watcher's step up to date) it made the run's ticks 61 and 195 late in
+3 of 4 runs, and none without (CUBA, 1 rank) — the watcher reckons a paced call's step
+from its clock instead (spinn.runtime.watcher).
+"""
+
+import os
+import signal
+import socket
+import threading
+
+STOP_SLOT = 11       # pace[STOP_SLOT] != 0: the compiled call returns after its tick
+# signals whose Python handlers wait for the run's safe points (deliver())
+DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP",
+                                                    "SIGUSR1", "SIGUSR2")
+                 if hasattr(signal, name))
+
+
+class Companion:
+    """The run's calls: enter() before the first, deliver() after each one's state is
+    kept (a safe point), leave() in the end.  Inactive (every method a no-op) unless
+    active, or when the run is not in the main thread (signals are handled there only).
+
+    A Python handler (Ctrl-C's KeyboardInterrupt) may run inside numba's boxing of the
+    call's results, which calls Python: raised there, it came out as a SystemError and
+    the call's state and recorded spikes were lost.  So while the calls run, the Python
+    handlers of DEFERRED signals only note the signal; deliver() calls them."""
+
+    def __init__(self, pace, active=True):
+        self.pace, self.active = pace, active
+        self.thread = None
+        self.saved, self.pending = {}, []
+
+    def enter(self):
+        if not self.active or threading.current_thread() is not threading.main_thread():
+            return
+        self.r, self.w = socket.socketpair()
+        self.w.setblocking(False)
+        self.old = signal.set_wakeup_fd(self.w.fileno(), warn_on_full_buffer=False)
+        for sig in DEFERRED:
+            handler = signal.getsignal(sig)
+            if callable(handler):
+                self.saved[sig] = signal.signal(sig, self._note)
+        self.thread = threading.Thread(target=self._watch, name="spinn-companion",
+                                       daemon=True)
+        self.thread.start()
+
+    def _note(self, sig, frame):
+        self.pending.append(sig)
+
+    def _watch(self):
+        while True:
+            try:
+                got = self.r.recv(64)
+            except OSError:
+                return
+            if not got:            # the write end closed: the run's calls are over
+                return
+            if self.old >= 0:      # whoever waited on signals before us still hears them
+                try:
+                    os.write(self.old, got)
+                except OSError:
+                    pass
+            self.pace[STOP_SLOT] = 1.0
+
+    def deliver(self):
+        """The noted signals' own handlers, now (KeyboardInterrupt raised here)."""
+        while self.pending:
+            sig = self.pending.pop(0)
+            self.saved[sig](sig, None)
+
+    def leave(self):
+        """Handlers and the wakeup fd as they were; what is still pending stays for
+        deliver()."""
+        if self.thread is None:
+            return
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(self.old)
+        self.w.close()
+        self.thread.join()
+        self.r.close()
+        self.thread = None
