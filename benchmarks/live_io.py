@@ -61,7 +61,7 @@ def sim_main(a):
                        # the input log it places each event's tick in wall time (--trace)
                        "clock_origin": getattr(sim.simulation().engine, "clock_origin",
                                                None), "dt_ms": 0.1,
-                       "late_tick_list": list(map(int, sim.simulation().engine.late_ticks))}, f)
+                       "late_tick_list": list(map(int, sim.simulation().engine.lateness.ticks))}, f)
     sim.end()
 
 

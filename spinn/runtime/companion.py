@@ -5,7 +5,7 @@ Each return from a compiled call to Python and back costs ~0.4 ms here (leaving 
 ~90 us, Python's own work between calls ~170 us, entering the next call ~125 us: VA CUBA,
 1 rank, one call a second) — more than a 0.2 ms tick's slack, so every call boundary made
 one late tick.  So when nothing collective needs the calls to stop at common steps (no
-progress shown, on_overrun="continue", not run_forever) a real-time run is one call, which
+progress shown, on_overrun="count", not run_forever) a real-time run is one call, which
 returns early only when Python has work: the recorder's buffers full, a live datagram for
 Python (an IP-tag request, rate control, a bad packet), many late ticks to record, or a
 signal.  What Python did between calls that cannot wait for the run's end is done by a
