@@ -539,7 +539,10 @@ class RankSimulator:
             companion.enter()
             while self.step < end:
                 stop = min(end, start + ((self.step - start) // every + 1) * every)
+                # cleared, then what was noted before: a signal after this sets it again
+                # and the call returns after its tick
                 pace[STOP_SLOT] = 0.0
+                companion.deliver()
                 if warm:
                     stop = min(stop, self.step + plan.tick_steps)
                     pace[1] = 0.0
