@@ -151,7 +151,8 @@ def run_forever(sync_time=0.0):
 
 
 def request_stop():
-    """Ask a run_forever() to stop (on this rank; the ranks agree within 100 ticks).  May be
+    """Ask a run_forever() to stop (on this rank; the ranks agree within 100 ticks; a job of
+    one rank stops after the tick in progress).  May be
     called from any thread — a live client's callback, a timer — of the process."""
     from spinn.api import _ACTIVE
 

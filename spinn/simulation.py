@@ -239,6 +239,9 @@ class Simulation:
         engine = self.engine
         if engine is not None and engine.live is not None:
             engine.live.stop_requested = True
+            wake = engine.live.wake
+            if wake is not None:
+                wake()
 
     def run(self, duration, realtime=None, callbacks=None, progress=True,
             checkpoint_every=None, checkpoint_dir=None, on_overrun="count"):

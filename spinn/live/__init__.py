@@ -160,6 +160,7 @@ class LiveIO:
         self.log = None
         self.forever = False
         self.stop_requested = False
+        self.wake = None         # run_forever on one rank: stops the compiled call at once
         self.pending = {}        # input → list of population indices for the next tick
         self.pending_rates = {}  # control → list of (index, Hz) for the next tick
         self.replay_rates = []   # replay: [(step, pop, ids, Hz)] in step order

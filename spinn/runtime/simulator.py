@@ -495,7 +495,10 @@ class RankSimulator:
         # a real-time run is one call when nothing collective needs its calls to stop at
         # common steps: each return to Python and back costs ~0.4 ms, a late tick when
         # ticks are short (spinn.runtime.companion does what Python did between calls)
-        whole = realtime and progress is None and not self.stop_on_overrun and not forever
+        # (run_forever on one rank too: no agreement, request_stop() stops the call)
+        alone = forever and self.comm.size == 1
+        whole = realtime and progress is None and not self.stop_on_overrun and \
+            (alone or not forever)
         self.ticks_per_call = -(-(end - self.step) // plan.tick_steps) if whole \
             else self.call_ticks(realtime)
         lates = np.zeros(min(self.ticks_per_call, LATE_CAP) + 1, np.int64)
@@ -503,9 +506,11 @@ class RankSimulator:
         # early return (recording buffers full, a live datagram waiting) did: progress()
         # and the overrun check are collective there
         start, every = self.step, max(1, self.ticks_per_call) * plan.tick_steps
-        if forever:     # run_forever: the ranks agree on a stop every FOREVER_CHECK ticks
+        if forever and not alone:   # the ranks agree on a stop every FOREVER_CHECK ticks
             every = FOREVER_CHECK * plan.tick_steps
         companion = Companion(pace, active=whole)
+        if alone:       # request_stop() from any thread: the call returns after its tick
+            live.wake = lambda: pace.__setitem__(STOP_SLOT, 1.0)
         args = list(self._ticks_args(D, self.step, rec, totals, pend, n_pend, pend_t0,
                                      pend_k, seconds, pace, lates))
         at = fused.ticks_slots()
@@ -543,6 +548,9 @@ class RankSimulator:
                 # and the call returns after its tick
                 pace[STOP_SLOT] = 0.0
                 companion.deliver()
+                if alone and not warm and live.stop_requested:
+                    break               # the run ends here (request_stop after the reset
+                    # set the slot again: the call returns after its first tick)
                 if warm:
                     stop = min(stop, self.step + plan.tick_steps)
                     pace[1] = 0.0
@@ -609,6 +617,8 @@ class RankSimulator:
                 send_gathered()
         finally:
             companion.leave()
+            if alone:
+                live.wake = None
             for name, i in zip(RETURNED, back):
                 if name in ("q_step", "q_word", "released"):
                     setattr(d, name, args[i])
