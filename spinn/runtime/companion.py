@@ -12,10 +12,9 @@ signal.  What Python did between calls that cannot wait for the run's end is don
 thread: signals.  Python runs a signal's handler (Ctrl-C's KeyboardInterrupt, a checkpoint policy's
 SIGTERM note) only between calls: signal.set_wakeup_fd wakes this thread when a signal
 arrives, it sets pace[11], and the call returns after its tick, so the handler runs within a
-tick, as between ticks of the per-tick loop.  The thread sleeps otherwise: woken every
-0.25 s (to keep the watcher's step up to date) it made the run's ticks 61 and 195 late in
-3 of 4 runs, and none without (CUBA, 1 rank) — the watcher reckons a paced call's step
-from its clock instead (spinn.runtime.watcher).
+tick, as between ticks of the per-tick loop.  The thread sleeps otherwise, with no
+periodic wake-ups on a machine whose cores the ranks keep busy: the watcher reckons a
+paced call's step from its clock instead (spinn.runtime.watcher).
 """
 
 import os
