@@ -68,6 +68,27 @@ SERIAL = ("tests/unit/live/", "tests/unit/runtime/test_realtime.py",
           "tests/unit/sonata/test_bmtk.py")
 
 
+@pytest.fixture
+def compiled_calls(monkeypatch):
+    """The steps asked of each compiled call (fused.run_ticks' entries) made from here on:
+    end - step of each."""
+    from spinn.runtime import fused
+
+    calls = []
+    made = fused.Fused.ticks_entry
+
+    def ticks_entry(self, update_types, args):
+        entry = made(self, update_types, args)
+
+        def counted(*a):
+            calls.append(a[3] - a[2])
+            return entry(*a)
+        return counted
+
+    monkeypatch.setattr(fused.Fused, "ticks_entry", ticks_entry)
+    return calls
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::", 1)[0]

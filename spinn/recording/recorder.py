@@ -232,4 +232,3 @@ def _buffers(n):
     in a real-time run, in pairs at the same ticks from run to run (VA CUBA, 1 rank)."""
     with small_pages():
         return np.empty(n, np.int64), np.empty(n, np.int64)
-

@@ -1,5 +1,5 @@
 """A real-time run's companion thread: what Python still does while one compiled call runs
-the whole run without the GIL (spinn.runtime.simulator._run_compiled).
+the whole run without the GIL (spinn.runtime.compiled_run.run_compiled).
 
 Each return from a compiled call to Python and back costs ~0.4 ms here (leaving the call
 ~90 us, Python's own work between calls ~170 us, entering the next call ~125 us: VA CUBA,

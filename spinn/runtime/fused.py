@@ -120,7 +120,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
     waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1]; the clock starts
     at this call's entry when pace[0] is -2 (the caller has warmed the first tick up and
-    held the ranks at a barrier: spinn.runtime.simulator._run_compiled), else at the end of
+    held the ranks at a barrier: spinn.runtime.compiled_run.run_compiled), else at the end of
     the call's first tick when pace[0] is -1.  A tick that ends later is
     late: lates[1 + lates[0]] = 4 × its index in this call + its cause (spinn.runtime.
     lateness: 3 its own work, all but the exchange's waiting, exceeded its wall budget;

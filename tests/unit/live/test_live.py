@@ -386,26 +386,7 @@ def test_live_rate_control_changes_the_measured_rates_and_replays(tmp_path):
     assert again["drive"] == r["drive"] and again["target"] == r["target"]
 
 
-def _counting_calls(monkeypatch):
-    """The steps asked of each compiled call (fused.run_ticks' entries) that follow."""
-    from spinn.runtime import fused
-
-    calls = []
-    made = fused.Fused.ticks_entry
-
-    def ticks_entry(self, update_types, args):
-        entry = made(self, update_types, args)
-
-        def counted(*a):
-            calls.append(a[3] - a[2])
-            return entry(*a)
-        return counted
-
-    monkeypatch.setattr(fused.Fused, "ticks_entry", ticks_entry)
-    return calls
-
-
-def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path):
+def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path, compiled_calls):
     """run_forever() runs in real time, in the compiled tick loop, until request_stop() —
     here from another thread after 0.6 s.  On one rank it is one compiled call, which the
     request stops after its tick in progress (several ranks agree every 100 ticks:
@@ -431,7 +412,8 @@ def test_run_forever_stops_at_request_stop(monkeypatch, tmp_path):
             return ready
 
         monkeypatch.setattr(Simulation, "_warm_up", warm_up_then_ask)
-        calls = _counting_calls(monkeypatch)
+        calls = compiled_calls
+        calls.clear()                                # from here on
         t0 = time.perf_counter()
         ran = ex.run_forever()
         done = time.perf_counter()

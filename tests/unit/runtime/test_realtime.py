@@ -132,32 +132,14 @@ def test_on_overrun_stop_ends_the_run_with_an_error_naming_the_late_tick():
     sim.end()
 
 
-def _counting_calls(monkeypatch):
-    """Counts the compiled calls (fused.run_ticks' entries) of the runs that follow."""
-    from spinn.runtime import fused
-
-    calls = []
-    made = fused.Fused.ticks_entry
-
-    def ticks_entry(self, update_types, args):
-        entry = made(self, update_types, args)
-
-        def counted(*a):
-            calls.append(a[3] - a[2])        # end - step: the steps it was asked for
-            return entry(*a)
-        return counted
-
-    monkeypatch.setattr(fused.Fused, "ticks_entry", ticks_entry)
-    return calls
-
-
-def test_a_real_time_run_is_one_compiled_call_unless_its_stops_are_needed(monkeypatch):
+def test_a_real_time_run_is_one_compiled_call_unless_its_stops_are_needed(compiled_calls):
     """Each return to Python and back costs ~0.4 ms, a late tick when ticks are short: a
     real-time run is its warm-up tick and then one call (spinn.runtime.companion), unless
     something collective needs common stops — on_overrun="stop" checks once a second."""
     small_network()
     sim.run(1.0)
-    calls = _counting_calls(monkeypatch)
+    calls = compiled_calls
+    calls.clear()                                # from here on
     sim.run(1500.0, realtime=True)
     assert calls == [10, 14990]                  # 1 ms ticks of 10 steps
     calls.clear()

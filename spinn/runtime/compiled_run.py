@@ -1,0 +1,211 @@
+"""Python's side of the compiled tick loop (spinn.runtime.fused.run_ticks): a rank's run
+as compiled calls of many ticks each, and what happens between them — the arguments set
+once and patched, the returned state kept, the recorded spikes and late ticks taken, the
+live socket read when a call asks, the common stops where the ranks meet (progress, the
+overrun check, run_forever's agreed stop), and in real time the warm-up tick, the clocks
+started together and the one long call of a quiet run (spinn.runtime.companion)."""
+
+import time
+
+import numpy as np
+
+from spinn.runtime.companion import STOP_SLOT, Companion
+
+PACE_SLOTS = 12    # fused.run_ticks' real-time state (its docstring)
+LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
+FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
+# fused.run_ticks' arguments that each call returns anew, in the order it returns them
+RETURNED = ("q_step", "q_word", "released", "stage", "inbox", "inbox_tmp", "pend", "n_pend",
+            "pend_t0", "pend_k", "send")
+
+
+def run_compiled(sim, fused, D, end, progress, realtime=False):
+    """Nothing to do in Python between ticks: sim's run to step ``end`` in compiled calls
+    (spinn.runtime.fused.run_ticks) of sim.call_ticks() whole ticks each, exchange
+    included, or, in a quiet real-time run, one; spikes are recorded inside them.
+
+    Between calls Python does as little as it can: the arguments are made once and only
+    those that change are set again (the step, the recording tail, the state the call
+    returned); the counts are summed by the calls into one array and become counters
+    at the run's end; the live socket is read only when a call asks.  In a real-time
+    run that work lies between a call's last tick and the next call's first, which is
+    late unless it fits in two ticks' slack (0.35 ms for VA CUBA's 0.2 ms ticks): with
+    the caches cold after a second of ticks, the first version took 0.49 ms."""
+    plan, d, c, x = sim.plan, sim.delays, sim.counters, sim.wire
+    rec = sim.recorder if sim.recorder is not None and sim.recorder.active else None
+    live = sim.live
+    clock = time.perf_counter
+    pend, n_pend, pend_t0, pend_k = np.empty(0, np.uint64), -1, 0, 0
+    if sim.pending is not None:
+        pend, (pend_t0, pend_k) = sim.pending
+        n_pend = pend.size
+    seconds = np.zeros(4)
+    # the run's counts, summed by its calls (fused.run_ticks' totals; 6 and 7, the
+    # recorded spikes, are each call's)
+    totals = np.zeros(10, np.int64)
+    # real time inside the compiled loop (fused.run_ticks: pace, lates)
+    pace = np.zeros(PACE_SLOTS)
+    pace[0] = -1.0
+    pace[1] = plan.dt / 1000.0 * sim.network.time_scale_factor if realtime else 0.0
+    pace[5] = plan.dt / 1000.0
+    pace[10] = end           # the run's last step: its last tick waits for its deadline
+    forever = live is not None and live.forever
+    # a real-time run is one call when nothing collective needs its calls to stop at
+    # common steps: each return to Python and back costs ~0.4 ms, a late tick when
+    # ticks are short (spinn.runtime.companion does what Python did between calls)
+    # (run_forever on one rank too: no agreement, request_stop() stops the call)
+    alone = forever and sim.comm.size == 1
+    whole = realtime and progress is None and not sim.stop_on_overrun and \
+        (alone or not forever)
+    sim.ticks_per_call = -(-(end - sim.step) // plan.tick_steps) if whole \
+        else sim.call_ticks(realtime)
+    lates = np.zeros(min(sim.ticks_per_call, LATE_CAP) + 1, np.int64)
+    # calls stop at the same steps on every rank (start + j·every), whatever a call's
+    # early return (recording buffers full, a live datagram waiting) did: progress()
+    # and the overrun check are collective there
+    start, every = sim.step, max(1, sim.ticks_per_call) * plan.tick_steps
+    if forever and not alone:   # the ranks agree on a stop every FOREVER_CHECK ticks
+        every = FOREVER_CHECK * plan.tick_steps
+    companion = Companion(pace, active=whole)
+    if alone:       # request_stop() from any thread: the call returns after its tick
+        live.wake = lambda: pace.__setitem__(STOP_SLOT, 1.0)
+    args = list(sim._ticks_args(D, sim.step, rec, totals, pend, n_pend, pend_t0,
+                                 pend_k, seconds, pace, lates))
+    at = fused.ticks_slots()
+    i_step, i_end, i_rec, i_out = at["step"], at["end"], at["rec_steps"], at["sendto"]
+    back = [at[name] for name in RETURNED]      # where a call's returned state goes
+    live_args = live.compiled_output() if live is not None else None   # args[i_out:]
+    entry = fused.ticks_entry(sim._update_types(D), args)
+    stable = False       # whether the returned state's types are the arguments'
+    ticks0, late_total = c["ticks"], 0
+    # real time: the run's first tick is a call of its own, unpaced (it warms the caches
+    # and pages up: ~10 times a later tick), then every rank meets at a barrier and
+    # starts its clock on entering the next call.  Were each rank's clock started at the
+    # end of its own first tick, a rank that got there first would stay behind its own
+    # clock for the whole run when the exchange is overlapped (lag 2: the first tick
+    # waits for no one) — measured: Brunel 0.25 on 2 ranks, every tick of rank 0 late,
+    # up to 62 ms, while it ran at RTF 0.23 unpaced
+    warm = realtime and sim.step < end
+
+    def send_gathered():
+        """A call of no tick that sends the live output gathered so far (each call
+        leaves it for its millisecond to end: fused.run_ticks)."""
+        if live_args[10][0] < 0:
+            return
+        keep, pace[10] = pace[10], sim.step
+        args[i_step] = args[i_end] = sim.step
+        for i, v in zip(back, entry(*args)[4:]):
+            args[i] = v
+        pace[10] = keep
+
+    try:
+        companion.enter()
+        while sim.step < end:
+            stop = min(end, start + ((sim.step - start) // every + 1) * every)
+            # cleared, then what was noted before: a signal after this sets it again
+            # and the call returns after its tick
+            pace[STOP_SLOT] = 0.0
+            companion.deliver()
+            if alone and not warm and live.stop_requested:
+                break               # the run ends here (request_stop after the reset
+                # set the slot again: the call returns after its first tick)
+            if warm:
+                stop = min(stop, sim.step + plan.tick_steps)
+                pace[1] = 0.0
+            lates[0] = 0
+            totals[6] = totals[7] = 0
+            done = int(totals[0])
+            if live is not None:   # the events received so far: spikes of the next tick
+                live.before_update(sim.step, min(plan.tick_steps, stop - sim.step),
+                                   compiled=True)
+                out = live.compiled_output()
+                if out is not live_args:       # a tag reprogrammed: new addresses
+                    send_gathered()
+                    live_args = out
+                    kinds = _kinds(args)
+                    args[i_out:i_out + len(out)] = out
+                    if _kinds(args) != kinds:
+                        entry = fused.ticks_entry(sim._update_types(D), args)
+            args[i_step], args[i_end] = sim.step, stop
+            if rec is not None:
+                args[i_rec], args[i_rec + 1] = tail = rec.tail()
+                room = tail[0].size
+            if sim.status is not None and pace[1] > 0.0:   # its clock tells its step
+                sim.status[1:] = (time.time_ns(), round(pace[1] * 1e9), stop)
+            a = clock()
+            ret = entry(*args)
+            sim.timers["local"] += clock() - a
+            sim.step, local, n_out, t0 = ret[0], ret[1], ret[2], ret[3]
+            if not stable:       # typed again if the call returned other types
+                stable = _kinds(ret[4:]) == _kinds([args[i] for i in back])
+            for i, v in zip(back, ret[4:]):
+                args[i] = v
+            if not stable:
+                entry = fused.ticks_entry(sim._update_types(D), args)
+            if live is not None:
+                live.add_compiled_input()
+            if sim.status is not None:
+                sim.status[:2] = (sim.step, 0)
+            if rec is not None:     # recorded into rec.tail(), of `room` spikes
+                if totals[6] > room:     # the last tick overflowed: record it again
+                    rec.took(int(totals[7]))
+                    rec.fill_spikes(sim, local, n_out, t0)
+                else:
+                    rec.took(int(totals[6]))
+            if lates[0]:
+                late_total += int(lates[0])
+                sim.lateness.add_compiled(ticks0 + done, lates)
+            companion.deliver()     # a safe point: the call's state is kept
+            if totals[0] == done:   # no tick: the socket is Python's first (live input)
+                continue
+            if warm:      # not one of the common stops: the run's checks come later
+                warm = False
+                pace[1] = plan.dt / 1000.0 * sim.network.time_scale_factor
+                sim.comm.barrier()
+                pace[0] = -2.0
+                continue
+            if realtime and sim.stop_on_overrun and sim.step == stop:
+                sim.lateness.add_pace(pace)
+                sim._stop_if_late()        # collective: at the common stops only
+            if forever and sim.step == stop and live.agreed_stop():
+                end = sim.step             # collective too: every rank stops here
+            if progress is not None:
+                progress(sim.step, int(totals[1]))
+        if live is not None:      # run_forever's end, decided between calls
+            send_gathered()
+    finally:
+        companion.leave()
+        if alone:
+            live.wake = None
+        d.q_step, d.q_word, d.released = (args[at[n]] for n in ("q_step", "q_word", "released"))
+        for name in ("stage", "inbox", "inbox_tmp"):
+            x[name] = args[at[name]]
+        sim.send = args[at["send"]]
+        pend, n_pend, pend_t0, pend_k = (args[at[n]] for n in ("pend", "n_pend", "pend_t0",
+                                                                "pend_k"))
+        sim.pending = (pend[:n_pend].copy(), (pend_t0, pend_k)) if n_pend >= 0 else None
+        for name, i in (("ticks", 0), ("spikes_emitted", 1), ("unrouted_packets", 2),
+                        ("packets_sent", 3), ("packets_sent_remote", 8),
+                        ("packets_received", 9), ("synaptic_events", 4),
+                        ("population_table_misses", 5)):
+            c[name] += int(totals[i])
+        c["overruns"] += late_total
+        if live is not None:
+            live.add_compiled_counts(live_args[-1])
+        if realtime:
+            sim.lateness.add_pace(pace)
+            # the real-time clock's origin (wtime seconds at step pace[2]): a benchmark
+            # maps steps to wall time with it
+            sim.clock_origin = (float(pace[0]), int(pace[2]))
+    if seconds.any():   # the compiled loop's phases, by its clock
+        for name, v in zip(("update", "exchange", "deliver", "route"), seconds):
+            sim.timers[name] += float(v)
+        sim.timers["local"] -= float(seconds.sum())
+    companion.deliver()     # a signal that came after the last call's safe point
+
+
+def _kinds(args):
+    """What ticks_entry's skipped typing depends on, cheaply: each argument's dtype, ndim and
+    layout (arrays) or Python type."""
+    return tuple((a.dtype.num, a.ndim, a.flags.c_contiguous) if isinstance(a, np.ndarray)
+                 else type(a) for a in args)
