@@ -20,6 +20,7 @@ the ranks the routing tables connect (no array over all ranks).
 """
 
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -33,6 +34,7 @@ from numba import types
 
 from spinn.errors import SimulationError
 from spinn.kernels.handles import CFunction, by_address
+from spinn.kernels.pacing import NANOSLEEP
 
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
 
@@ -197,6 +199,13 @@ def _local_clock():
 def local_clock():
     """The monotonic clock as a first-class function for compiled code."""
     return by_address(_local_clock)
+
+
+@functools.cache
+def nap_function():
+    """The C library's nanosleep as a first-class function for compiled code (the real-time
+    wait's sleep: spinn.kernels.pacing)."""
+    return CFunction(ctypes.cast(_libc.nanosleep, ctypes.c_void_p).value, NANOSLEEP)
 
 
 class LocalChannel:

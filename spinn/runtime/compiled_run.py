@@ -9,9 +9,10 @@ import time
 
 import numpy as np
 
+from spinn.kernels.pacing import NAP_MARGIN
 from spinn.runtime.companion import STOP_SLOT, Companion
 
-PACE_SLOTS = 12    # fused.run_ticks' real-time state (its docstring)
+PACE_SLOTS = 13    # fused.run_ticks' real-time state (its docstring)
 LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 # fused.run_ticks' arguments that each call returns anew, in the order it returns them
@@ -49,6 +50,7 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     pace[1] = plan.dt / 1000.0 * sim.network.time_scale_factor if realtime else 0.0
     pace[5] = plan.dt / 1000.0
     pace[10] = end           # the run's last step: its last tick waits for its deadline
+    pace[12] = NAP_MARGIN    # a tick's slack beyond this is slept (spinn.kernels.pacing)
     forever = live is not None and live.forever
     # a real-time run is one call when nothing collective needs its calls to stop at
     # common steps: each return to Python and back costs ~0.4 ms, a late tick when

@@ -73,6 +73,7 @@ from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 from spinn.kernels.live import flush_live, live_tick, take_injections
+from spinn.kernels.pacing import wait_until
 
 
 @njit(cache=True, nogil=True)
@@ -97,7 +98,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               totals,
               isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
               statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
-              seconds, group_seconds, group_spikes, pace, lates, sendto, live_fd, live_groups,
+              seconds, group_seconds, group_spikes, pace, lates, nap, sendto, live_fd, live_groups,
               live_dest_lo, live_on, live_addr, live_flush_steps, live_acc, live_region,
               live_fill, live_t0, live_buf, live_offs, live_first, live_counts, recv,
               board_fd, in_buf, inj, in_dense, in_touched, in_n_touched, in_ev_step,
@@ -118,7 +119,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     and after a tick that sees pace[11] set (by another thread while the call runs
     without the GIL: a signal for Python to handle; spinn.runtime.companion).
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
-    waits, spinning on wtime, until pace[0] + (step - pace[2]) * pace[1]; the clock starts
+    waits until pace[0] + (step - pace[2]) * pace[1], asleep (nap: nanosleep) until
+    pace[12] seconds before it when the slack is longer, spinning on wtime after
+    (spinn.kernels.pacing.wait_until); the clock starts
     at this call's entry when pace[0] is -2 (the caller has warmed the first tick up and
     held the ranks at a barrier: spinn.runtime.compiled_run.run_compiled), else at the end of
     the call's first tick when pace[0] is -1.  A tick that ends later is
@@ -153,6 +156,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     posted = False
     n_sends = 0
     post_t0, post_k, post_self = 0, 0, 0
+    nap_ts = np.zeros(2, np.int64)      # nap's struct timespec
     if pace[1] > 0.0 and pace[0] == -2.0:   # the clock starts now, on every rank alike
         pace[0] = wtime()
         pace[2] = step
@@ -269,8 +273,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     # the call's last tick before the run's end returns at once: Python's
                     # work between the calls (~0.4 ms) takes the place of its wait
                     if (step < end and ticks < max_ticks) or step >= pace[10]:
-                        while wtime() < deadline:
-                            pass
+                        wait_until(wtime, nap, nap_ts, deadline, pace[12])
         if totals[6] > rec_steps.shape[0] or lates[0] >= lates.shape[0] - 1 or \
                 pace[11] != 0.0:
             break

@@ -31,7 +31,7 @@ from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
-from spinn.runtime.comm import LocalChannel, local_clock
+from spinn.runtime.comm import LocalChannel, local_clock, nap_function
 from spinn.runtime.compiled_run import FOREVER_CHECK, PACE_SLOTS, run_compiled
 from spinn.runtime.currents import Currents
 from spinn.runtime.delays import DelayExtension
@@ -488,7 +488,7 @@ class RankSimulator:
                 *self.channel.functions(), x["sources"], x["dests"], x["cap"], x["rbuf"],
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
-                self.group_seconds, self.group_spikes, pace, lates,
+                self.group_seconds, self.group_spikes, pace, lates, nap_function(),
                 *live_out,
                 *(self.live.compiled_input() if self.live is not None else idle_input()))
 
