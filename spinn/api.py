@@ -156,9 +156,10 @@ def run(duration, realtime=None, callbacks=None, progress=True, checkpoint_every
     directory, SIGTERM or SIGUSR1 checkpoints every rank at the next common stop and exits
     0 (spinn.simulation.Simulation.run has the details).
     on_overrun (real time): "count" (default) counts late ticks and goes on; "stop" ends the
-    run with a SimulationError on every rank at the next check after the first late tick
-    (every 100 ticks on the per-tick path, every 250 in the compiled loop), naming it, its
-    phase and the time_scale_factor that would have held.
+    run with a SimulationError on every rank, at the same tick, at most 100 ticks after the
+    first late tick (checked every 100 ticks on the per-tick path; in the compiled loop
+    the ranks vote every 50 ticks inside the call), naming it, its phase and the
+    time_scale_factor that would have held; every rank may catch it.
     Returns the simulated time in ms.
     """
     return simulation().run(duration, realtime, callbacks, progress, checkpoint_every,

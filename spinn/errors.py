@@ -16,7 +16,9 @@ class ConfigurationError(SpinnError, ValueError):
 
 
 class SimulationError(SpinnError, RuntimeError):
-    """A failure while building or running; under MPI it aborts every rank."""
+    """A failure while building or running; under MPI it aborts every rank, unless every
+    rank raised it together (an agreed stop, as on_overrun="stop"): then each rank may catch
+    it."""
 
 
 class RunWarning(UserWarning):

@@ -142,7 +142,8 @@ def set_live_address(address):
 
 def run_forever(sync_time=0.0):
     """Run until request_stop() (from a callback or another thread; collective: every
-    rank stops at the same tick, within 100 ticks of the request)."""
+    rank stops at the same tick, within 100 ticks of the request: the ranks vote inside the
+    compiled call every 50 ticks, spinn.kernels.agree)."""
     if sync_time:
         raise ConfigurationError("run_forever: sync_time is not supported; leave it out")
     from spinn.api import simulation

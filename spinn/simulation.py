@@ -135,10 +135,14 @@ class Simulation:
     # ---- build and run ----------------------------------------------------------------
     def guarded(self, what, fn):
         """Run fn(); an exception on one rank aborts all ranks with its message (never a
-        hang)."""
+        hang).  One that every rank raised together (raise_everywhere: an agreed stop on
+        overrun, a checkpoint every rank failed) is raised as it is, for the script to
+        catch."""
         try:
             return fn()
         except Exception as exc:
+            if getattr(exc, "on_every_rank", False):
+                raise
             if self.comm.kind == "mpi":
                 sys.stderr.write(f"[spinn rank {self.comm.rank}] error during {what}:\n"
                                  + traceback.format_exc())

@@ -371,8 +371,8 @@ class LiveIO:
         """Whether the compiled tick loop can carry this run's live I/O: on Linux (its
         struct sockaddr_in), everything but the replay of rate changes (applied at logged
         ticks).  Injections are taken inside the loop (compiled_input), anything else read
-        at the tick boundary it returns at; run_forever's calls end every 100 ticks, where
-        the ranks agree on a stop.  The same on every rank (the network's declarations and
+        at the tick boundary it returns at; run_forever on several ranks stops where the
+        ranks' votes inside the call agree (spinn.kernels.agree).  The same on every rank (the network's declarations and
         the run's kind)."""
         rates = any(v.kind == "control" for v in self.inputs)
         return COMPILED_SEND and not (self.replay and rates)

@@ -131,7 +131,7 @@ class Channel:
     exchanges from Python."""
 
     def __init__(self, MPI, comm):
-        from numba_mpi.common import RequestType, _MpiComm, _MpiDatatype, libmpi
+        from numba_mpi.common import RequestType, _MpiComm, _MpiDatatype, _MpiOp, libmpi
 
         def handle_types(ctype):   # an int handle (MPICH) or a pointer (Open MPI)
             return (types.int32, np.int32) if ctype is ctypes.c_int else (types.uint64,
@@ -151,6 +151,10 @@ class Channel:
         self.waitall = function("MPI_Waitall", types.int32(types.int32, types.uint64,
                                                            types.uint64))
         self.wtime = function("MPI_Wtime", types.float64())
+        op_t, op_h = handle_types(_MpiOp)
+        self.iallreduce = function("MPI_Iallreduce", types.int32(
+            types.uint64, types.uint64, types.int32, dtype_t, op_t, comm_t, types.uint64))
+        self.op_handle = _as(op_h, MPI._handleof(MPI.MAX))
         self.comm = comm.Dup()
         self.comm_handle = _as(comm_h, MPI._handleof(self.comm))
         self.dtype_handle = _as(dtype_h, MPI._handleof(MPI.UINT64_T))
@@ -159,7 +163,7 @@ class Channel:
 
     def functions(self):
         return (self.isend, self.irecv, self.waitall, self.wtime, self.comm_handle,
-                self.dtype_handle)
+                self.dtype_handle, self.iallreduce, self.op_handle)
 
 
 def _as(dtype, value):
@@ -177,6 +181,12 @@ def _no_p2p(addr, count, dtype, peer, tag, comm, request):
 
 @numba.cfunc(types.int32(types.int32, types.uint64, types.uint64), cache=True)
 def _no_waitall(n, requests, statuses):
+    return 0
+
+
+@numba.cfunc(types.int32(types.uint64, types.uint64, types.int32, types.int32, types.int32,
+                         types.int32, types.uint64), cache=True)
+def _no_iallreduce(send, recv, count, dtype, op, comm, request):
     return 0
 
 
@@ -209,15 +219,16 @@ def nap_function():
 
 
 class LocalChannel:
-    """The channel of a single rank: point-to-point functions of the same types that are
-    never called, and the monotonic clock."""
+    """The channel of a single rank: point-to-point and reduction functions of the same
+    types that are never called, and the monotonic clock."""
 
     request_dtype = np.int32
     status_words = 16
 
     def functions(self):
         return (by_address(_no_p2p), by_address(_no_p2p), by_address(_no_waitall),
-                by_address(_local_clock), np.int32(0), np.int32(0))
+                by_address(_local_clock), np.int32(0), np.int32(0), by_address(_no_iallreduce),
+                np.int32(0))
 
 
 class MPIComm:

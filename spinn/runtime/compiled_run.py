@@ -12,9 +12,11 @@ import numpy as np
 from spinn.kernels.pacing import NAP_MARGIN
 from spinn.runtime.companion import STOP_SLOT, Companion
 
-PACE_SLOTS = 13    # fused.run_ticks' real-time state (its docstring)
+PACE_SLOTS = 21    # fused.run_ticks' real-time state (its docstring; 13-20: spinn.kernels.agree)
 LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
+VOTE_TICKS = 50       # real time: ticks between the votes on stopping inside a call
+ASKED, LATE = 1.0, 2.0    # pace[15]: the vote stopped the call (spinn.kernels.agree)
 # fused.run_ticks' arguments that each call returns anew, in the order it returns them
 RETURNED = ("q_step", "q_word", "released", "stage", "inbox", "inbox_tmp", "pend", "n_pend",
             "pend_t0", "pend_k", "send")
@@ -52,13 +54,17 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     pace[10] = end           # the run's last step: its last tick waits for its deadline
     pace[12] = NAP_MARGIN    # a tick's slack beyond this is slept (spinn.kernels.pacing)
     forever = live is not None and live.forever
-    # a real-time run is one call when nothing collective needs its calls to stop at
-    # common steps: each return to Python and back costs ~0.4 ms, a late tick when
-    # ticks are short (spinn.runtime.companion does what Python did between calls)
-    # (run_forever on one rank too: no agreement, request_stop() stops the call)
+    # a real-time run is one call unless progress is shown: each return to Python and
+    # back costs ~0.4 ms, a late tick when ticks are short (spinn.runtime.companion does
+    # what Python did between calls).  run_forever on one rank: request_stop() stops the
+    # call; on several, and on_overrun="stop", the ranks vote inside it every VOTE_TICKS
     alone = forever and sim.comm.size == 1
-    whole = realtime and progress is None and not sim.stop_on_overrun and \
-        (alone or not forever)
+    whole = realtime and progress is None
+    voting = whole and (sim.stop_on_overrun or (forever and not alone))
+    if voting:
+        pace[13], pace[14] = VOTE_TICKS * plan.tick_steps, sim.step
+        pace[19] = 1.0 if sim.stop_on_overrun else 0.0
+        pace[20] = 1.0 if sim.comm.size > 1 else 0.0
     sim.ticks_per_call = -(-(end - sim.step) // plan.tick_steps) if whole \
         else sim.call_ticks(realtime)
     lates = np.zeros(min(sim.ticks_per_call, LATE_CAP) + 1, np.int64)
@@ -66,11 +72,15 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     # early return (recording buffers full, a live datagram waiting) did: progress()
     # and the overrun check are collective there
     start, every = sim.step, max(1, sim.ticks_per_call) * plan.tick_steps
-    if forever and not alone:   # the ranks agree on a stop every FOREVER_CHECK ticks
+    if forever and not alone and not whole:   # the ranks agree every FOREVER_CHECK ticks
         every = FOREVER_CHECK * plan.tick_steps
     companion = Companion(pace, active=whole)
     if alone:       # request_stop() from any thread: the call returns after its tick
         live.wake = lambda: pace.__setitem__(STOP_SLOT, 1.0)
+    elif forever and voting:    # ... or this rank's vote says so from the next vote on
+        live.wake = lambda: pace.__setitem__(17, 1.0)
+        if live.stop_requested:     # asked before (request_stop sets it, then wakes)
+            pace[17] = 1.0
     args = list(sim._ticks_args(D, sim.step, rec, totals, pend, n_pend, pend_t0,
                                  pend_k, seconds, pace, lates))
     at = fused.ticks_slots()
@@ -166,10 +176,15 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
                 sim.comm.barrier()
                 pace[0] = -2.0
                 continue
+            if pace[15] == LATE:    # every rank's call stopped at this step
+                sim.lateness.add_pace(pace)
+                sim._stop_if_late()        # collective
+            if pace[15] == ASKED:
+                end = sim.step
             if realtime and sim.stop_on_overrun and sim.step == stop:
                 sim.lateness.add_pace(pace)
                 sim._stop_if_late()        # collective: at the common stops only
-            if forever and sim.step == stop and live.agreed_stop():
+            if forever and not voting and sim.step == stop and live.agreed_stop():
                 end = sim.step             # collective too: every rank stops here
             if progress is not None:
                 progress(sim.step, int(totals[1]))
@@ -177,7 +192,7 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
             send_gathered()
     finally:
         companion.leave()
-        if alone:
+        if forever:
             live.wake = None
         d.q_step, d.q_word, d.released = (args[at[n]] for n in ("q_step", "q_word", "released"))
         for name in ("stage", "inbox", "inbox_tmp"):

@@ -73,6 +73,7 @@ from spinn.kernels.exchange import finish, post
 from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 from spinn.kernels.live import flush_live, live_tick, take_injections
+from spinn.kernels.agree import agree, settle
 from spinn.kernels.pacing import wait_until
 
 
@@ -96,9 +97,10 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
               stage_steps, matrices, keep, q_step, q_word, q_ptr, released, stage_bounds,
               core_has_rows, record, known_gid_lo, known_base, rec_mask, rec_steps, rec_gids,
               totals,
-              isend, irecv, waitall, wtime, comm, dtype, sources, dests, cap, rbuf, stage, reqs,
-              statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend, pend_t0, pend_k,
-              seconds, group_seconds, group_spikes, pace, lates, nap, sendto, live_fd, live_groups,
+              isend, irecv, waitall, wtime, comm, dtype, iallreduce, op, sources, dests, cap,
+              rbuf, stage, reqs, statuses, inbox, inbox_tmp, inbox_bounds, lag, pend, n_pend,
+              pend_t0, pend_k, seconds, group_seconds, group_spikes, pace, lates, nap, votes,
+              vote_req, vote_status, sendto, live_fd, live_groups,
               live_dest_lo, live_on, live_addr, live_flush_steps, live_acc, live_region,
               live_fill, live_t0, live_buf, live_offs, live_first, live_counts, recv,
               board_fd, in_buf, inj, in_dense, in_touched, in_n_touched, in_ev_step,
@@ -117,7 +119,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     Stops after a tick whose spikes overflow rec_steps (the caller grows the buffers and
     records that tick again from the returned packets), after a tick that fills lates,
     and after a tick that sees pace[11] set (by another thread while the call runs
-    without the GIL: a signal for Python to handle; spinn.runtime.companion).
+    without the GIL: a signal for Python to handle; spinn.runtime.companion), and at a
+    step where the ranks agreed to stop (pace[13:21], votes, vote_req, vote_status:
+    spinn.kernels.agree; pace[18] is set at a late tick).
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
     waits until pace[0] + (step - pace[2]) * pace[1], asleep (nap: nanosleep) until
     pace[12] seconds before it when the slack is longer, spinning on wtime after
@@ -263,6 +267,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     lates[1 + lates[0]] = 4 * (ticks - 1) + cause
                     lates[0] += 1
                     pace[9] = 1.0
+                    pace[18] = 1.0
                     if now - deadline > pace[3]:
                         pace[3] = now - deadline
                         pace[4] = t0
@@ -274,9 +279,16 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
                     # work between the calls (~0.4 ms) takes the place of its wait
                     if (step < end and ticks < max_ticks) or step >= pace[10]:
                         wait_until(wtime, nap, nap_ts, deadline, pace[12])
+        # the ranks' vote on stopping, without leaving the call (spinn.kernels.agree)
+        if pace[13] > 0.0 and (step - pace[14]) % pace[13] == 0.0 and agree(
+                iallreduce, waitall, comm, dtype, op, pace, votes, vote_req, vote_status,
+                step >= pace[10]):
+            break
         if totals[6] > rec_steps.shape[0] or lates[0] >= lates.shape[0] - 1 or \
                 pace[11] != 0.0:
             break
+    if step >= pace[10]:     # the run's end: no vote left in flight
+        settle(waitall, pace, vote_req, vote_status)
     if step >= pace[10]:     # the run's end: the gathered live output goes now (between
         # calls it waits in the arrays, which the caller keeps, for its millisecond)
         flush_live(sendto, live_fd, live_acc, live_region, live_fill, live_t0, live_on,

@@ -471,6 +471,15 @@ class RankSimulator:
             *D, self.ring, self.step, self.slot_mask, 1, self.out, self.run_bounds,
             self.wtime, self.group_seconds, self.group_spikes))
 
+    def votes(self):
+        """The compiled loop's vote on stopping (spinn.kernels.agree): its four words, its
+        request and its status, kept across calls (a vote travels from one call into the
+        next when a call returns early)."""
+        if getattr(self, "_votes", None) is None:
+            self._votes = (np.zeros(4, np.uint64), np.zeros(1, self.channel.request_dtype),
+                           np.zeros(self.channel.status_words, np.int32))
+        return self._votes
+
     def _ticks_args(self, D, end, rec, totals, pend, n_pend, pend_t0, pend_k, seconds,
                     pace, lates):
         """The arguments of fused.run_ticks (spinn/runtime/fused.py), in its order."""
@@ -489,6 +498,7 @@ class RankSimulator:
                 x["stage"], x["reqs"], x["statuses"], x["inbox"], x["inbox_tmp"],
                 x["bounds"], plan.lag, pend, n_pend, pend_t0, pend_k, seconds,
                 self.group_seconds, self.group_spikes, pace, lates, nap_function(),
+                *self.votes(),
                 *live_out,
                 *(self.live.compiled_input() if self.live is not None else idle_input()))
 

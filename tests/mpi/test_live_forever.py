@@ -1,5 +1,7 @@
-"""run_forever on several ranks, in the compiled tick loop: a request_stop() on one rank
-stops every rank at the same tick (the ranks agree every 100 ticks)."""
+"""Real time on several ranks in one compiled call each: a request_stop() on one rank stops
+run_forever on every rank at the same tick, and on_overrun="stop" stops every rank at the
+same tick with the same error — agreed by the ranks' votes inside the call (every 50 ticks,
+spinn.kernels.agree), not by leaving it."""
 
 import os
 import tempfile
@@ -14,7 +16,7 @@ from tests.mpi_helpers import assert_all_ranks
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(90)]
 
 
-def test_request_stop_on_the_last_rank_stops_every_rank_at_the_same_tick():
+def test_request_stop_on_the_last_rank_stops_every_rank_at_the_same_tick(compiled_calls):
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
@@ -33,9 +35,45 @@ def test_request_stop_on_the_last_rank_stops_every_rank_at_the_same_tick():
         engine = sim.simulation().engine
         tick_ms = engine.plan.tick_steps * sim.simulation().network.dt
         everyone = comm.allgather(ran)
-        ok = (len(set(everyone)) == 1 and 100 * tick_ms <= ran <= 5000
-              and round(ran / tick_ms) % 100 == 0 and engine.timers["local"] > 0)
+        # the warm-up tick, then one call to the agreed stop (at a vote: 50 ticks apart)
+        ok = (len(set(everyone)) == 1 and 50 * tick_ms <= ran <= 5000
+              and round(ran / tick_ms) % 50 == 0 and len(compiled_calls) == 2)
         assert_all_ranks(ok, f"rank {rank}: ran {ran} ms (all: {everyone}), tick {tick_ms} "
-                             f"ms, compiled loop {engine.timers['local']:.2f} s")
+                             f"ms, compiled calls {compiled_calls}")
+    finally:
+        sim.end()
+
+
+def test_on_overrun_stop_stops_every_rank_at_the_same_tick_with_one_error(compiled_calls):
+    """Impossible deadlines (time_scale_factor 1e-4): every rank raises the same
+    SimulationError at the same step — the vote at 100 ticks, which reads the one at 50 —
+    from one compiled call after the warm-up tick, with no collective between calls."""
+    from mpi4py import MPI
+
+    from spinn.errors import SimulationError
+
+    comm = MPI.COMM_WORLD
+    rank = comm.Get_rank()
+    try:
+        sim.setup(timestep=0.1, seed=1, verbose=False, time_scale_factor=1e-4,
+                  neurons_per_core=8)
+        src = sim.Population(32, sim.SpikeSourcePoisson(rate=100.0), label="src")
+        pop = sim.Population(32, sim.IF_curr_exp(), label="pop")
+        sim.Projection(src, pop, sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=1.0, delay=1.0))
+        sim.run(1.0)
+        compiled_calls.clear()
+        try:
+            sim.run(5000.0, realtime=True, on_overrun="stop")
+            message = None
+        except SimulationError as e:
+            message = str(e)
+        step = sim.simulation().engine.step
+        every = comm.allgather((message, step, list(compiled_calls)))
+        ok = (message is not None and "stopped (on_overrun=\"stop\") at t = 101 ms" in message
+              and len(set(every[r][1] for r in range(len(every)))) == 1
+              and len(set(every[r][0] for r in range(len(every)))) == 1
+              and len(compiled_calls) == 2 and compiled_calls[0] == 10)
+        assert_all_ranks(ok, f"rank {rank}: {every}")
     finally:
         sim.end()

@@ -1,0 +1,57 @@
+"""The ranks' agreements inside a compiled real-time call: whether to stop (run_forever's
+request_stop() on some rank; on_overrun="stop" and a late tick on some rank), agreed
+without leaving the call.
+
+Every ``pace[13]`` steps from ``pace[14]`` (the same steps on every rank, whatever each
+rank's calls) a rank completes the vote it posted at the last such step and posts its next:
+two words, "asked to stop" and "had a late tick", reduced by maximum over the ranks
+(MPI_Iallreduce, left to travel for a whole period while the ticks go on).  Every rank
+reads the same outcome at the same step, so all stop there, or none do.  The stop comes one
+to two periods after the request; leaving the call for a collective instead cost a late
+tick with short ticks (~0.4 ms each time).
+
+pace slots (spinn.runtime.compiled_run): 13 the period (steps; 0: no votes), 14 its origin,
+15 the outcome that stopped the call (1 asked to stop, 2 a late tick with
+on_overrun="stop"), 16 a vote in flight, 17 this rank was asked to stop, 18 this rank had
+a late tick, 19 stop on a late tick, 20 several ranks (else the outcome is the rank's own)."""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def agree(iallreduce, waitall, comm, dtype, op, pace, votes, req, status, last):
+    """At a vote step: the outcome of the vote in flight (votes[2:4]), then, unless ``last``
+    (the run's last step) or the outcome stops the call, the next vote posted (votes[0:2]).
+    Returns whether the ranks agreed to stop here (the reason in pace[15])."""
+    if pace[16] != 0.0:
+        if pace[20] != 0.0:
+            waitall(np.int32(1), req.ctypes.data, status.ctypes.data)
+        pace[16] = 0.0
+        if pace[19] != 0.0 and votes[3] != 0:
+            pace[15] = 2.0
+            return True
+        if votes[2] != 0:
+            pace[15] = 1.0
+            return True
+    if last:
+        return False
+    votes[0] = np.uint64(1) if pace[17] != 0.0 else np.uint64(0)
+    votes[1] = np.uint64(1) if pace[18] != 0.0 else np.uint64(0)
+    if pace[20] != 0.0:
+        iallreduce(votes.ctypes.data, votes[2:].ctypes.data, np.int32(2), dtype, op, comm,
+                   req.ctypes.data)
+    else:
+        votes[2] = votes[0]
+        votes[3] = votes[1]
+    pace[16] = 1.0
+    return False
+
+
+@njit(cache=True)
+def settle(waitall, pace, req, status):
+    """The run's end: the vote still in flight completed (every rank posted it)."""
+    if pace[16] != 0.0:
+        if pace[20] != 0.0:
+            waitall(np.int32(1), req.ctypes.data, status.ctypes.data)
+        pace[16] = 0.0
