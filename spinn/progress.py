@@ -4,7 +4,10 @@ the last few seconds and the job's spikes per second.
 On a terminal it is a tqdm bar (on stderr); otherwise (a log file, a batch job) a plain line
 about every 10 % of the run; nothing when the run is quiet.  Every rank takes part in one
 allreduce of its spike count at fixed steps (every ``every_steps``, the same on every rank
-whatever the wall clock says), so the figure is the whole job's; only rank 0 prints.
+whatever the wall clock says), so the figure is the whole job's; only rank 0 prints.  A
+real-time run leaves its one compiled call for none of that: the ranks' votes inside it sum
+the spikes (spinn.kernels.agree) and rank 0's companion thread shows them
+(spinn.runtime.companion), the last mark collectively at the run's end.
 """
 
 import collections
@@ -43,10 +46,18 @@ class Progress:
         far in this run.  Collective at every ``every_steps`` (and at the end)."""
         if step < self.next_mark and step < self.end:
             return
-        while self.next_mark <= step:
-            self.next_mark += self.every
         spikes = int(self.comm.allreduce(int(local_spikes), "sum")) if self.comm.size > 1 \
             else int(local_spikes)
+        self.job(step, spikes)
+
+    def job(self, step, spikes):
+        """A mark from the job's spikes so far, summed already (no collective): what the
+        companion thread of a real-time run shows on rank 0 from the ranks' votes inside
+        the compiled call (spinn.kernels.agree; spinn.runtime.companion)."""
+        if step < self.next_mark and step < self.end:
+            return
+        while self.next_mark <= step:
+            self.next_mark += self.every
         if not self.show:
             return
         now = time.perf_counter()

@@ -154,7 +154,7 @@ class Channel:
         op_t, op_h = handle_types(_MpiOp)
         self.iallreduce = function("MPI_Iallreduce", types.int32(
             types.uint64, types.uint64, types.int32, dtype_t, op_t, comm_t, types.uint64))
-        self.op_handle = _as(op_h, MPI._handleof(MPI.MAX))
+        self.op_handle = _as(op_h, MPI._handleof(MPI.SUM))   # spinn.kernels.agree's
         self.comm = comm.Dup()
         self.comm_handle = _as(comm_h, MPI._handleof(self.comm))
         self.dtype_handle = _as(dtype_h, MPI._handleof(MPI.UINT64_T))

@@ -4,9 +4,10 @@ the whole run without the GIL (spinn.runtime.compiled_run.run_compiled).
 Each return from a compiled call to Python and back costs ~0.4 ms here (leaving the call
 ~90 us, Python's own work between calls ~170 us, entering the next call ~125 us: VA CUBA,
 1 rank, one call a second) — more than a 0.2 ms tick's slack, so every call boundary made
-one late tick.  So when nothing collective needs the calls to stop at common steps (no
-progress shown, on_overrun="count", not run_forever) a real-time run is one call, which
-returns early only when Python has work: the recorder's buffers full, a live datagram for
+one late tick.  So a real-time run is one call (what is collective — the stop on an
+overrun, run_forever's stop on several ranks, the progress display's spike count — is
+agreed by the ranks' votes inside it: spinn.kernels.agree), which returns early only when
+Python has work: the recorder's buffers full, a live datagram for
 Python (an IP-tag request, rate control, a bad packet), many late ticks to record, or a
 signal.  What Python did between calls that cannot wait for the run's end is done by a
 thread: signals.  Python runs a signal's handler (Ctrl-C's KeyboardInterrupt, a checkpoint policy's
@@ -14,7 +15,10 @@ SIGTERM note) only between calls: signal.set_wakeup_fd wakes this thread when a 
 arrives, it sets pace[11], and the call returns after its tick, so the handler runs within a
 tick, as between ticks of the per-tick loop.  The thread sleeps otherwise, with no
 periodic wake-ups on a machine whose cores the ranks keep busy: the watcher reckons a
-paced call's step from its clock instead (spinn.runtime.watcher).
+paced call's step from its clock instead (spinn.runtime.watcher).  The one exception is
+the progress display, on rank 0 of a shown run: the thread wakes every PROGRESS_WAKE
+seconds and shows the job's step and spikes as the ranks' last vote inside the call
+summed them (pace[21], pace[22]: spinn.kernels.agree).
 """
 
 import os
@@ -23,6 +27,8 @@ import socket
 import threading
 
 STOP_SLOT = 11       # pace[STOP_SLOT] != 0: the compiled call returns after its tick
+VOTED_STEP, VOTED_SPIKES = 21, 22   # the last completed vote (spinn.kernels.agree)
+PROGRESS_WAKE = 0.5  # s between the progress display's looks at the last vote
 # signals whose Python handlers wait for the run's safe points (deliver())
 DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP",
                                                     "SIGUSR1", "SIGUSR2")
@@ -39,8 +45,10 @@ class Companion:
     the call's state and recorded spikes were lost.  So while the calls run, the Python
     handlers of DEFERRED signals only note the signal; deliver() calls them."""
 
-    def __init__(self, pace, active=True):
+    def __init__(self, pace, active=True, progress=None):
         self.pace, self.active = pace, active
+        # a shown run's display (spinn.progress.Progress), on the rank that prints
+        self.progress = progress if progress is not None and progress.show else None
         self.thread = None
         self.saved, self.pending = {}, []
 
@@ -62,9 +70,23 @@ class Companion:
         self.pending.append(sig)
 
     def _watch(self):
+        if self.progress is not None:
+            self.r.settimeout(PROGRESS_WAKE)
+        shown = -1.0
         while True:
             try:
                 got = self.r.recv(64)
+            except TimeoutError:      # the progress display's look at the last vote
+                step = self.pace[VOTED_STEP]
+                if step > shown:
+                    spikes = self.pace[VOTED_SPIKES]
+                    if self.pace[VOTED_STEP] == step:   # not a newer vote's step
+                        shown = step
+                        try:
+                            self.progress.job(int(step), int(spikes))
+                        except Exception:     # a closed stream: the signals still matter
+                            self.r.settimeout(None)
+                continue
             except OSError:
                 return
             if not got:            # the write end closed: the run's calls are over

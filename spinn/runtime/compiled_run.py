@@ -12,7 +12,7 @@ import numpy as np
 from spinn.kernels.pacing import NAP_MARGIN
 from spinn.runtime.companion import STOP_SLOT, Companion
 
-PACE_SLOTS = 21    # fused.run_ticks' real-time state (its docstring; 13-20: spinn.kernels.agree)
+PACE_SLOTS = 24    # fused.run_ticks' real-time state (its docstring; 13-23: spinn.kernels.agree)
 LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 VOTE_TICKS = 50       # real time: ticks between the votes on stopping inside a call
@@ -54,13 +54,15 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     pace[10] = end           # the run's last step: its last tick waits for its deadline
     pace[12] = NAP_MARGIN    # a tick's slack beyond this is slept (spinn.kernels.pacing)
     forever = live is not None and live.forever
-    # a real-time run is one call unless progress is shown: each return to Python and
-    # back costs ~0.4 ms, a late tick when ticks are short (spinn.runtime.companion does
-    # what Python did between calls).  run_forever on one rank: request_stop() stops the
-    # call; on several, and on_overrun="stop", the ranks vote inside it every VOTE_TICKS
+    # a real-time run is one call: each return to Python and back costs ~0.4 ms, a late
+    # tick when ticks are short (spinn.runtime.companion does what Python did between
+    # calls).  run_forever on one rank: request_stop() stops the call; on several, and
+    # on_overrun="stop", the ranks vote inside it every VOTE_TICKS, and the votes sum the
+    # job's spikes for the progress display, which rank 0's companion shows
     alone = forever and sim.comm.size == 1
-    whole = realtime and progress is None
-    voting = whole and (sim.stop_on_overrun or (forever and not alone))
+    whole = bool(realtime)
+    voting = whole and (sim.stop_on_overrun or (forever and not alone) or
+                        progress is not None)
     if voting:
         pace[13], pace[14] = VOTE_TICKS * plan.tick_steps, sim.step
         pace[19] = 1.0 if sim.stop_on_overrun else 0.0
@@ -74,7 +76,7 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     start, every = sim.step, max(1, sim.ticks_per_call) * plan.tick_steps
     if forever and not alone and not whole:   # the ranks agree every FOREVER_CHECK ticks
         every = FOREVER_CHECK * plan.tick_steps
-    companion = Companion(pace, active=whole)
+    companion = Companion(pace, active=whole, progress=progress if whole else None)
     if alone:       # request_stop() from any thread: the call returns after its tick
         live.wake = lambda: pace.__setitem__(STOP_SLOT, 1.0)
     elif forever and voting:    # ... or this rank's vote says so from the next vote on
@@ -186,10 +188,13 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
                 sim._stop_if_late()        # collective: at the common stops only
             if forever and not voting and sim.step == stop and live.agreed_stop():
                 end = sim.step             # collective too: every rank stops here
-            if progress is not None:
+            if progress is not None and not whole:
                 progress(sim.step, int(totals[1]))
         if live is not None:      # run_forever's end, decided between calls
             send_gathered()
+        if progress is not None and whole:   # the last mark, collective: every rank ends
+            companion.leave()                # here (its thread showed the others)
+            progress(sim.step, int(totals[1]))
     finally:
         companion.leave()
         if forever:

@@ -120,8 +120,9 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
     records that tick again from the returned packets), after a tick that fills lates,
     and after a tick that sees pace[11] set (by another thread while the call runs
     without the GIL: a signal for Python to handle; spinn.runtime.companion), and at a
-    step where the ranks agreed to stop (pace[13:21], votes, vote_req, vote_status:
-    spinn.kernels.agree; pace[18] is set at a late tick).
+    step where the ranks agreed to stop (pace[13:24], votes, vote_req, vote_status:
+    spinn.kernels.agree, whose votes also carry the job's spikes for the progress display;
+    pace[18] is set at a late tick).
     Real time (pace[1] > 0: wall seconds per step, time_scale_factor included): each tick
     waits until pace[0] + (step - pace[2]) * pace[1], asleep (nap: nanosleep) until
     pace[12] seconds before it when the slack is longer, spinning on wtime after
@@ -282,7 +283,7 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
         # the ranks' vote on stopping, without leaving the call (spinn.kernels.agree)
         if pace[13] > 0.0 and (step - pace[14]) % pace[13] == 0.0 and agree(
                 iallreduce, waitall, comm, dtype, op, pace, votes, vote_req, vote_status,
-                step >= pace[10]):
+                step, totals[1], step >= pace[10]):
             break
         if totals[6] > rec_steps.shape[0] or lates[0] >= lates.shape[0] - 1 or \
                 pace[11] != 0.0:

@@ -56,18 +56,31 @@ def test_a_shown_run_equals_a_quiet_one_and_only_rank_0_prints(capsys, monkeypat
                      f"compiled inside the run: {t['compile_in_run_seconds']}")
 
 
-def test_a_shown_real_time_run_marks_progress_at_its_own_common_stops(capsys, monkeypatch):
-    """In real time the compiled calls span REALTIME_CALL_MS (longer than LOCAL_TICKS ticks),
-    and one rank's calls return early when its recording buffers fill: the progress marks
-    (collective) follow the real-time calls' common stops, so the shown run neither hangs
-    nor pairs one rank's allreduce with another's exchange — its spikes equal a quiet
-    offline run's."""
-    monkeypatch.setattr(simulator, "LOCAL_TICKS", 20)
-    monkeypatch.setattr(sys.modules["spinn.simulation"], "LOCAL_TICKS", 20)
-    monkeypatch.setattr(simulator, "REALTIME_CALL_MS", 60.0)
-    quiet, _ = simulate(False, False)
+def test_a_shown_real_time_run_shows_the_jobs_spikes_from_the_votes_in_its_call(
+        capsys, monkeypatch):
+    """In real time the progress display leaves the compiled call for nothing: the ranks'
+    votes inside it sum the job's spikes (spinn.kernels.agree) and rank 0's companion
+    thread shows them (spinn.runtime.companion).  One rank's calls return early when its
+    recording buffers fill; the votes keep to common steps regardless, so the shown run
+    neither hangs nor pairs one rank's reduction with another's exchange — its spikes
+    equal a quiet offline run's, and each look's count is the job's, to a step."""
+    import threading
+
+    from spinn.progress import Progress
+
+    monkeypatch.setattr(simulator, "REALTIME_CALL_MS", 200.0)    # a mark every 200 ms
+    looks = []
+    show = Progress.job
+
+    def job(self, step, spikes):
+        looks.append((step, spikes, threading.current_thread().name))
+        show(self, step, spikes)
+
+    monkeypatch.setattr(Progress, "job", job)
+    quiet, _ = simulate(False, False, durations=(2000.0,))
     capsys.readouterr()
-    shown, _ = simulate(True, False, realtime=True)
+    looks.clear()
+    shown, _ = simulate(True, False, durations=(2000.0,), realtime=True)
     out = capsys.readouterr().out
     from mpi4py import MPI
 
@@ -76,3 +89,10 @@ def test_a_shown_real_time_run_marks_progress_at_its_own_common_stops(capsys, mo
                          for a, b in zip(quiet[k], shown[k])), "spikes differ when shown")
     printed = "spikes/s" in out
     assert_all_ranks(printed == (rank == 0), f"rank {rank} printed={printed}")
+    steps = np.round(np.concatenate([t for t, _ in shown.values()]) / 0.1)
+    during = [(s, k) for s, k, name in looks if name == "spinn-companion"]
+    bad = [(s, k, int(np.count_nonzero(steps < s - 1)), int(np.count_nonzero(steps < s + 1)))
+           for s, k in during]
+    bad = [b for b in bad if not b[2] <= b[1] <= b[3] or b[0] % 500 != 0]
+    assert_all_ranks(bool(during) == (rank == 0) and not bad,
+                     f"rank {rank}: looks {looks[:5]}…, off the job's count: {bad}")

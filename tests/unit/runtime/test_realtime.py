@@ -2,11 +2,13 @@
 
 import time
 
+import numpy as np
+
 import spinn as sim
 
 
-def small_network(time_scale_factor=1.0):
-    sim.setup(timestep=0.1, seed=3, time_scale_factor=time_scale_factor, verbose=False)
+def small_network(time_scale_factor=1.0, verbose=False):
+    sim.setup(timestep=0.1, seed=3, time_scale_factor=time_scale_factor, verbose=verbose)
     src = sim.Population(50, sim.SpikeSourcePoisson(rate=100.0), label="src")
     pop = sim.Population(50, sim.IF_curr_exp(), label="pop")
     sim.Projection(src, pop, sim.OneToOneConnector(), sim.StaticSynapse(weight=1.0, delay=1.0))
@@ -156,9 +158,9 @@ def test_on_overrun_stop_ends_the_run_with_an_error_naming_the_late_tick():
 
 def test_a_real_time_run_is_one_compiled_call_unless_its_stops_are_needed(compiled_calls):
     """Each return to Python and back costs ~0.4 ms, a late tick when ticks are short: a
-    real-time run is its warm-up tick and then one call (spinn.runtime.companion), unless
-    progress is shown (collectively, between calls).  on_overrun="stop" is one call too:
-    the ranks vote on stopping inside it (spinn.kernels.agree)."""
+    real-time run is its warm-up tick and then one call (spinn.runtime.companion).
+    on_overrun="stop" is one call too: the ranks vote on stopping inside it
+    (spinn.kernels.agree); so is a shown run (the next test)."""
     small_network()
     sim.run(1.0)
     calls = compiled_calls
@@ -174,6 +176,55 @@ def test_a_real_time_run_is_one_compiled_call_unless_its_stops_are_needed(compil
     assert calls == [10, 14990], calls           # the calls asked for (a vote may stop one)
     ran = sim.simulation().engine.step - start
     assert ran == 15000 or ran % (50 * 10) == 0, ran    # VOTE_TICKS ticks of 10 steps
+    sim.end()
+
+
+def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compiled_calls,
+                                                                            monkeypatch,
+                                                                            capsys):
+    """Progress shown (verbose, the default) no longer splits a real-time run into calls
+    of a second each, with a collective between them: the ranks' votes inside the one call
+    sum the job's spikes (spinn.kernels.agree) and the companion thread shows them on rank
+    0 as the run goes (spinn.runtime.companion); the last mark is the run's end, shown by
+    the run itself.  Each look during the run is at a vote's step, its spike count the
+    job's count of spikes before that step, and a line is shown every second of it."""
+    import threading
+
+    from spinn.progress import Progress
+
+    marks = []
+    show = Progress.job
+
+    def job(self, step, spikes):
+        marks.append((step, spikes, threading.current_thread().name))
+        show(self, step, spikes)
+
+    monkeypatch.setattr(Progress, "job", job)
+    pop = small_network(verbose=True)
+    src = sim.simulation().network.populations[0]
+    src.record("spikes")
+    pop.record("spikes")
+    sim.run(1.0)
+    compiled_calls.clear()
+    marks.clear()
+    sim.run(3000.0, realtime=True)
+    out = capsys.readouterr().out
+    assert compiled_calls == [10, 29990]
+    during = [(s, k) for s, k, name in marks if name == "spinn-companion"]
+    assert during, f"no mark shown during the run: {marks}"
+    steps = np.concatenate([np.round(p.get_spikes().times_ms / 0.1) for p in (src, pop)])
+    for s, k in during:
+        assert 10 < s < 30010 and (s - 10) % (50 * 10) == 0, s
+        # the job's spikes before step s, to a step (a source's spike is recorded at the
+        # step before the tick that emits it)
+        lo = int(np.count_nonzero((steps >= 11) & (steps < s - 1)))
+        hi = int(np.count_nonzero((steps >= 9) & (steps < s + 1)))
+        assert lo <= k <= hi and k > 0, (s, k, lo, hi)
+    # the lines shown during the run (plain lines: not a terminal), at vote steps
+    shown = [float(line.split()[0]) for line in out.splitlines() if "spikes/s" in line]
+    assert shown[-1] == 3001.0 and len(shown) >= 2, out
+    assert all(round(t / 0.1 - 10) % 500 == 0 for t in shown[:-1]), shown
+    assert marks[-1][0] == 30010 and marks[-1][2] == "MainThread", marks
     sim.end()
 
 
