@@ -127,13 +127,9 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
             if every:
                 stop = min(stop, (engine.step // every + 1) * every)
             offset = engine.counters["spikes_emitted"] if not first else 0
-
-            def shown(step, spikes, offset=offset):
-                report(step, spikes + offset)
-
             wall += engine.run(stop - engine.step, realtime, callback,
-                               progress=shown if report is not None else None,
-                               keep_counters=not first)
+                               progress=_Shifted(report, offset) if report is not None
+                               else None, keep_counters=not first)
             first = False
             due_wall = policy["wall"] is not None and \
                 time.perf_counter() - last_ck >= policy["wall"]
@@ -154,6 +150,22 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return wall
+
+
+class _Shifted:
+    """A segment's view of the run's progress display: the spikes the segment counts from
+    0, plus those of the segments before it; collective as a call, or a look of the
+    companion thread from the votes (spinn.progress.Progress.job)."""
+
+    def __init__(self, report, offset):
+        self.report, self.offset, self.show = report, offset, report.show
+
+    def __call__(self, step, spikes):
+        self.report(step, spikes + self.offset)
+
+    def job(self, step, spikes):
+        self.report.job(step, spikes + self.offset)
+
 
 def resume_command(sim, path):
     """How to continue from a checkpoint, for the messages."""

@@ -228,6 +228,45 @@ def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compi
     sim.end()
 
 
+def test_a_shown_real_time_run_in_checkpoint_segments_shows_the_whole_runs_spikes(
+        tmp_path, monkeypatch, capsys):
+    """With periodic checkpoints a run goes in segments (spinn.runtime.longrun; 250 ticks
+    each, shown at their ends), each one compiled call in real time whose counts start at
+    0: the display adds the segments before, as a call and as the companion's looks (the
+    first version handed the companion a bare function and failed)."""
+    import threading
+
+    from spinn.progress import Progress
+
+    looks = []
+    show = Progress.job
+
+    def job(self, step, spikes):
+        looks.append((step, spikes, threading.current_thread().name))
+        show(self, step, spikes)
+
+    monkeypatch.setattr(Progress, "job", job)
+    pop = small_network(verbose=True)
+    src = sim.simulation().network.populations[0]
+    src.record("spikes")
+    pop.record("spikes")
+    sim.run(1.0)
+    looks.clear()
+    sim.run(3000.0, realtime=True, checkpoint_every=1500.0, checkpoint_dir=str(tmp_path))
+    out = capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("t")) == \
+        ["t00001500.000ms", "t00003000.000ms"], list(tmp_path.iterdir())
+    steps = np.concatenate([np.round(p.get_spikes().times_ms / 0.1) for p in (src, pop)])
+    later = [(s, k) for s, k, _ in looks if s > 15010]
+    assert later, looks          # marks in the second segment, its counts shifted
+    for s, k in later:
+        lo = int(np.count_nonzero((steps >= 11) & (steps < s - 1)))
+        hi = int(np.count_nonzero((steps >= 9) & (steps < s + 1)))
+        assert lo <= k <= hi, (s, k, lo, hi)
+    assert "3001.0 ms" in out
+    sim.end()
+
+
 def test_ctrl_c_stops_a_real_time_run_within_a_tick_of_its_arrival():
     """SIGINT during the one long call of a real-time run: Python's handler runs only
     between calls, so the companion thread, woken by the signal, makes the call return
