@@ -25,7 +25,7 @@ class Progress:
         self.comm, self.dt, self.step0, self.n_steps = comm, dt, step0, n_steps
         self.end = step0 + n_steps
         self.every = max(1, int(every_steps))
-        self.next_mark = step0 + self.every
+        self.next_mark = self.next_look = step0 + self.every
         self.show = comm.rank == 0
         self.tty = (sys.stderr.isatty() if tty is None else tty) if self.show else False
         self.stream = stream if stream is not None else (sys.stderr if self.tty else sys.stdout)
@@ -46,6 +46,8 @@ class Progress:
         far in this run.  Collective at every ``every_steps`` (and at the end)."""
         if step < self.next_mark and step < self.end:
             return
+        while self.next_mark <= step:
+            self.next_mark += self.every
         spikes = int(self.comm.allreduce(int(local_spikes), "sum")) if self.comm.size > 1 \
             else int(local_spikes)
         self.job(step, spikes)
@@ -53,11 +55,13 @@ class Progress:
     def job(self, step, spikes):
         """A mark from the job's spikes so far, summed already (no collective): what the
         companion thread of a real-time run shows on rank 0 from the ranks' votes inside
-        the compiled call (spinn.kernels.agree; spinn.runtime.companion)."""
-        if step < self.next_mark and step < self.end:
+        the compiled call (spinn.kernels.agree; spinn.runtime.companion).  Its own gate
+        (next_look): which collective marks every rank takes part in (next_mark) must
+        not depend on what rank 0's companion showed."""
+        if step < self.next_look and step < self.end:
             return
-        while self.next_mark <= step:
-            self.next_mark += self.every
+        while self.next_look <= step:
+            self.next_look += self.every
         if not self.show:
             return
         now = time.perf_counter()

@@ -16,8 +16,8 @@ pace slots (spinn.runtime.compiled_run): 13 the period (steps; 0: no votes), 14 
 on_overrun="stop"), 16 a vote in flight, 17 this rank was asked to stop, 18 this rank had
 a late tick, 19 stop on a late tick, 20 several ranks (else the outcome is the rank's own),
 21 the step of the last completed vote and 22 the job's spikes at that step (read by the
-companion thread for the progress display: spinn.runtime.companion), 23 the step of the
-vote in flight.
+companion thread for the progress display: spinn.runtime.companion; 21 is -1 while they
+change), 23 the step of the vote in flight.
 
 votes: uint64[6], this rank's three words then their sums."""
 
@@ -36,7 +36,9 @@ def agree(iallreduce, waitall, comm, dtype, op, pace, votes, req, status, step, 
         if pace[20] != 0.0:
             waitall(np.int32(1), req.ctypes.data, status.ctypes.data)
         pace[16] = 0.0
-        pace[22] = float(votes[5])      # the spikes first: the companion reads 21 first
+        # the companion reads 21, 22, 21 and keeps two equal readings ≥ 0
+        pace[21] = -1.0
+        pace[22] = float(votes[5])
         pace[21] = pace[23]
         if pace[19] != 0.0 and votes[4] != 0:
             pace[15] = 2.0

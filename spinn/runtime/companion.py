@@ -80,8 +80,8 @@ class Companion:
                 step = self.pace[VOTED_STEP]
                 if step > shown:
                     spikes = self.pace[VOTED_SPIKES]
-                    if self.pace[VOTED_STEP] == step:   # not a newer vote's step
-                        shown = step
+                    if self.pace[VOTED_STEP] == step:   # not changed meanwhile (a vote
+                        shown = step                    # being written reads -1)
                         try:
                             self.progress.job(int(step), int(spikes))
                         except Exception:     # a closed stream: the signals still matter

@@ -197,6 +197,8 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
             progress(sim.step, int(totals[1]))
     finally:
         companion.leave()
+        if pace[16] != 0.0:     # left by an exception (Ctrl-C) with a vote in flight: a
+            sim.abandon_votes()  # next run votes on fresh buffers, MPI keeps these
         if forever:
             live.wake = None
         d.q_step, d.q_word, d.released = (args[at[n]] for n in ("q_step", "q_word", "released"))

@@ -288,7 +288,8 @@ def run_ticks(update, idesc, fdesc, step, end, max_ticks, tick_steps, ring, slot
         if totals[6] > rec_steps.shape[0] or lates[0] >= lates.shape[0] - 1 or \
                 pace[11] != 0.0:
             break
-    if step >= pace[10]:     # the run's end: no vote left in flight
+    if ticks > 0 and step >= pace[10]:   # the run's end: no vote left in flight (not a
+        # call of no tick, which sends gathered live output on one rank alone mid-run)
         settle(waitall, pace, vote_req, vote_status)
     if step >= pace[10]:     # the run's end: the gathered live output goes now (between
         # calls it waits in the arrays, which the caller keeps, for its millisecond)

@@ -480,6 +480,13 @@ class RankSimulator:
                            np.zeros(self.channel.status_words, np.int32))
         return self._votes
 
+    def abandon_votes(self):
+        """A run left with a vote in flight (an exception between its calls): its buffers
+        stay alive (MPI still writes them) and the next run gets new ones, never posting
+        a reduction on a request that is still active."""
+        self._abandoned_votes = getattr(self, "_abandoned_votes", []) + [self._votes]
+        self._votes = None
+
     def _ticks_args(self, D, end, rec, totals, pend, n_pend, pend_t0, pend_k, seconds,
                     pace, lates):
         """The arguments of fused.run_ticks (spinn/runtime/fused.py), in its order."""

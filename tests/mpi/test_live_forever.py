@@ -77,3 +77,74 @@ def test_on_overrun_stop_stops_every_rank_at_the_same_tick_with_one_error(compil
         assert_all_ranks(ok, f"rank {rank}: {every}")
     finally:
         sim.end()
+
+
+def test_a_tag_reprogrammed_on_rank_0_while_a_stop_is_voted_does_not_hang(compiled_calls):
+    """A client's IP-tag SET reaches rank 0's board alone; rank 0's call returns for it and
+    a call of no tick sends the live output gathered so far.  That call once completed the
+    vote in flight on rank 0 alone (it is the run's "end" for the call), so when the vote
+    said stop the other ranks stopped and rank 0 ticked on, waiting for them: a hang.  Here
+    rank 0 reprograms its tag every 2 ms around the last rank's request_stop()."""
+    import socket
+    import struct
+    import time
+
+    from mpi4py import MPI
+
+    from spinn.live.protocol import SCAMP_PORT
+    from tests.unit.live.packets import sdp
+
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    log = comm.bcast(tempfile.mkdtemp(prefix="spinn-forever-") if rank == 0 else None)
+    os.environ["SPINN_LIVE_LOG"] = log
+    board = "127.0.0.64"
+
+    state = []           # the network (spinn.simulation() is the calling thread's)
+
+    def started():       # the warm-up tick done: the clocks start together (a barrier)
+        while True:
+            engine = getattr(state[0], "engine", None) if state else None
+            if engine is not None and engine.step > 0:
+                return engine
+            time.sleep(0.001)
+
+    def ask_stop():
+        started()
+        time.sleep(0.2)
+        ex.request_stop()
+
+    def reprogram():
+        engine = started()
+        time.sleep(0.1)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        tag = engine.live.outputs[0].tag
+        ip = int.from_bytes(socket.inet_aton("127.0.0.1"), "little")
+        for k in range(150):                      # 0.1 to 0.4 s, the stop asked at 0.2 s
+            arg1 = (1 << 16) | tag                # IP-tag SET, no reply asked
+            s.sendto(sdp(struct.pack("<HHIII", 26, k, arg1, 9 + k % 2, ip), p=0, port=0,
+                         flags=0x07), (board, SCAMP_PORT))
+            time.sleep(0.002)
+        s.close()
+
+    try:
+        sim.setup(timestep=0.1, seed=1, verbose=False, neurons_per_core=4)
+        ex.set_live_address(board)
+        out = sim.Population(8 * size, sim.SpikeSourcePoisson(rate=400.0), label="out")
+        pop = sim.Population(8 * size, sim.IF_curr_exp(), label="pop")
+        sim.Projection(out, pop, sim.OneToOneConnector(),           # ticks of 0.2 ms: the
+                       sim.StaticSynapse(weight=0.1, delay=0.2))    # output is gathered
+        ex.activate_live_output_for(out, notify=False, host="127.0.0.1", port=9)
+        state.append(sim.simulation())
+        if rank == size - 1:
+            threading.Thread(target=ask_stop, daemon=True).start()
+        if rank == 0:
+            threading.Thread(target=reprogram, daemon=True).start()
+        ran = ex.run_forever()
+        everyone = comm.allgather(ran)
+        requests = sim.simulation().engine.live.counters.get("live_iptag_requests", 0)
+        ok = len(set(everyone)) == 1 and (rank != 0 or requests > 0)
+        assert_all_ranks(ok, f"rank {rank}: ran {ran} ms (all: {everyone}), IP-tag "
+                             f"requests {requests}, calls {len(compiled_calls)}")
+    finally:
+        sim.end()
