@@ -89,6 +89,26 @@ def compiled_calls(monkeypatch):
     return calls
 
 
+@pytest.fixture
+def progress_looks(monkeypatch):
+    """Every (step, job's spikes, thread name) the progress display is handed from here on
+    (spinn.progress.Progress.job: the run's collective marks, and rank 0's companion
+    thread's looks at the ranks' votes in a real-time call), shown as usual."""
+    import threading
+
+    from spinn.progress import Progress
+
+    looks = []
+    show = Progress.job
+
+    def job(self, step, spikes):
+        looks.append((step, spikes, threading.current_thread().name))
+        show(self, step, spikes)
+
+    monkeypatch.setattr(Progress, "job", job)
+    return looks
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::", 1)[0]

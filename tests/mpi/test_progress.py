@@ -57,26 +57,15 @@ def test_a_shown_run_equals_a_quiet_one_and_only_rank_0_prints(capsys, monkeypat
 
 
 def test_a_shown_real_time_run_shows_the_jobs_spikes_from_the_votes_in_its_call(
-        capsys, monkeypatch):
+        capsys, monkeypatch, progress_looks):
     """In real time the progress display leaves the compiled call for nothing: the ranks'
     votes inside it sum the job's spikes (spinn.kernels.agree) and rank 0's companion
     thread shows them (spinn.runtime.companion).  One rank's calls return early when its
     recording buffers fill; the votes keep to common steps regardless, so the shown run
     neither hangs nor pairs one rank's reduction with another's exchange — its spikes
     equal a quiet offline run's, and each look's count is the job's, to a step."""
-    import threading
-
-    from spinn.progress import Progress
-
     monkeypatch.setattr(simulator, "REALTIME_CALL_MS", 200.0)    # a mark every 200 ms
-    looks = []
-    show = Progress.job
-
-    def job(self, step, spikes):
-        looks.append((step, spikes, threading.current_thread().name))
-        show(self, step, spikes)
-
-    monkeypatch.setattr(Progress, "job", job)
+    looks = progress_looks
     quiet, _ = simulate(False, False, durations=(2000.0,))
     capsys.readouterr()
     looks.clear()

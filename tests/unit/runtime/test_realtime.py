@@ -179,8 +179,27 @@ def test_a_real_time_run_is_one_compiled_call_unless_its_stops_are_needed(compil
     sim.end()
 
 
+def shown_network():
+    """small_network, verbose, every spike recorded, built and run 1 ms (10 steps)."""
+    pop = small_network(verbose=True)
+    src = sim.simulation().network.populations[0]
+    src.record("spikes")
+    pop.record("spikes")
+    sim.run(1.0)
+    return src, pop
+
+
+def the_jobs_count(steps, s, k):
+    """Whether k is the count of the recorded spike steps before step s (from step 10,
+    this run's start), to a step: a source's spike is recorded at the step before the
+    tick that emits it."""
+    lo = int(np.count_nonzero((steps >= 11) & (steps < s - 1)))
+    hi = int(np.count_nonzero((steps >= 9) & (steps < s + 1)))
+    return lo <= k <= hi
+
+
 def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compiled_calls,
-                                                                            monkeypatch,
+                                                                            progress_looks,
                                                                             capsys):
     """Progress shown (verbose, the default) no longer splits a real-time run into calls
     of a second each, with a collective between them: the ranks' votes inside the one call
@@ -188,23 +207,8 @@ def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compi
     0 as the run goes (spinn.runtime.companion); the last mark is the run's end, shown by
     the run itself.  Each look during the run is at a vote's step, its spike count the
     job's count of spikes before that step, and a line is shown every second of it."""
-    import threading
-
-    from spinn.progress import Progress
-
-    marks = []
-    show = Progress.job
-
-    def job(self, step, spikes):
-        marks.append((step, spikes, threading.current_thread().name))
-        show(self, step, spikes)
-
-    monkeypatch.setattr(Progress, "job", job)
-    pop = small_network(verbose=True)
-    src = sim.simulation().network.populations[0]
-    src.record("spikes")
-    pop.record("spikes")
-    sim.run(1.0)
+    marks = progress_looks
+    src, pop = shown_network()
     compiled_calls.clear()
     marks.clear()
     sim.run(3000.0, realtime=True)
@@ -215,11 +219,7 @@ def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compi
     steps = np.concatenate([np.round(p.get_spikes().times_ms / 0.1) for p in (src, pop)])
     for s, k in during:
         assert 10 < s < 30010 and (s - 10) % (50 * 10) == 0, s
-        # the job's spikes before step s, to a step (a source's spike is recorded at the
-        # step before the tick that emits it)
-        lo = int(np.count_nonzero((steps >= 11) & (steps < s - 1)))
-        hi = int(np.count_nonzero((steps >= 9) & (steps < s + 1)))
-        assert lo <= k <= hi and k > 0, (s, k, lo, hi)
+        assert k > 0 and the_jobs_count(steps, s, k), (s, k)
     # the lines shown during the run (plain lines: not a terminal), at vote steps
     shown = [float(line.split()[0]) for line in out.splitlines() if "spikes/s" in line]
     assert shown[-1] == 3001.0 and len(shown) >= 2, out
@@ -229,28 +229,13 @@ def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compi
 
 
 def test_a_shown_real_time_run_in_checkpoint_segments_shows_the_whole_runs_spikes(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, progress_looks, capsys):
     """With periodic checkpoints a run goes in segments (spinn.runtime.longrun; 250 ticks
     each, shown at their ends), each one compiled call in real time whose counts start at
     0: the display adds the segments before, as a call and as the companion's looks (the
     first version handed the companion a bare function and failed)."""
-    import threading
-
-    from spinn.progress import Progress
-
-    looks = []
-    show = Progress.job
-
-    def job(self, step, spikes):
-        looks.append((step, spikes, threading.current_thread().name))
-        show(self, step, spikes)
-
-    monkeypatch.setattr(Progress, "job", job)
-    pop = small_network(verbose=True)
-    src = sim.simulation().network.populations[0]
-    src.record("spikes")
-    pop.record("spikes")
-    sim.run(1.0)
+    looks = progress_looks
+    src, pop = shown_network()
     looks.clear()
     sim.run(3000.0, realtime=True, checkpoint_every=1500.0, checkpoint_dir=str(tmp_path))
     out = capsys.readouterr().out
@@ -260,9 +245,7 @@ def test_a_shown_real_time_run_in_checkpoint_segments_shows_the_whole_runs_spike
     later = [(s, k) for s, k, _ in looks if s > 15010]
     assert later, looks          # marks in the second segment, its counts shifted
     for s, k in later:
-        lo = int(np.count_nonzero((steps >= 11) & (steps < s - 1)))
-        hi = int(np.count_nonzero((steps >= 9) & (steps < s + 1)))
-        assert lo <= k <= hi, (s, k, lo, hi)
+        assert the_jobs_count(steps, s, k), (s, k)
     assert "3001.0 ms" in out
     sim.end()
 
