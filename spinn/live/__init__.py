@@ -372,8 +372,8 @@ class LiveIO:
         struct sockaddr_in), everything but the replay of rate changes (applied at logged
         ticks).  Injections are taken inside the loop (compiled_input), anything else read
         at the tick boundary it returns at; run_forever on several ranks stops where the
-        ranks' votes inside the call agree (spinn.kernels.agree).  The same on every rank (the network's declarations and
-        the run's kind)."""
+        ranks' votes inside the call agree (spinn.kernels.agree).  The same on every rank
+        (the network's declarations and the run's kind)."""
         rates = any(v.kind == "control" for v in self.inputs)
         return COMPILED_SEND and not (self.replay and rates)
 
@@ -614,6 +614,7 @@ def _controllable(g):
         C[row] = np.array(np.broadcast_to(C[row], g.n), np.float64)
     g.C = tuple(C)
     g.cdf_index = np.full(g.n, -1, np.int64)
+    g.live_rates = True       # a checkpoint keeps the rates (spinn.runtime.checkpoint)
 
 
 def _proc_drops(sock):

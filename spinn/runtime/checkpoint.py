@@ -19,6 +19,8 @@ A rank file holds what the rank's cores carry, keyed by core or by neuron, never
     pop<p>/S                 neuron state (refractory counters included), one column a neuron
     pop<p>/ring              ring-buffer slots of its neurons (absolute step & mask)
     pop<p>/rng               each core's random stream (Poisson sources)
+    pop<p>/rate_lambda, …    a live-controlled Poisson population's rates as a client last
+                             set them (λ and e^-λ per source, as its kernel reads them)
     pop<p>/hist_*            post-spike history of plastic targets (hist_n −1: none)
     plastic<j>/s<st>/…       plastic synapses of projection j, stage st, in a canonical order
                              (post core, pre gid, post gid, generation order): weights; and
@@ -122,6 +124,8 @@ def _write_group(G, engine, g):
     G["S"] = g.S
     if getattr(g, "rng_state", None) is not None:
         G["rng"] = g.rng_state
+    if getattr(g, "live_rates", False):      # spinn.live._controllable
+        G["rate_lambda"], G["rate_exp"] = g.C[0], g.C[1]
     if not g.pop.celltype.is_source:
         G["ring"] = engine.ring[:, :, g.base:g.base + g.n]
     rows = engine.hist_row[g.base:g.base + g.n]
@@ -380,6 +384,12 @@ def _restore_groups(engine, opened, core_rank):
             g.S[:, a:b] = old["S"][:, lo:hi]
             if "rng" in old:
                 g.rng_state[k] = old["rng"][i]
+            if "rate_lambda" in old:
+                if not getattr(g, "live_rates", False):
+                    from spinn.live import _controllable
+                    _controllable(g)
+                g.C[0][a:b] = old["rate_lambda"][lo:hi]
+                g.C[1][a:b] = old["rate_exp"][lo:hi]
             if "ring" in old:
                 engine.ring[:, :, g.base + a:g.base + b] = old["ring"][:, :, lo:hi]
             rows = engine.hist_row[g.base + a:g.base + b]
