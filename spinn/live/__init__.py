@@ -244,13 +244,24 @@ class LiveIO:
             except Exception as exc:          # noqa: BLE001 — every rank raises it
                 problem = str(exc)
         raise_everywhere(self.comm, problem, _error_class(problem))
-        if self.comm.size > 1:
-            self.tags = self.comm.bcast(self.tags if self.rank == 0 else None, root=0)
+        self.share_tags()
         self.sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM) \
             if self.out_groups and not hasattr(self, "sender") else getattr(self, "sender",
                                                                             None)
         if self.notifier is not None:
             self.notifier.start()
+
+    def share_tags(self):
+        """Collective: rank 0's tags (its board answers the clients' IP-tag requests) to
+        every rank, whose live output then goes where they say."""
+        if self.comm.size > 1:
+            self.tags = self.comm.bcast(self.tags if self.rank == 0 else None, root=0)
+        self.shared_tags = dict(self.tags)
+
+    def tags_changed(self):
+        """Whether a client reprogrammed a tag at this rank's board since the tags were
+        last shared (rank 0's board is the one the database names for live output)."""
+        return self.rank == 0 and self.tags != getattr(self, "shared_tags", None)
 
     def end_run(self):
         if self.board is not None and self.os_drops is not None:

@@ -12,11 +12,11 @@ import numpy as np
 from spinn.kernels.pacing import NAP_MARGIN
 from spinn.runtime.companion import STOP_SLOT, Companion
 
-PACE_SLOTS = 24    # fused.run_ticks' real-time state (its docstring; 13-23: spinn.kernels.agree)
+PACE_SLOTS = 25    # fused.run_ticks' real-time state (its docstring; 13-24: spinn.kernels.agree)
 LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 VOTE_TICKS = 50       # real time: ticks between the votes on stopping inside a call
-ASKED, LATE = 1.0, 2.0    # pace[15]: the vote stopped the call (spinn.kernels.agree)
+ASKED, LATE, TOGETHER = 1.0, 2.0, 3.0    # pace[15]: the vote ended the call (spinn.kernels.agree)
 # fused.run_ticks' arguments that each call returns anew, in the order it returns them
 RETURNED = ("q_step", "q_word", "released", "stage", "inbox", "inbox_tmp", "pend", "n_pend",
             "pend_t0", "pend_k", "send")
@@ -58,11 +58,14 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     # tick when ticks are short (spinn.runtime.companion does what Python did between
     # calls).  run_forever on one rank: request_stop() stops the call; on several, and
     # on_overrun="stop", the ranks vote inside it every VOTE_TICKS, and the votes sum the
-    # job's spikes for the progress display, which rank 0's companion shows
+    # job's spikes for the progress display, which rank 0's companion shows; with live
+    # output on several ranks they also agree when to leave the call together, for a tag
+    # a client reprogrammed at rank 0's board to reach the others
     alone = forever and sim.comm.size == 1
     whole = bool(realtime)
+    retag = live is not None and live.outputs and sim.comm.size > 1
     voting = whole and (sim.stop_on_overrun or (forever and not alone) or
-                        progress is not None)
+                        progress is not None or retag)
     if voting:
         pace[13], pace[14] = VOTE_TICKS * plan.tick_steps, sim.step
         pace[19] = 1.0 if sim.stop_on_overrun else 0.0
@@ -132,6 +135,8 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
             if live is not None:   # the events received so far: spikes of the next tick
                 live.before_update(sim.step, min(plan.tick_steps, stop - sim.step),
                                    compiled=True)
+                if whole and retag and live.tags_changed():
+                    pace[24] = 1.0        # rank 0: the ranks leave together to share them
                 out = live.compiled_output()
                 if out is not live_args:       # a tag reprogrammed: new addresses
                     send_gathered()
@@ -183,6 +188,9 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
                 sim._stop_if_late()        # collective
             if pace[15] == ASKED:
                 end = sim.step
+            if pace[15] == TOGETHER:    # every rank's call ended at this step: rank 0's
+                pace[15] = pace[24] = 0.0   # tags to the others, and the run goes on
+                live.share_tags()           # collective
             if realtime and sim.stop_on_overrun and sim.step == stop:
                 sim.lateness.add_pace(pace)
                 sim._stop_if_late()        # collective: at the common stops only

@@ -472,11 +472,11 @@ class RankSimulator:
             self.wtime, self.group_seconds, self.group_spikes))
 
     def votes(self):
-        """The compiled loop's vote on stopping (spinn.kernels.agree): its six words, its
+        """The compiled loop's vote on stopping (spinn.kernels.agree): its eight words, its
         request and its status, kept across calls (a vote travels from one call into the
         next when a call returns early)."""
         if getattr(self, "_votes", None) is None:
-            self._votes = (np.zeros(6, np.uint64), np.zeros(1, self.channel.request_dtype),
+            self._votes = (np.zeros(8, np.uint64), np.zeros(1, self.channel.request_dtype),
                            np.zeros(self.channel.status_words, np.int32))
         return self._votes
 
