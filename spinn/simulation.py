@@ -259,7 +259,8 @@ class Simulation:
         every multiple of it, to checkpoint_dir/t<ms>ms (checkpoint_dir, default
         $SPINN_CHECKPOINT_DIR).  With a checkpoint directory, SIGTERM and SIGUSR1 (Slurm's
         preemption and ``sbatch --signal``) make every rank checkpoint at the next common
-        stop (every LOCAL_TICKS ticks) and exit 0 (spinn.runtime.longrun.Preempted);
+        stop (every LOCAL_TICKS ticks; in real time, the ranks' next vote inside the call,
+        within 100 ticks) and exit 0 (spinn.runtime.longrun.Preempted);
         $SPINN_CHECKPOINT_EVERY_S (``spinn run --checkpoint-every 60s``) adds one every so
         many seconds of wall time.  $SPINN_RESTORE (``spinn run --restore PATH``; "latest":
         the newest in the checkpoint directory) restores before the first run and skips the

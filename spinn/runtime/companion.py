@@ -18,16 +18,20 @@ periodic wake-ups on a machine whose cores the ranks keep busy: the watcher reck
 paced call's step from its clock instead (spinn.runtime.watcher).  The one exception is
 the progress display, on rank 0 of a shown run: the thread wakes every PROGRESS_WAKE
 seconds and shows the job's step and spikes as the ranks' last vote inside the call
-summed them (pace[21], pace[22]: spinn.kernels.agree).
+summed them (pace[21], pace[22]: spinn.kernels.agree); and, in a real-time run with a
+checkpoint due by the wall clock ($SPINN_CHECKPOINT_EVERY_S), the thread wakes at its time
+and asks the ranks to leave the call together at their next vote (pace[24]).
 """
 
 import os
 import signal
 import socket
 import threading
+import time
 
 STOP_SLOT = 11       # pace[STOP_SLOT] != 0: the compiled call returns after its tick
 VOTED_STEP, VOTED_SPIKES = 21, 22   # the last completed vote (spinn.kernels.agree)
+LEAVE_SLOT = 24      # this rank asks the ranks to leave the call together (the same)
 PROGRESS_WAKE = 0.5  # s between the progress display's looks at the last vote
 # signals whose Python handlers wait for the run's safe points (deliver())
 DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP",
@@ -45,8 +49,11 @@ class Companion:
     the call's state and recorded spikes were lost.  So while the calls run, the Python
     handlers of DEFERRED signals only note the signal; deliver() calls them."""
 
-    def __init__(self, pace, active=True, progress=None):
+    def __init__(self, pace, active=True, progress=None, deadline=None):
         self.pace, self.active = pace, active
+        # perf_counter time at which the call is to return (a checkpoint due by the wall
+        # clock: spinn.runtime.longrun), or None
+        self.deadline = deadline
         # a shown run's display (spinn.progress.Progress), on the rank that prints
         self.progress = progress if progress is not None and progress.show else None
         self.thread = None
@@ -69,15 +76,27 @@ class Companion:
     def _note(self, sig, frame):
         self.pending.append(sig)
 
+    def _timeout(self):
+        wait = PROGRESS_WAKE if self.progress is not None else None
+        if self.deadline is not None:
+            left = max(0.001, self.deadline - time.perf_counter())   # 0: non-blocking
+            wait = left if wait is None else min(wait, left)
+        return wait
+
     def _watch(self):
-        if self.progress is not None:
-            self.r.settimeout(PROGRESS_WAKE)
         shown = -1.0
         while True:
+            self.r.settimeout(self._timeout())
             try:
                 got = self.r.recv(64)
-            except TimeoutError:      # the progress display's look at the last vote
-                step = self.pace[VOTED_STEP]
+            except TimeoutError:
+                if self.deadline is not None and time.perf_counter() >= self.deadline:
+                    self.deadline = None          # the wall clock's due: this rank asks
+                    self.pace[LEAVE_SLOT] = 1.0   # the ranks to leave at the next vote
+                if self.progress is None:
+                    continue
+                step = self.pace[VOTED_STEP]      # the progress display's look at the
+                # last vote
                 if step > shown:
                     spikes = self.pace[VOTED_SPIKES]
                     if self.pace[VOTED_STEP] == step:   # not changed meanwhile (a vote
@@ -85,7 +104,7 @@ class Companion:
                         try:
                             self.progress.job(int(step), int(spikes))
                         except Exception:     # a closed stream: the signals still matter
-                            self.r.settimeout(None)
+                            self.progress = None
                 continue
             except OSError:
                 return

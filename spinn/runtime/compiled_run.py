@@ -64,8 +64,11 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     alone = forever and sim.comm.size == 1
     whole = bool(realtime)
     retag = live is not None and live.outputs and sim.comm.size > 1
+    # a real-time run with a checkpoint directory (spinn.runtime.longrun.run_segments):
+    # a signal, or the wall clock's checkpoint, ends the call where the ranks agree
+    segmented = whole and sim.segmented
     voting = whole and (sim.stop_on_overrun or (forever and not alone) or
-                        progress is not None or retag)
+                        progress is not None or retag or segmented)
     if voting:
         pace[13], pace[14] = VOTE_TICKS * plan.tick_steps, sim.step
         pace[19] = 1.0 if sim.stop_on_overrun else 0.0
@@ -79,7 +82,8 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     start, every = sim.step, max(1, sim.ticks_per_call) * plan.tick_steps
     if forever and not alone and not whole:   # the ranks agree every FOREVER_CHECK ticks
         every = FOREVER_CHECK * plan.tick_steps
-    companion = Companion(pace, active=whole, progress=progress if whole else None)
+    companion = Companion(pace, active=whole, progress=progress if whole else None,
+                          deadline=sim.leave_at if segmented else None)
     if alone:       # request_stop() from any thread: the call returns after its tick
         live.wake = lambda: pace.__setitem__(STOP_SLOT, 1.0)
     elif forever and voting:    # ... or this rank's vote says so from the next vote on
@@ -126,6 +130,9 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
             if alone and not warm and live.stop_requested:
                 break               # the run ends here (request_stop after the reset
                 # set the slot again: the call returns after its first tick)
+            if segmented and (sim.leave_asked or (sim.leave_at is not None and
+                                                  clock() >= sim.leave_at)):
+                pace[24] = 1.0      # a signal noted, or a checkpoint due: leave together
             if warm:
                 stop = min(stop, sim.step + plan.tick_steps)
                 pace[1] = 0.0
@@ -189,8 +196,11 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
             if pace[15] == ASKED:
                 end = sim.step
             if pace[15] == TOGETHER:    # every rank's call ended at this step: rank 0's
-                pace[15] = pace[24] = 0.0   # tags to the others, and the run goes on
-                live.share_tags()           # collective
+                pace[15] = pace[24] = 0.0   # tags to the others (collective) and the run
+                if live is not None:        # goes on, or, in a segment, Python's turn
+                    live.share_tags()       # (longrun: the signal, the checkpoint)
+                if segmented:
+                    end = sim.step
             if realtime and sim.stop_on_overrun and sim.step == stop:
                 sim.lateness.add_pace(pace)
                 sim._stop_if_late()        # collective: at the common stops only

@@ -97,22 +97,26 @@ def resume(sim, n_steps, policy):
     return steps
 
 def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
-    """engine.run in segments that end at common stops: every LOCAL_TICKS ticks (where
-    a signal or the wall clock may call for a checkpoint: one allreduce) and at each
-    multiple of the checkpoint period; the ticks are those of one run."""
+    """engine.run in segments that end at common stops: at each multiple of the checkpoint
+    period, and where a signal or the wall clock may call for a checkpoint (one allreduce):
+    every LOCAL_TICKS ticks offline; in real time, where the ranks' vote inside the one
+    call agrees to leave it (spinn.kernels.agree: within 100 ticks of the signal or the
+    wall clock's time on any rank), so that the clock is started once a segment and no
+    collective stop makes a late tick.  The ticks are those of one run."""
     import signal
 
     plan = sim.plan
-    unit = LOCAL_TICKS * plan.tick_steps
+    start, end = engine.step, engine.step + n_steps
+    unit = LOCAL_TICKS * plan.tick_steps if not realtime else max(1, n_steps)
     # whole ticks, so that the run's ticks stay those of one uninterrupted run
     every = -(-policy["every"] // plan.tick_steps) * plan.tick_steps \
         if policy["every"] else None
-    start, end = engine.step, engine.step + n_steps
     got = []
     previous = {}
 
     def note(signum, frame):
         got.append(signum)
+        engine.leave_asked = True    # real time: the ranks leave the call at their vote
 
     for sig in (signal.SIGTERM, signal.SIGUSR1):
         try:
@@ -120,6 +124,7 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
         except ValueError:        # not the main thread: no signal handling
             pass
     wall, last_ck = 0.0, time.perf_counter()
+    engine.segmented, engine.leave_asked = bool(realtime), False
     try:
         first = True
         while engine.step < end:
@@ -127,6 +132,8 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
             if every:
                 stop = min(stop, (engine.step // every + 1) * every)
             offset = engine.counters["spikes_emitted"] if not first else 0
+            engine.leave_at = last_ck + policy["wall"] if policy["wall"] is not None \
+                else None
             wall += engine.run(stop - engine.step, realtime, callback,
                                progress=_Shifted(report, offset) if report is not None
                                else None, keep_counters=not first)
@@ -136,6 +143,7 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
             flags = np.array([len(got) > 0, due_wall], np.int64)
             if sim.comm.size > 1:
                 flags = sim.comm.allreduce(flags, "max")
+            engine.leave_asked = False
             periodic = every is not None and engine.step % every == 0
             if periodic or flags.any():
                 path = os.path.join(policy["dir"],
@@ -147,6 +155,7 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
                 engine.recorder.flush()
                 raise Preempted(sim, path)
     finally:
+        engine.segmented, engine.leave_asked, engine.leave_at = False, False, None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return wall

@@ -121,6 +121,10 @@ class RankSimulator:
         self.status = None
         self.step = 0
         self._reset_counters()
+        # a real-time run cut into segments by a checkpoint policy (longrun.run_segments):
+        # its call ends where the ranks agree once a signal was noted (leave_asked) or at
+        # the wall clock's checkpoint time (leave_at, perf_counter seconds)
+        self.segmented, self.leave_asked, self.leave_at = False, False, None
         self.build_seconds = time.perf_counter() - t0
 
     def _setup_history(self):

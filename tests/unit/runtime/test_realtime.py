@@ -230,9 +230,9 @@ def test_a_shown_real_time_run_is_one_call_whose_marks_are_the_jobs_spikes(compi
 
 def test_a_shown_real_time_run_in_checkpoint_segments_shows_the_whole_runs_spikes(
         tmp_path, progress_looks, capsys):
-    """With periodic checkpoints a run goes in segments (spinn.runtime.longrun; 250 ticks
-    each, shown at their ends), each one compiled call in real time whose counts start at
-    0: the display adds the segments before, as a call and as the companion's looks (the
+    """With periodic checkpoints a run goes in segments (spinn.runtime.longrun; in real
+    time one per checkpoint period, shown at their ends), each one compiled call whose
+    counts start at 0: the display adds the segments before, as a call and as the companion's looks (the
     first version handed the companion a bare function and failed)."""
     looks = progress_looks
     src, pop = shown_network()
