@@ -384,10 +384,8 @@ def _restore_groups(engine, opened, core_rank):
             g.S[:, a:b] = old["S"][:, lo:hi]
             if "rng" in old:
                 g.rng_state[k] = old["rng"][i]
-            if "rate_lambda" in old:
-                if not getattr(g, "live_rates", False):
-                    from spinn.live import _controllable
-                    _controllable(g)
+            if "rate_lambda" in old:    # live rate control is in the description: the
+                # restoring job's population is controlled too (spinn.live._controllable)
                 g.C[0][a:b] = old["rate_lambda"][lo:hi]
                 g.C[1][a:b] = old["rate_exp"][lo:hi]
             if "ring" in old:

@@ -20,7 +20,7 @@ the progress display, on rank 0 of a shown run: the thread wakes every PROGRESS_
 seconds and shows the job's step and spikes as the ranks' last vote inside the call
 summed them (pace[21], pace[22]: spinn.kernels.agree); and, in a real-time run with a
 checkpoint due by the wall clock ($SPINN_CHECKPOINT_EVERY_S), the thread wakes at its time
-and asks the ranks to leave the call together at their next vote (pace[24]).
+and asks the ranks to leave the call together at their next vote (pace[25]).
 """
 
 import os
@@ -31,7 +31,7 @@ import time
 
 STOP_SLOT = 11       # pace[STOP_SLOT] != 0: the compiled call returns after its tick
 VOTED_STEP, VOTED_SPIKES = 21, 22   # the last completed vote (spinn.kernels.agree)
-LEAVE_SLOT = 24      # this rank asks the ranks to leave the call together (the same)
+SEGMENT_SLOT = 25    # this rank asks the ranks to end the segment together (the same)
 PROGRESS_WAKE = 0.5  # s between the progress display's looks at the last vote
 # signals whose Python handlers wait for the run's safe points (deliver())
 DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP",
@@ -92,7 +92,7 @@ class Companion:
             except TimeoutError:
                 if self.deadline is not None and time.perf_counter() >= self.deadline:
                     self.deadline = None          # the wall clock's due: this rank asks
-                    self.pace[LEAVE_SLOT] = 1.0   # the ranks to leave at the next vote
+                    self.pace[SEGMENT_SLOT] = 1.0   # the ranks to leave at the next vote
                 if self.progress is None:
                     continue
                 step = self.pace[VOTED_STEP]      # the progress display's look at the

@@ -12,7 +12,7 @@ import numpy as np
 from spinn.kernels.pacing import NAP_MARGIN
 from spinn.runtime.companion import STOP_SLOT, Companion
 
-PACE_SLOTS = 25    # fused.run_ticks' real-time state (its docstring; 13-24: spinn.kernels.agree)
+PACE_SLOTS = 26    # fused.run_ticks' real-time state (its docstring; 13-25: spinn.kernels.agree)
 LATE_CAP = 4096    # late ticks a compiled call records before it returns to Python
 FOREVER_CHECK = 100   # run_forever: ticks between the ranks' agreements on request_stop()
 VOTE_TICKS = 50       # real time: ticks between the votes on stopping inside a call
@@ -128,11 +128,12 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
             pace[STOP_SLOT] = 0.0
             companion.deliver()
             if alone and not warm and live.stop_requested:
+                sim.forever_done = True
                 break               # the run ends here (request_stop after the reset
                 # set the slot again: the call returns after its first tick)
             if segmented and (sim.leave_asked or (sim.leave_at is not None and
                                                   clock() >= sim.leave_at)):
-                pace[24] = 1.0      # a signal noted, or a checkpoint due: leave together
+                pace[25] = 1.0      # a signal noted, or a checkpoint due: end the segment
             if warm:
                 stop = min(stop, sim.step + plan.tick_steps)
                 pace[1] = 0.0
@@ -195,17 +196,25 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
                 sim._stop_if_late()        # collective
             if pace[15] == ASKED:
                 end = sim.step
-            if pace[15] == TOGETHER:    # every rank's call ended at this step: rank 0's
-                pace[15] = pace[24] = 0.0   # tags to the others (collective) and the run
-                if live is not None:        # goes on, or, in a segment, Python's turn
-                    live.share_tags()       # (longrun: the signal, the checkpoint)
-                if segmented:
+                sim.forever_done = True
+            if pace[15] == TOGETHER:    # every rank's call ended at this step, and
+                pace[15] = 0.0              # every rank reads the same reasons: the sums
+                votes = sim.votes()[0]
+                if votes[8] != 0:           # rank 0's tags to the others (collective);
+                    pace[24] = 0.0          # the run goes on
+                    live.share_tags()
+                if votes[9] != 0:           # the segment ends here: Python's turn
+                    pace[25] = 0.0          # (longrun: the signal, the checkpoint)
                     end = sim.step
+                    if sim.stop_on_overrun:     # the late ticks since the last vote
+                        sim.lateness.add_pace(pace)
+                        sim._stop_if_late()     # collective
             if realtime and sim.stop_on_overrun and sim.step == stop:
                 sim.lateness.add_pace(pace)
                 sim._stop_if_late()        # collective: at the common stops only
             if forever and not voting and sim.step == stop and live.agreed_stop():
                 end = sim.step             # collective too: every rank stops here
+                sim.forever_done = True
             if progress is not None and not whole:
                 progress(sim.step, int(totals[1]))
         if live is not None:      # run_forever's end, decided between calls

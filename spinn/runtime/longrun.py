@@ -99,15 +99,22 @@ def resume(sim, n_steps, policy):
 def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
     """engine.run in segments that end at common stops: at each multiple of the checkpoint
     period, and where a signal or the wall clock may call for a checkpoint (one allreduce):
-    every LOCAL_TICKS ticks offline; in real time, where the ranks' vote inside the one
-    call agrees to leave it (spinn.kernels.agree: within 100 ticks of the signal or the
-    wall clock's time on any rank), so that the clock is started once a segment and no
-    collective stop makes a late tick.  The ticks are those of one run."""
+    every LOCAL_TICKS ticks; in a real-time run of the compiled loop from the main thread
+    (one call: spinn.runtime.compiled_run), where the ranks' vote inside the call agrees
+    to leave it (spinn.kernels.agree: within 100 ticks of the signal or the wall clock's
+    time on any rank), so that the clock is started once a segment and no collective stop
+    makes a late tick.  The ticks are those of one run; run_forever's agreed stop ends
+    them."""
     import signal
+    import threading
 
     plan = sim.plan
     start, end = engine.step, engine.step + n_steps
-    unit = LOCAL_TICKS * plan.tick_steps if not realtime else max(1, n_steps)
+    # the per-tick loop, and a run off the main thread (no companion thread to wake at
+    # the wall clock's time), still stop every LOCAL_TICKS ticks
+    one_call = bool(realtime) and engine.whole_ticks_compiled(realtime, callback is not None) \
+        and threading.current_thread() is threading.main_thread()
+    unit = max(1, n_steps) if one_call else LOCAL_TICKS * plan.tick_steps
     # whole ticks, so that the run's ticks stay those of one uninterrupted run
     every = -(-policy["every"] // plan.tick_steps) * plan.tick_steps \
         if policy["every"] else None
@@ -124,7 +131,7 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
         except ValueError:        # not the main thread: no signal handling
             pass
     wall, last_ck = 0.0, time.perf_counter()
-    engine.segmented, engine.leave_asked = bool(realtime), False
+    engine.segmented, engine.leave_asked = one_call, False
     try:
         first = True
         while engine.step < end:
@@ -132,18 +139,19 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
             if every:
                 stop = min(stop, (engine.step // every + 1) * every)
             offset = engine.counters["spikes_emitted"] if not first else 0
+            engine.forever_done = False
             engine.leave_at = last_ck + policy["wall"] if policy["wall"] is not None \
                 else None
             wall += engine.run(stop - engine.step, realtime, callback,
                                progress=_Shifted(report, offset) if report is not None
                                else None, keep_counters=not first)
             first = False
+            engine.leave_asked = False      # a signal from here on: in `got` and asked again
             due_wall = policy["wall"] is not None and \
                 time.perf_counter() - last_ck >= policy["wall"]
             flags = np.array([len(got) > 0, due_wall], np.int64)
             if sim.comm.size > 1:
                 flags = sim.comm.allreduce(flags, "max")
-            engine.leave_asked = False
             periodic = every is not None and engine.step % every == 0
             if periodic or flags.any():
                 path = os.path.join(policy["dir"],
@@ -154,6 +162,8 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
             if flags[0]:
                 engine.recorder.flush()
                 raise Preempted(sim, path)
+            if engine.forever_done:    # run_forever's agreed stop: the same step on
+                break                  # every rank (before, the segments went on)
     finally:
         engine.segmented, engine.leave_asked, engine.leave_at = False, False, None
         for sig, handler in previous.items():

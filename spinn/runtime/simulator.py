@@ -125,6 +125,7 @@ class RankSimulator:
         # its call ends where the ranks agree once a signal was noted (leave_asked) or at
         # the wall clock's checkpoint time (leave_at, perf_counter seconds)
         self.segmented, self.leave_asked, self.leave_at = False, False, None
+        self.forever_done = False    # run_forever's agreed stop came (longrun: no more)
         self.build_seconds = time.perf_counter() - t0
 
     def _setup_history(self):
@@ -375,6 +376,7 @@ class RankSimulator:
             if live is not None and live.forever and ticks % FOREVER_CHECK == 0 and \
                     live.agreed_stop():
                 end = self.step        # run_forever: every rank stops at this tick
+                self.forever_done = True
             if self.stop_on_overrun and (ticks % 100 == 0 or self.step >= end):
                 self._stop_if_late()
             if realtime and ticks == 1:
@@ -476,11 +478,11 @@ class RankSimulator:
             self.wtime, self.group_seconds, self.group_spikes))
 
     def votes(self):
-        """The compiled loop's vote on stopping (spinn.kernels.agree): its eight words, its
+        """The compiled loop's vote on stopping (spinn.kernels.agree): its ten words, its
         request and its status, kept across calls (a vote travels from one call into the
         next when a call returns early)."""
         if getattr(self, "_votes", None) is None:
-            self._votes = (np.zeros(8, np.uint64), np.zeros(1, self.channel.request_dtype),
+            self._votes = (np.zeros(10, np.uint64), np.zeros(1, self.channel.request_dtype),
                            np.zeros(self.channel.status_words, np.int32))
         return self._votes
 

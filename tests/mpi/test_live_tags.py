@@ -49,7 +49,11 @@ def _keys(packets):
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
-def test_a_tag_reprogrammed_mid_run_redirects_every_ranks_live_output(compiled_calls):
+@pytest.mark.parametrize("checkpoints", [False, True])
+def test_a_tag_reprogrammed_mid_run_redirects_every_ranks_live_output(compiled_calls,
+                                                                      checkpoints):
+    """Also with a checkpoint directory, whose real-time run is one call (a segment of
+    spinn.runtime.longrun): the tags leave the call, not the segment."""
     from mpi4py import MPI
 
     from spinn.live.protocol import SCAMP_PORT
@@ -90,7 +94,8 @@ def test_a_tag_reprogrammed_mid_run_redirects_every_ranks_live_output(compiled_c
         state.append(sim.simulation())
         if rank == 0:
             threading.Thread(target=reprogram, daemon=True).start()
-        sim.run(1500.0)                   # real time: live I/O
+        ck = comm.bcast(tempfile.mkdtemp(prefix="spinn-tags-ck-") if rank == 0 else None)
+        sim.run(1500.0, checkpoint_dir=ck if checkpoints else None)   # real time: live I/O
         plan = sim.simulation().plan
         calls = comm.allgather(sum(1 for c in compiled_calls if c > 0))   # calls of ticks
         ok, why = True, ""

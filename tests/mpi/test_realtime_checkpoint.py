@@ -35,7 +35,7 @@ def _spikes(a):
     return np.column_stack([s.times_ms, s.ids])
 
 
-def test_sigterm_on_one_rank_checkpoints_every_rank_at_the_same_vote():
+def test_sigterm_on_one_rank_checkpoints_every_rank_at_the_same_vote(compiled_calls):
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
@@ -57,6 +57,7 @@ def test_sigterm_on_one_rank_checkpoints_every_rank_at_the_same_vote():
     if rank == size - 1:
         threading.Thread(target=signal_later, daemon=True).start()
     code = None
+    compiled_calls.clear()
     try:
         sim.run(T_MS, realtime=True, checkpoint_dir=ck)
     except SystemExit as exc:
@@ -65,10 +66,15 @@ def test_sigterm_on_one_rank_checkpoints_every_rank_at_the_same_vote():
     tick = sim.simulation().engine.plan.tick_steps
     steps = comm.allgather(step)
     names = sorted(p for p in os.listdir(ck) if p.startswith("t"))
+    ticked = [c for c in compiled_calls if c > 0]
     sim.end()
+    # one call to the vote (the signalled rank's also returned for its handler) after the
+    # warm-up tick; before, a call every 250 ticks
     ok = (code == 0 and len(set(steps)) == 1 and step % (VOTE_TICKS * tick) == 0
-          and names == [f"t{step * 0.1:012.3f}ms"] and step < T_MS * 10)
-    assert_all_ranks(ok, f"rank {rank}: exit {code}, steps {steps}, checkpoints {names}")
+          and names == [f"t{step * 0.1:012.3f}ms"] and step < T_MS * 10
+          and len(ticked) <= (3 if rank == size - 1 else 2))
+    assert_all_ranks(ok, f"rank {rank}: exit {code}, steps {steps}, checkpoints {names}, "
+                         f"calls {compiled_calls}")
     a = _network()
     sim.restore(os.path.join(ck, names[0]))
     sim.run(T_MS - step * 0.1, realtime=False)

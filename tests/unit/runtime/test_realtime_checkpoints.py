@@ -102,3 +102,22 @@ def test_a_wall_clock_checkpoint_of_a_real_time_run_is_taken_at_a_vote(tmp_path,
     assert len(ticked) <= 2 * (len(names) + 1), (names, compiled_calls)
     assert np.array_equal(_spikes(a), whole)
     sim.end()
+
+
+def test_run_forever_with_a_checkpoint_directory_ends_at_request_stop(tmp_path, monkeypatch):
+    """$SPINN_CHECKPOINT_DIR makes every run go in segments (spinn.runtime.longrun); after
+    run_forever's stop the segments went on, one or two votes each, for its 10^9 ms."""
+    from spinn import external_devices as ex
+
+    monkeypatch.setenv("SPINN_CHECKPOINT_DIR", str(tmp_path))
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(tmp_path / "live"))
+    sim.setup(timestep=0.1, seed=1, verbose=False)
+    ex.set_live_address("127.0.0.68")
+    out = sim.Population(8, sim.SpikeSourcePoisson(rate=100.0), label="out")
+    ex.activate_live_output_for(out, notify=False, host="127.0.0.1", port=9)
+    _when_ticking(lambda: (time.sleep(0.5), ex.request_stop()))
+    t0 = time.perf_counter()
+    ran = ex.run_forever()
+    wall = time.perf_counter() - t0
+    assert 100 < ran < 5000 and wall < 20, (ran, wall)
+    sim.end()
