@@ -62,6 +62,7 @@ def mpi_comm(request):
 # workers (two jobs' ranks busy-polling one another's cores, two boards on one address, or
 # a clock read beside another worker's compilation would be flaky, not faster).
 SERIAL = ("tests/unit/live/", "tests/unit/runtime/test_realtime.py",
+          "tests/unit/runtime/test_realtime_checkpoints.py",
           "tests/unit/runtime/test_checkpoint.py", "tests/unit/runtime/test_preemption.py",
           "tests/unit/runtime/test_rank_loss.py", "tests/unit/runtime/test_memory.py",
           "tests/unit/test_progress.py", "tests/unit/test_cli.py",

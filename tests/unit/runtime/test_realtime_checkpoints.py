@@ -96,7 +96,7 @@ def test_a_wall_clock_checkpoint_of_a_real_time_run_is_taken_at_a_vote(tmp_path,
     sim.run(T_MS, realtime=True, checkpoint_dir=str(tmp_path))
     names = _checkpoints(tmp_path)
     steps = [round(float(n[1:-2]) * 10) for n in names]
-    assert 1 <= len(names) <= 4, names
+    assert len(names) >= 1, names        # more when a loaded machine is slower than real time
     assert all(_vote_step(s) for s in steps), steps
     ticked = [c for c in compiled_calls if c > 0]
     assert len(ticked) <= 2 * (len(names) + 1), (names, compiled_calls)
