@@ -139,11 +139,14 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
             if every:
                 stop = min(stop, (engine.step // every + 1) * every)
             offset = engine.counters["spikes_emitted"] if not first else 0
+            job = offset    # the job's spikes before the segment, for the companion's looks
+            if report is not None and not first and sim.comm.size > 1:   # collective
+                job = int(sim.comm.allreduce(np.array([offset], np.int64), "sum")[0])
             engine.forever_done = False
             engine.leave_at = last_ck + policy["wall"] if policy["wall"] is not None \
                 else None
             wall += engine.run(stop - engine.step, realtime, callback,
-                               progress=_Shifted(report, offset) if report is not None
+                               progress=_Shifted(report, offset, job) if report is not None
                                else None, keep_counters=not first)
             first = False
             engine.leave_asked = False      # a signal from here on: in `got` and asked again
@@ -173,17 +176,19 @@ def run_segments(sim, engine, n_steps, realtime, callback, report, policy):
 
 class _Shifted:
     """A segment's view of the run's progress display: the spikes the segment counts from
-    0, plus those of the segments before it; collective as a call, or a look of the
-    companion thread from the votes (spinn.progress.Progress.job)."""
+    0, plus those of the segments before it — this rank's (``offset``) in a call, which
+    sums them over the ranks, and the job's (``job``) in a look of the companion thread
+    at the votes, which are the job's sums already (spinn.progress.Progress.job)."""
 
-    def __init__(self, report, offset):
-        self.report, self.offset, self.show = report, offset, report.show
+    def __init__(self, report, offset, job):
+        self.report, self.offset, self.job_offset = report, offset, job
+        self.show = report.show
 
     def __call__(self, step, spikes):
         self.report(step, spikes + self.offset)
 
     def job(self, step, spikes):
-        self.report.job(step, spikes + self.offset)
+        self.report.job(step, spikes + self.job_offset)
 
 
 def resume_command(sim, path):

@@ -16,7 +16,7 @@ from tests.mpi_helpers import assert_all_ranks
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(180)]
 
 
-def simulate(verbose, state_recorded, durations=(260.0, 137.0), realtime=False):
+def simulate(verbose, state_recorded, durations=(260.0, 137.0), realtime=False, **run):
     sim.setup(timestep=0.1, seed=5, neurons_per_core=32, verbose=verbose)
     pops = network(1.0)
     drive = next(p for p in sim.simulation().network.populations if p.label == "drive")
@@ -25,7 +25,7 @@ def simulate(verbose, state_recorded, durations=(260.0, 137.0), realtime=False):
     if state_recorded:                        # the per-tick path
         pops[0].record("v", indices=[0, 1])
     for d in durations:
-        sim.run(d, realtime=realtime)
+        sim.run(d, realtime=realtime, **run)
     out = {p.label: tuple(p.get_spikes()) for p in pops}
     t = sim.provenance()
     sim.end()
@@ -56,9 +56,12 @@ def test_a_shown_run_equals_a_quiet_one_and_only_rank_0_prints(capsys, monkeypat
                      f"compiled inside the run: {t['compile_in_run_seconds']}")
 
 
+@pytest.mark.parametrize("checkpoints", [False, True])
 def test_a_shown_real_time_run_shows_the_jobs_spikes_from_the_votes_in_its_call(
-        capsys, monkeypatch, progress_looks):
-    """In real time the progress display leaves the compiled call for nothing: the ranks'
+        capsys, monkeypatch, progress_looks, tmp_path_factory, checkpoints):
+    """With checkpoints every 700 ms, the run goes in segments of one call each
+    (spinn.runtime.longrun), and each look adds the job's spikes of the segments before
+    (the first version added rank 0's alone: the rate shown went negative).  In real time the progress display leaves the compiled call for nothing: the ranks'
     votes inside it sum the job's spikes (spinn.kernels.agree) and rank 0's companion
     thread shows them (spinn.runtime.companion).  One rank's calls return early when its
     recording buffers fill; the votes keep to common steps regardless, so the shown run
@@ -69,9 +72,15 @@ def test_a_shown_real_time_run_shows_the_jobs_spikes_from_the_votes_in_its_call(
     quiet, _ = simulate(False, False, durations=(2000.0,))
     capsys.readouterr()
     looks.clear()
-    shown, _ = simulate(True, False, durations=(2000.0,), realtime=True)
-    out = capsys.readouterr().out
     from mpi4py import MPI
+
+    run = {}
+    if checkpoints:
+        ck = MPI.COMM_WORLD.bcast(str(tmp_path_factory.mktemp("ck"))
+                                  if MPI.COMM_WORLD.Get_rank() == 0 else None)
+        run = {"checkpoint_every": 700.0, "checkpoint_dir": ck}
+    shown, _ = simulate(True, False, durations=(2000.0,), realtime=True, **run)
+    out = capsys.readouterr().out
 
     rank = MPI.COMM_WORLD.Get_rank()
     assert_all_ranks(all(np.array_equal(a, b) for k in quiet
