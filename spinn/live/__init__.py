@@ -40,7 +40,7 @@ from spinn.kernels.live import (
 )
 from spinn.live import database, notify
 from spinn.live import protocol as wire
-from spinn.live.inputlog import InputLog, read_logs
+from spinn.live.inputlog import InputLog, read_logs, trim_logs
 from spinn.live.pack import COMPILED_SEND, recv_function, sendto_function, sockaddr_in
 from spinn.runtime.everywhere import raise_everywhere
 
@@ -175,9 +175,7 @@ class LiveIO:
         self.injectors = self._share_injector_events() if not self.replay else None
         if self.replay:
             self._load_replay()
-        elif self.my_inputs:
-            self.log = InputLog(os.path.join(self.log_dir, f"input-rank-{self.rank:05d}.log"),
-                                net, plan)
+        self.log_opened = False   # at the first run's start (a restore may come before)
 
     # ---- addresses and sockets ---------------------------------------------------------
     def board_address(self, rank):
@@ -229,6 +227,8 @@ class LiveIO:
         self.forever, self.stop_requested = forever, bool(stop)
         if self.replay:
             return
+        if not self.log_opened:
+            self._open_log()
         problem = None
         if self.rank == 0 and self.listeners:
             try:
@@ -250,6 +250,26 @@ class LiveIO:
                                                                             None)
         if self.notifier is not None:
             self.notifier.start()
+
+    def _open_log(self):
+        """Collective, at the first run's start: this rank's input log.  A run restored
+        from a checkpoint at step S continues the log of the job that wrote it: rank 0
+        first drops what those logs hold from step S on (applied after the checkpoint, by
+        a run that went on and died), then each rank appends; so the logs stay the one
+        history a replay from t = 0 feeds (spinn.live.inputlog)."""
+        self.log_opened = True
+        step = int(self.engine.step)
+        problem = None
+        if step > 0 and self.rank == 0:
+            try:
+                trim_logs(self.log_dir, step)
+            except OSError as exc:
+                problem = (f"live I/O: cannot continue the input log in {self.log_dir} "
+                           f"({exc.strerror or exc}); give another $SPINN_LIVE_LOG")
+        raise_everywhere(self.comm, problem)
+        if self.my_inputs:
+            self.log = InputLog(os.path.join(self.log_dir, f"input-rank-{self.rank:05d}.log"),
+                                self.net, self.plan, append=step > 0)
 
     def share_tags(self):
         """Collective: rank 0's tags (its board answers the clients' IP-tag requests) to

@@ -4,7 +4,9 @@ stream per rank that owns a live input (``input-rank-RRRRR.log`` in the log dire
 The first record names the network (its description, the same list setup and the
 populations give on every rank), so that ``spinn replay`` refuses another network, naming
 the first difference.  Written as the run goes (flushed at least once a second and at the
-end of every run): a run that dies keeps what it applied up to the last flush.
+end of every run): a run that dies keeps what it applied up to the last flush.  A run
+restored from a checkpoint continues the logs it finds (trim_logs drops what they hold from
+the restored step on), so a replay from t = 0 feeds the whole history, on any rank counts.
 """
 
 import glob
@@ -21,12 +23,15 @@ FORMAT, VERSION = "spinn-live-input", 1
 
 
 class InputLog:
-    def __init__(self, path, net, plan):
+    def __init__(self, path, net, plan, append=False):
+        """append: continue the log at ``path`` (a run restored from a checkpoint, after
+        trim_logs), or begin it if there is none."""
         self.path = path
-        self.f = open(path, "wb")
-        self.f.write(msgpack.packb({"format": FORMAT, "version": VERSION, "dt": net.dt,
-                                    "rank": plan.rank, "ranks": plan.n_ranks,
-                                    "network": [list(x) for x in net.description()]}))
+        if append and os.path.isfile(path):
+            self.f = open(path, "ab")
+        else:
+            self.f = open(path, "wb")
+            self.f.write(msgpack.packb(_header(net, plan)))
         self.last_flush = time.monotonic()
         self.events = 0
 
@@ -47,6 +52,38 @@ class InputLog:
 
     def close(self):
         self.f.close()
+
+
+def _header(net, plan):
+    return {"format": FORMAT, "version": VERSION, "dt": net.dt, "rank": plan.rank,
+            "ranks": plan.n_ranks, "network": [list(x) for x in net.description()]}
+
+
+def trim_logs(directory, step):
+    """Keep what every input log in ``directory`` holds before ``step`` (the step a run is
+    restored at): the records after it were applied by a run that went on past the
+    checkpoint, and are not the restored run's history.  Each file is rewritten whole and
+    renamed onto itself; a record cut short (a run that died writing it) goes too."""
+    for path in sorted(glob.glob(os.path.join(directory, "input-rank-*.log"))):
+        with open(path, "rb") as f:
+            unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False)
+            try:
+                head = next(unpacker)
+            except (StopIteration, ValueError, msgpack.ExtraData):
+                continue        # not a log: read_logs will say so if it is replayed
+            kept = [msgpack.packb(head)]
+            try:
+                for rec in unpacker:
+                    if isinstance(rec, list) and rec and rec[0] < step:
+                        kept.append(msgpack.packb(rec))
+            except (ValueError, TypeError, msgpack.ExtraData):
+                pass
+        tmp = path + ".trim"
+        with open(tmp, "wb") as f:
+            f.write(b"".join(kept))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
 
 
 def read_logs(directory, net, plan):

@@ -277,3 +277,52 @@ def test_a_checkpoint_keeps_the_rates_a_live_client_set(tmp_path, monkeypatch):
     assert off.size > 20 and set(off) <= set(range(5, 10))      # 0–4 off, to the end
     for a, b in zip(whole, again):
         assert np.array_equal(a, b)
+
+
+def _injected():
+    from spinn import external_devices as ex
+
+    sim.setup(timestep=0.1, seed=5, verbose=False)
+    ex.set_live_address("127.0.0.70")
+    inj = sim.Population(4, ex.SpikeInjector(notify=False), label="inj")
+    inj.record("spikes")
+    return inj
+
+
+def test_a_restored_live_run_continues_the_input_log_and_the_whole_history_replays(
+        tmp_path, monkeypatch):
+    """The input log of a live run that was checkpointed at 10 ms, went on and died: events
+    at steps 30 and 70, then one at 150 (after the checkpoint).  The run restored from the
+    checkpoint keeps the first two, drops the third (not its history) and appends its own;
+    a replay from t = 0 then gives the events before the checkpoint.  Before, the restored
+    run's build truncated the log: the past was lost."""
+    import msgpack
+
+    from spinn.live import inputlog
+
+    log = tmp_path / "live"
+    monkeypatch.setenv("SPINN_LIVE_LOG", str(log))
+    inj = _injected()
+    sim.run(10.0, realtime=False)
+    sim.checkpoint(tmp_path / "c")
+    sim.end()
+    path = log / "input-rank-00000.log"
+    with open(path, "ab") as f:             # what the run went on to apply before it died
+        for step, ids in ((30, [1]), (70, [2, 3]), (150, [0])):
+            f.write(msgpack.packb([step, inj.index, ids]))
+    inj = _injected()
+    sim.restore(tmp_path / "c")
+    sim.run(5.0, realtime=False)
+    sim.end()
+    net_inj = _injected()
+    events, _ = inputlog.read_logs(str(log), sim.simulation().network, None)
+    steps, ids = events[net_inj.index]
+    assert sorted(zip(steps.tolist(), ids.tolist())) == [(30, 1), (70, 2), (70, 3)]
+    sim.end()
+    monkeypatch.setenv("SPINN_REPLAY", str(log))
+    inj = _injected()
+    sim.run(20.0)
+    s = inj.get_spikes()
+    got = sorted(zip(np.round(s.times_ms / 0.1).astype(int).tolist(), s.ids.tolist()))
+    assert [i for _, i in got] == [1, 2, 3] and got[0][0] in (30, 31), got
+    sim.end()
