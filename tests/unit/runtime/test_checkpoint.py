@@ -326,3 +326,27 @@ def test_a_restored_live_run_continues_the_input_log_and_the_whole_history_repla
     got = sorted(zip(np.round(s.times_ms / 0.1).astype(int).tolist(), s.ids.tolist()))
     assert [i for _, i in got] == [1, 2, 3] and got[0][0] in (30, 31), got
     sim.end()
+
+
+@pytest.mark.timeout(300)
+def test_the_rates_a_client_set_are_restored_onto_2_and_3_ranks(tmp_path):
+    """The rates set live on 1 rank (replayed from an input log), checkpointed at 10 ms,
+    continued on 2 and on 3 ranks with no client: the uninterrupted run's spikes."""
+    script = ROOT / "tests/validation/scripts/rates_net.py"
+    log, ck = tmp_path / "log", tmp_path / "c"
+
+    def job(ranks, *args):
+        cmd = ([str(MPIEXEC), "-n", str(ranks)] if ranks > 1 else []) + \
+            [sys.executable, str(script), *map(str, args)]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=240,
+                              env=_child_env(), cwd=ROOT)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    job(1, "log", log, ck)
+    job(1, "full", log, ck, tmp_path / "full.npz")
+    job(1, "first", log, ck)
+    whole = np.load(tmp_path / "full.npz")
+    assert whole["drive_t"].size > 20 and whole["target_t"].size > 0
+    for n in (2, 3):
+        job(n, "second", log, ck, tmp_path / f"second-{n}.npz")
+        _same(tmp_path / "full.npz", tmp_path / f"second-{n}.npz")
