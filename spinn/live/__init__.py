@@ -257,19 +257,20 @@ class LiveIO:
         first drops what those logs hold from step S on (applied after the checkpoint, by
         a run that went on and died), then each rank appends; so the logs stay the one
         history a replay from t = 0 feeds (spinn.live.inputlog)."""
-        self.log_opened = True
         step = int(self.engine.step)
         problem = None
-        if step > 0 and self.rank == 0:
+        if self.rank == 0:   # a new history (step 0) starts with no other job's logs
             try:
-                trim_logs(self.log_dir, step)
-            except OSError as exc:
+                trim_logs(self.log_dir, step, self.net)
+            except Exception as exc:        # noqa: BLE001 — every rank raises it
                 problem = (f"live I/O: cannot continue the input log in {self.log_dir} "
-                           f"({exc.strerror or exc}); give another $SPINN_LIVE_LOG")
+                           f"({getattr(exc, 'strerror', None) or exc}); give another "
+                           f"$SPINN_LIVE_LOG")
         raise_everywhere(self.comm, problem)
         if self.my_inputs:
             self.log = InputLog(os.path.join(self.log_dir, f"input-rank-{self.rank:05d}.log"),
                                 self.net, self.plan, append=step > 0)
+        self.log_opened = True
 
     def share_tags(self):
         """Collective: rank 0's tags (its board answers the clients' IP-tag requests) to

@@ -27,7 +27,7 @@ class InputLog:
         """append: continue the log at ``path`` (a run restored from a checkpoint, after
         trim_logs), or begin it if there is none."""
         self.path = path
-        if append and os.path.isfile(path):
+        if append and _ours(path, net):
             self.f = open(path, "ab")
         else:
             self.f = open(path, "wb")
@@ -50,6 +50,11 @@ class InputLog:
     def flush(self):
         self.f.flush()
 
+    def sync(self):
+        """On disk (a checkpoint: what it carries the effect of is logged)."""
+        self.f.flush()
+        os.fsync(self.f.fileno())
+
     def close(self):
         self.f.close()
 
@@ -59,12 +64,30 @@ def _header(net, plan):
             "ranks": plan.n_ranks, "network": [list(x) for x in net.description()]}
 
 
-def trim_logs(directory, step):
-    """Keep what every input log in ``directory`` holds before ``step`` (the step a run is
-    restored at): the records after it were applied by a run that went on past the
-    checkpoint, and are not the restored run's history.  Each file is rewritten whole and
-    renamed onto itself; a record cut short (a run that died writing it) goes too."""
+def _ours(path, net):
+    """Whether ``path`` is an input log of this network (its header's)."""
+    try:
+        with open(path, "rb") as f:
+            head = next(msgpack.Unpacker(f, raw=False, strict_map_key=False))
+    except (OSError, StopIteration, ValueError, msgpack.ExtraData):
+        return False
+    return isinstance(head, dict) and head.get("format") == FORMAT and \
+        head.get("version") == VERSION and head.get("network") == [
+            list(x) for x in net.description()]
+
+
+def trim_logs(directory, step, net):
+    """Keep what every input log of this network in ``directory`` holds before ``step``
+    (the step a run is restored at; 0, a new run: none): the records after it were applied
+    by a run that went on past the checkpoint, and are not the restored run's history.
+    Each file is rewritten whole and renamed onto itself; a record cut short (a run that
+    died writing it) goes too.  Another network's logs are left alone at a restore and
+    removed at a new run's start (they would be merged into its replay)."""
     for path in sorted(glob.glob(os.path.join(directory, "input-rank-*.log"))):
+        if step == 0 or not _ours(path, net):
+            if step == 0:
+                os.remove(path)
+            continue
         with open(path, "rb") as f:
             unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False)
             try:

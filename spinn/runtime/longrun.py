@@ -218,6 +218,9 @@ def checkpoint(sim, path):
         except OSError as exc:
             problem = f"checkpoint: cannot create {tmp!r} ({exc.strerror or exc})"
     raise_everywhere(sim.comm, problem)
+    live = engine.live
+    if live is not None and live.log is not None:   # what the checkpoint carries the
+        sim.guarded("checkpoint", live.log.sync)    # effect of is in the input log
     entry = sim.guarded("checkpoint", lambda: ckpt.write_rank(engine, sim.spool, tmp))
     mine = np.array([entry["bytes"]], np.int64)
     size = int(sim.comm.allreduce(mine, "sum")[0]) if sim.comm.size > 1 else int(mine[0])

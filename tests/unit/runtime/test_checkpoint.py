@@ -328,10 +328,14 @@ def test_a_restored_live_run_continues_the_input_log_and_the_whole_history_repla
     sim.end()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 def test_the_rates_a_client_set_are_restored_onto_2_and_3_ranks(tmp_path):
     """The rates set live on 1 rank (replayed from an input log), checkpointed at 10 ms,
     continued on 2 and on 3 ranks with no client: the uninterrupted run's spikes."""
+    if not MPIEXEC.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("no mpiexec in the venv under CI")
+        pytest.skip("no mpiexec in the venv")
     script = ROOT / "tests/validation/scripts/rates_net.py"
     log, ck = tmp_path / "log", tmp_path / "c"
 
