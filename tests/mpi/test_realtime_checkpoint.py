@@ -15,24 +15,15 @@ import pytest
 import spinn as sim
 from spinn.runtime.compiled_run import VOTE_TICKS
 from tests.mpi_helpers import assert_all_ranks
+from tests.unit.runtime.test_realtime_checkpoints import _network as _small_network
+from tests.unit.runtime.test_realtime_checkpoints import _spikes
 
 pytestmark = [pytest.mark.mpi(min_size=2), pytest.mark.timeout(120)]
 T_MS = 2500.0
 
 
 def _network():
-    sim.setup(timestep=0.1, seed=5, neurons_per_core=10, verbose=False)
-    src = sim.Population(30, sim.SpikeSourcePoisson(rate=400.0), label="src")
-    a = sim.Population(40, sim.IF_curr_exp(), label="a")
-    sim.Projection(src, a, sim.FixedProbabilityConnector(0.4),
-                   sim.StaticSynapse(weight=0.3, delay=1.0))
-    a.record("spikes")
-    return a
-
-
-def _spikes(a):
-    s = sim.simulation().results.spikes(a)      # every rank's, gathered
-    return np.column_stack([s.times_ms, s.ids])
+    return _small_network(neurons_per_core=10)      # cores on every rank of 3
 
 
 def test_sigterm_on_one_rank_checkpoints_every_rank_at_the_same_vote(compiled_calls):

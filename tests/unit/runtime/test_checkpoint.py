@@ -209,34 +209,15 @@ def test_the_continued_runs_counters_equal_the_uninterrupted_runs(tmp_path):
 # ---- live rate control ------------------------------------------------------------------
 
 def _controlled():
-    from spinn import external_devices as ex
+    from tests.validation.scripts.rates_net import build
 
-    sim.setup(timestep=0.1, seed=5, neurons_per_core=8, verbose=False)
-    drive = sim.Population(20, sim.SpikeSourcePoisson(rate=0.0), label="drive")
-    target = sim.Population(16, sim.IF_curr_exp(), label="target")
-    sim.Projection(drive, target, sim.FixedProbabilityConnector(0.5),
-                   sim.StaticSynapse(weight=2.0, delay=1.0))
-    ex.add_poisson_live_rate_control(drive, notify=False)
-    for p in (drive, target):
-        p.record("spikes")
-    return drive, target
+    return build()
 
 
 def _rates_log(directory, drive):
-    """An input log (spinn.live.inputlog's format) in which a client set sources 0–9 of
-    ``drive`` to 300 Hz at step 40 and sources 0–4 back to 0 Hz at step 70."""
-    import msgpack
+    from tests.validation.scripts.rates_net import write_log
 
-    from spinn.live import inputlog
-
-    directory.mkdir()
-    net = sim.simulation().network
-    with open(directory / "input-rank-00000.log", "wb") as f:
-        f.write(msgpack.packb({"format": inputlog.FORMAT, "version": inputlog.VERSION,
-                               "dt": 0.1, "rank": 0, "ranks": 1,
-                               "network": [list(x) for x in net.description()]}))
-        f.write(msgpack.packb([40, drive.index, list(range(10)), [300.0] * 10]))
-        f.write(msgpack.packb([70, drive.index, list(range(5)), [0.0] * 5]))
+    write_log(directory, drive)
 
 
 def _spikes(*pops):

@@ -18,8 +18,9 @@ from spinn.runtime.compiled_run import VOTE_TICKS
 T_MS = 2500.0
 
 
-def _network():
-    sim.setup(timestep=0.1, seed=5, neurons_per_core=20, verbose=False)
+def _network(neurons_per_core=20):
+    """A small recorded network (also tests/mpi/test_realtime_checkpoint.py's)."""
+    sim.setup(timestep=0.1, seed=5, neurons_per_core=neurons_per_core, verbose=False)
     src = sim.Population(30, sim.SpikeSourcePoisson(rate=400.0), label="src")
     a = sim.Population(40, sim.IF_curr_exp(), label="a")
     sim.Projection(src, a, sim.FixedProbabilityConnector(0.4),
@@ -29,7 +30,7 @@ def _network():
 
 
 def _spikes(a):
-    s = sim.simulation().results.spikes(a)
+    s = sim.simulation().results.spikes(a)      # every rank's, gathered
     return np.column_stack([s.times_ms, s.ids])
 
 
