@@ -5,7 +5,7 @@ them; the job's late ticks, worst lateness, and spikes sent against received.  J
 benchmarks/results/live_realtime.json (or --json).
 
     python benchmarks/live_realtime.py [--cases cuba brunel] [--seconds 60]
-        [--without-live | --both]
+        [--without-live | --both] [--time-scale-factors 1 1.5 2 3]
       cuba:   examples/va_benchmark.py --variant cuba (4 000 neurons, dt 0.1), 1 rank
       brunel: examples/brunel.py --scale 0.25, 2 ranks
 
@@ -19,8 +19,11 @@ ranks, started together, each first busy for the case's own work per tick (its s
 rank's update, delivery, routing and recording per tick, measured in the run just made)
 — what the same ticks cost a program that computes nothing but takes the same cores for
 as long; a tick is late when it is late in any of them (as a job's tick is when any rank
-is late).  After a stall, a loop with work catches up more slowly than an empty one, so a
-stall makes several late ticks here as in spinn.
+is late).  Each row also has the hypervisor's steal (/proc/stat) over it; with
+--time-scale-factors each case and its floors run at each factor (the same ticks, longer
+in wall time): how much headroom the job needs against the machine's stalls.  After a
+stall, a loop with work catches up more slowly than an empty one, so a stall makes several
+late ticks here as in spinn.
 """
 
 import argparse
@@ -37,7 +40,18 @@ CASES = {"cuba": (1, ["examples/va_benchmark.py", "--variant", "cuba"]),
          "brunel": (2, ["examples/brunel.py", "--scale", "0.25"])}
 
 
-def measure(case, seconds, with_live=True):
+def steal_seconds():
+    """CPU time the hypervisor took from this VM's cores so far (/proc/stat's steal, summed
+    over the cores; 0 where the kernel does not count it)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def measure(case, seconds, with_live=True, tsf=1.0):
     ranks, script = CASES[case]
     out = tempfile.mkdtemp(prefix=f"spinn-rt-{case}-")
     client = subprocess.Popen([sys.executable, os.path.join(ROOT, "benchmarks", "live_io.py"),
@@ -45,10 +59,13 @@ def measure(case, seconds, with_live=True):
                                "--out", out], cwd=ROOT) if with_live else None
     time.sleep(2.0 if with_live else 0.0)
     live = ["--live-port", str(PORT)] if with_live else ["--realtime"]
+    steal0 = steal_seconds()
     job = subprocess.run([sys.executable, "-m", "spinn.cli", "run", "--ranks", str(ranks),
+                          "--time-scale-factor", repr(tsf),
                           *script[:1], "--", *script[1:], "--duration", str(seconds * 1000),
                           *live, "--out", out, "--quiet"],
                          cwd=ROOT, capture_output=True, text=True)
+    steal = steal_seconds() - steal0
     if job.returncode != 0:
         if client is not None:
             client.kill()
@@ -66,7 +83,7 @@ def measure(case, seconds, with_live=True):
                for r in prov["runs"][-1]["ranks"])
     live = t.get("live") or {"live_spikes_sent": None}
     row = {"case": case, "live_output": with_live, "ranks": ranks, "seconds": seconds,
-           "ticks": ticks,
+           "time_scale_factor": tsf, "ticks": ticks,
            "late_ticks": t["overruns"], "late_fraction": t["overruns"] / max(ticks, 1),
            # of those: own work beyond the tick's budget on some rank / started behind
            "late_overworked": t.get("overruns_overworked"),
@@ -77,7 +94,9 @@ def measure(case, seconds, with_live=True):
            "time_scale_factor_needed": t.get("time_scale_factor_needed"),
            "busy_ms_per_tick": busy / max(ticks, 1) * 1000.0,
            "spikes_sent": live["live_spikes_sent"], "spikes_received": got,
-           "lost": None if got is None else live["live_spikes_sent"] - got}
+           "lost": None if got is None else live["live_spikes_sent"] - got,
+           # the hypervisor's steal over the job (build and compilation included)
+           "steal_seconds": steal}
     print(json.dumps({k: v for k, v in row.items() if k != "worst_late_tick"}), flush=True)
     return row
 
@@ -126,28 +145,32 @@ def floor_worker(tick_ms, n_ticks, work_ms, t0, out):
     np.save(out, np.append(late[:n], int(round(worst * 1e9))))
 
 
-def floor(case, seconds, ranks=1, work_ms=0.0):
-    """Late ticks of ``ranks`` loops paced together, each busy ``work_ms`` per tick (see the
-    module's doc); ranks=1, work_ms=0: the empty loop."""
+def floor(case, seconds, ranks=1, work_ms=0.0, tsf=1.0):
+    """Late ticks of ``ranks`` loops paced together, each busy ``work_ms`` per tick of
+    TICK_MS × tsf (see the module's doc); ranks=1, work_ms=0: the empty loop."""
     import numpy as np
 
+    tick_ms = TICK_MS[case] * tsf
     n = int(round(seconds * 1000.0 / TICK_MS[case]))
     t0 = time.monotonic() + 3.0          # after every loop's compilation
     with tempfile.TemporaryDirectory() as tmp:
         outs = [os.path.join(tmp, f"floor{k}.npy") for k in range(ranks)]
+        steal0 = steal_seconds()
         procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--floor-worker",
-                                   str(TICK_MS[case]), str(n), str(work_ms), repr(t0), out],
+                                   str(tick_ms), str(n), str(work_ms), repr(t0), out],
                                   cwd=ROOT) for out in outs]
         for p in procs:
             if p.wait() != 0:
                 sys.exit(f"{case}: a floor loop failed")
+        steal = steal_seconds() - steal0
         got = [np.load(out) for out in outs]
     late = np.unique(np.concatenate([g[:-1] for g in got]))
     row = {"case": case, "floor": True, "ranks": ranks, "seconds": seconds, "ticks": n,
-           "tick_ms": TICK_MS[case], "work_ms_per_tick": work_ms,
+           "time_scale_factor": tsf, "tick_ms": tick_ms, "work_ms_per_tick": work_ms,
            "late_ticks": int(late.size), "late_fraction": late.size / n,
            "late_ticks_per_loop": [int(g.size - 1) for g in got],
-           "worst_lateness_ms": max(int(g[-1]) for g in got) / 1e6}
+           "worst_lateness_ms": max(int(g[-1]) for g in got) / 1e6,
+           "steal_seconds": steal}
     print(json.dumps(row), flush=True)
     return row
 
@@ -160,6 +183,9 @@ def main():
                     help="real time without live output (the compiled loop paces the ticks)")
     ap.add_argument("--both", action="store_true", help="with and without live output")
     ap.add_argument("--no-floor", action="store_true", help="skip the empty loop's floor")
+    ap.add_argument("--time-scale-factors", nargs="+", type=float, default=[1.0],
+                    metavar="F", help="run each case (and its floors) at each of these "
+                    "time_scale_factors: the headroom a case needs against the machine's")
     ap.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "results",
                                                    "live_realtime.json"))
     ap.add_argument("--floor-worker", nargs=5, help=argparse.SUPPRESS)
@@ -170,13 +196,14 @@ def main():
         return
     rows = []
     for c in a.cases:
-        runs = [measure(c, a.seconds, live)
-                for live in ((True, False) if a.both else (not a.without_live,))]
-        rows += runs
-        if not a.no_floor:
-            rows.append(floor(c, a.seconds))
-            rows.append(floor(c, a.seconds, CASES[c][0],
-                              max(r["busy_ms_per_tick"] for r in runs)))
+        for tsf in a.time_scale_factors:
+            runs = [measure(c, a.seconds, live, tsf)
+                    for live in ((True, False) if a.both else (not a.without_live,))]
+            rows += runs
+            if not a.no_floor:
+                rows.append(floor(c, a.seconds, tsf=tsf))
+                rows.append(floor(c, a.seconds, CASES[c][0],
+                                  max(r["busy_ms_per_tick"] for r in runs), tsf))
     with open(a.json, "w") as f:
         json.dump({"benchmark": "live_realtime", "command": " ".join(sys.argv),
                    "date": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, f, indent=1)

@@ -9,6 +9,7 @@ model objects register with the network; the first ``run()`` maps and builds it,
 import atexit
 import contextvars
 import json
+import math
 import os
 import sys
 import tempfile
@@ -35,7 +36,7 @@ _current = contextvars.ContextVar("spinn_simulation", default=None)
 
 
 def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_core=256,
-          time_scale_factor=1.0, comm=None, verbose=True, spool_dir=None,
+          time_scale_factor=None, comm=None, verbose=True, spool_dir=None,
           record_buffer_mb=DEFAULT_BUFFER_MB, out_dir=None):
     """Start a new network.  timestep: dt in ms.  min_delay/max_delay are accepted for PyNN
     compatibility: spinn derives the tick and the ring-buffer length from the projections.
@@ -44,7 +45,12 @@ def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_c
     rank's spool directory (spool_dir, default $SPINN_SPOOL or the system's temporary
     directory) through a buffer of record_buffer_mb MB per rank.  out_dir: where
     write_results() writes by default.  The spool and output directories are created and
-    checked for writing here, on every rank, before anything runs.  Returns the Network."""
+    checked for writing here, on every rank, before anything runs.  time_scale_factor: wall
+    seconds per simulated second of a real-time run (default $SPINN_TIME_SCALE_FACTOR, which
+    ``spinn run --time-scale-factor`` sets, as sPyNNaker's configuration file does, else 1).
+    Returns the Network."""
+    if time_scale_factor is None:
+        time_scale_factor = _default_time_scale_factor()
     model.Network(dt=timestep, seed=0, neurons_per_core=neurons_per_core,
                   time_scale_factor=time_scale_factor)       # settings checked everywhere first
     comm = comm if comm is not None else world()
@@ -70,6 +76,22 @@ def setup(timestep=0.1, min_delay=None, max_delay=None, seed=None, neurons_per_c
     _current.get().out_dir = None if out_dir is None else os.fspath(out_dir)
     _ACTIVE[_current.get()] = None
     return net
+
+
+def _default_time_scale_factor():
+    """$SPINN_TIME_SCALE_FACTOR (checked: a number > 0), else 1.0."""
+    text = os.environ.get("SPINN_TIME_SCALE_FACTOR", "").strip()
+    if not text:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(
+            f"setup: $SPINN_TIME_SCALE_FACTOR = {text!r} must be a number > 0 (wall seconds "
+            f"per simulated second); unset it or give e.g. 2 to run at half real time")
+    return value
 
 
 def _check_directories(comm, spool_dir, out_dir):

@@ -94,6 +94,19 @@ def checkpoint_period(text: str) -> tuple[str, float]:
         f"wall time or 500ms of simulated time")
 
 
+def time_scale_factor(text: str) -> float:
+    """A time_scale_factor: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time_scale_factor; give a number > 0 (wall seconds per "
+            f"simulated second: 2 runs at half real time)")
+    return value
+
+
 def spinn_version() -> str:
     try:
         from importlib.metadata import PackageNotFoundError, version
@@ -144,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--restore", metavar="PATH", default=None,
                      help="continue from this checkpoint ('latest': the newest in "
                           "--checkpoint-dir)")
+    run.add_argument("--time-scale-factor", metavar="F", default=None, type=time_scale_factor,
+                     help="wall seconds per simulated second of a real-time run, for a script "
+                          "whose setup() gives none ($SPINN_TIME_SCALE_FACTOR; sPyNNaker's "
+                          "configuration file's time_scale_factor)")
     run.add_argument("script", metavar="SCRIPT")
     run.add_argument("script_args", metavar="SCRIPT_ARGS", nargs=argparse.REMAINDER)
 
@@ -313,6 +330,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             not os.environ.get("SPINN_CHECKPOINT_DIR"):
         print("spinn run: --restore latest needs --checkpoint-dir DIR", file=sys.stderr)
         return 2
+    if getattr(args, "time_scale_factor", None) is not None:
+        os.environ["SPINN_TIME_SCALE_FACTOR"] = repr(args.time_scale_factor)
     if args.checkpoint_dir:
         os.environ["SPINN_CHECKPOINT_DIR"] = os.path.abspath(args.checkpoint_dir)
     if args.checkpoint_every:

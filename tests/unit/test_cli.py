@@ -161,3 +161,18 @@ def test_dash_dash_version_and_a_real_bench_help():
     for text in ("usage: spinn bench", "microcircuit", "Potjans", "--repeat", "measured",
                  "JSON", "side_by_side"):
         assert text in out.stdout, text
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc", "inf", "nan"])
+def test_a_bad_time_scale_factor_exits_2_naming_it(bad, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.parse_args(["run", "--time-scale-factor", bad, "ex.py"])
+    assert exc.value.code == 2
+    assert "time_scale_factor" in capsys.readouterr().err
+
+
+def test_time_scale_factor_reaches_the_script_as_its_setup_default(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli.os, "execv", lambda path, argv: None)
+    monkeypatch.setenv("SPINN_TIME_SCALE_FACTOR", "")      # restored after the test
+    cli.main(["run", "--time-scale-factor", "2.5", "ex.py"])
+    assert cli.os.environ["SPINN_TIME_SCALE_FACTOR"] == "2.5"

@@ -52,6 +52,33 @@ def test_a_tick_sleeps_through_most_of_a_long_slack():
     sim.end()
 
 
+def test_setup_takes_its_time_scale_factor_from_spinn_run(monkeypatch):
+    """``spinn run --time-scale-factor F`` ($SPINN_TIME_SCALE_FACTOR) is the default of a
+    script's setup() (as sPyNNaker's configuration file): a 100 ms real-time run at 2.5
+    lasts ≥ 250 ms of wall time; a factor given to setup() wins; a bad value is an error
+    naming the variable."""
+    import pytest
+
+    from spinn.errors import ConfigurationError
+
+    monkeypatch.setenv("SPINN_TIME_SCALE_FACTOR", "2.5")
+    net = sim.setup(timestep=0.1, seed=3, verbose=False)
+    assert net.time_scale_factor == 2.5
+    pop = sim.Population(10, sim.IF_curr_exp(i_offset=1.0), label="pop")
+    pop.record("spikes")
+    sim.run(1.0)
+    t0 = time.perf_counter()
+    sim.run(100.0, realtime=True)
+    assert time.perf_counter() - t0 >= 0.25
+    assert sim.setup(timestep=0.1, seed=3, verbose=False,
+                     time_scale_factor=1.5).time_scale_factor == 1.5
+    for bad in ("fast", "0", "-2", "inf"):
+        monkeypatch.setenv("SPINN_TIME_SCALE_FACTOR", bad)
+        with pytest.raises(ConfigurationError, match=r"\$SPINN_TIME_SCALE_FACTOR = '"):
+            sim.setup(timestep=0.1, seed=3, verbose=False)
+    sim.end()
+
+
 def test_impossible_deadlines_are_counted_as_overruns():
     """With time_scale_factor 1e-4 every tick misses its deadline: overruns = ticks."""
     small_network(time_scale_factor=1e-4)
@@ -232,8 +259,9 @@ def test_a_shown_real_time_run_in_checkpoint_segments_shows_the_whole_runs_spike
         tmp_path, progress_looks, capsys):
     """With periodic checkpoints a run goes in segments (spinn.runtime.longrun; in real
     time one per checkpoint period, shown at their ends), each one compiled call whose
-    counts start at 0: the display adds the segments before, as a call and as the companion's looks (the
-    first version handed the companion a bare function and failed)."""
+    counts start at 0: the display adds the segments before, as a call and as the
+    companion's looks (the first version handed the companion a bare function and
+    failed)."""
     looks = progress_looks
     src, pop = shown_network()
     looks.clear()
