@@ -79,6 +79,38 @@ def test_setup_takes_its_time_scale_factor_from_spinn_run(monkeypatch):
     sim.end()
 
 
+def test_a_real_time_run_sleeps_with_a_fine_timer_slack():
+    """Linux lets a thread's sleep end up to its timer slack late (50 µs by default): a
+    real-time run sets its thread's to 1 ns while it runs (its naps end when asked) and
+    puts the old one back; an offline run keeps it."""
+    import ctypes
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("timer slack is Linux's")
+    libc = ctypes.CDLL(None)
+
+    def slack():
+        return libc.prctl(30, 0, 0, 0, 0)        # PR_GET_TIMERSLACK
+
+    before = slack()
+    assert before > 1
+    seen = []
+
+    def look(t):
+        seen.append(slack())
+        return t + 10.0
+
+    small_network()
+    sim.run(30.0, realtime=True, callbacks=[look])
+    sim.run(30.0, callbacks=[look])
+    assert seen[:3] == [1, 1, 1] and seen[-1] == before, seen
+    assert slack() == before
+    sim.end()
+
+
 def test_impossible_deadlines_are_counted_as_overruns():
     """With time_scale_factor 1e-4 every tick misses its deadline: overruns = ticks."""
     small_network(time_scale_factor=1e-4)
