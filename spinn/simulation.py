@@ -37,7 +37,7 @@ from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import compiling, longrun, memory, status
 from spinn.runtime.fused import module_key, ready_stamp
-from spinn.runtime.lateness import CAUSE_NAMES, STALL, fine_timer_slack
+from spinn.runtime.lateness import CAUSE_NAMES, STALL, fine_timer_slack, spare_core
 from spinn.runtime.refresh import refresh_parameters, refresh_weights
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 
@@ -318,6 +318,8 @@ class Simulation:
                                   stop=getattr(self, "_stop_requested", False))
             if engine.live.replay:
                 realtime = False      # a replay runs offline, as fast as it can
+        if realtime:                  # (collective the first time) sleep or spin the slack
+            engine.spare_core = spare_core(self.comm)
 
         def _run():
             # a real-time run's full buffers are written by a thread (spinn.recording.recorder)

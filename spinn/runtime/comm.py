@@ -51,6 +51,10 @@ class _NoNeighbours:
 class LocalComm:
     rank, size, kind = 0, 1, "local"
 
+    def host_size(self):
+        """Ranks of the job on this host (collective)."""
+        return 1
+
     def alltoallv(self, send, counts):
         return send[: int(counts.sum())], counts.copy()
 
@@ -242,6 +246,16 @@ class MPIComm:
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self._recv = np.empty(1024, np.uint64)
         self._channel = False
+        self._host_size = None
+
+    def host_size(self):
+        """Ranks of the job on this host (collective the first time: MPI's shared-memory
+        split, whose size alone is kept)."""
+        if self._host_size is None:
+            local = self.comm.Split_type(self._MPI.COMM_TYPE_SHARED)
+            self._host_size = local.Get_size()
+            local.Free()
+        return self._host_size
 
     def channel(self):
         """The Channel of compiled tick loops (created once, collectively), or None."""
@@ -373,6 +387,9 @@ class ThreadComm:
 
     def __init__(self, group, rank):
         self.group, self.rank, self.size = group, rank, group.size
+
+    def host_size(self):
+        return self.size             # threads of one process
 
     def _swap(self, obj):
         self.group.slots[self.rank] = obj

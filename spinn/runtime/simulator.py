@@ -116,6 +116,7 @@ class RankSimulator:
         self.recorder = None  # attached by spinn.recording; collect() runs after each update
         self.live = None      # spinn.live.LiveIO, attached by the build when there is live I/O
         self.stop_on_overrun = False   # run(on_overrun="stop"), set by spinn.simulation
+        self.spare_core = False        # spin a real-time tick's slack (spinn.simulation)
         # int64[4] the rank's watcher reads (spinn.runtime.watcher.STATUS_WORDS): the last
         # completed step; a real-time call's start, nanoseconds per step and end
         self.status = None
