@@ -318,13 +318,13 @@ class Simulation:
                                   stop=getattr(self, "_stop_requested", False))
             if engine.live.replay:
                 realtime = False      # a replay runs offline, as fast as it can
-        if realtime:                  # (collective the first time) sleep or spin the slack
-            engine.spare_core = spare_core(self.comm)
 
         def _run():
             # a real-time run's full buffers are written by a thread (spinn.recording.recorder)
             engine.recorder.background = bool(realtime)
             try:
+                if realtime:      # (collective the first time) sleep or spin the slack
+                    engine.spare_core = spare_core(self.comm)
                 # a real-time tick's nap ends when asked, not up to 50 µs later
                 with fine_timer_slack(bool(realtime)):
                     if policy is None:

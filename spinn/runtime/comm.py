@@ -48,12 +48,20 @@ class _NoNeighbours:
         return send[:0], np.zeros(0, np.int64)
 
 
+def _affinity():
+    """The number of CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class LocalComm:
     rank, size, kind = 0, 1, "local"
 
-    def host_size(self):
-        """Ranks of the job on this host (collective)."""
-        return 1
+    def host_cores(self):
+        """(ranks of the job on this host, CPUs they may run on) (collective)."""
+        return 1, _affinity()
 
     def alltoallv(self, send, counts):
         return send[: int(counts.sum())], counts.copy()
@@ -246,16 +254,24 @@ class MPIComm:
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self._recv = np.empty(1024, np.uint64)
         self._channel = False
-        self._host_size = None
+        self._host_cores = None
 
-    def host_size(self):
-        """Ranks of the job on this host (collective the first time: MPI's shared-memory
-        split, whose size alone is kept)."""
-        if self._host_size is None:
-            local = self.comm.Split_type(self._MPI.COMM_TYPE_SHARED)
-            self._host_size = local.Get_size()
-            local.Free()
-        return self._host_size
+    def host_cores(self):
+        """(ranks of the job on this host, CPUs any of them may run on): collective the first
+        time — MPI's shared-memory split, and the union of its ranks' CPU sets (a few numbers
+        per rank of the host, not kept); an MPI without the split: (size, this rank's)."""
+        if self._host_cores is None:
+            try:
+                local = self.comm.Split_type(self._MPI.COMM_TYPE_SHARED)
+            except (AttributeError, NotImplementedError, self._MPI.Exception):
+                self._host_cores = (self.size, _affinity())      # alike on every rank
+            else:
+                mine = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+                    else list(range(_affinity()))
+                cpus = set().union(*local.allgather(mine))
+                self._host_cores = (local.Get_size(), len(cpus))
+                local.Free()
+        return self._host_cores
 
     def channel(self):
         """The Channel of compiled tick loops (created once, collectively), or None."""
@@ -388,8 +404,8 @@ class ThreadComm:
     def __init__(self, group, rank):
         self.group, self.rank, self.size = group, rank, group.size
 
-    def host_size(self):
-        return self.size             # threads of one process
+    def host_cores(self):
+        return self.size, _affinity()             # threads of one process
 
     def _swap(self, obj):
         self.group.slots[self.rank] = obj
