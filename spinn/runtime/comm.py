@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import traceback
+import zlib
 
 import numba
 import numba.experimental.function_type  # noqa: F401 - types function-pointer arguments
@@ -258,19 +259,17 @@ class MPIComm:
 
     def host_cores(self):
         """(ranks of the job on this host, CPUs any of them may run on): collective the first
-        time — MPI's shared-memory split, and the union of its ranks' CPU sets (a few numbers
-        per rank of the host, not kept); an MPI without the split: (size, this rank's)."""
+        time — the ranks split by host name (MPI's processor name: MPI's shared-memory split
+        took each rank for a host of its own under MPIR_CVAR_NOLOCAL=1) and the union of
+        their CPU sets (a few numbers per rank of the host, not kept)."""
         if self._host_cores is None:
-            try:
-                local = self.comm.Split_type(self._MPI.COMM_TYPE_SHARED)
-            except (AttributeError, NotImplementedError, self._MPI.Exception):
-                self._host_cores = (self.size, _affinity())      # alike on every rank
-            else:
-                mine = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-                    else list(range(_affinity()))
-                cpus = set().union(*local.allgather(mine))
-                self._host_cores = (local.Get_size(), len(cpus))
-                local.Free()
+            name = self._MPI.Get_processor_name()
+            mine = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+                else list(range(_affinity()))
+            local = self.comm.Split(zlib.crc32(name.encode()) & 0x7FFFFFFF, self.rank)
+            same = [cpus for host, cpus in local.allgather((name, mine)) if host == name]
+            local.Free()
+            self._host_cores = (len(same), len(set().union(*same)))
         return self._host_cores
 
     def channel(self):
