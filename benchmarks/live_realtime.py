@@ -136,7 +136,7 @@ def floor_worker(tick_ms, n_ticks, work_ms, t0, out):
     """One loop of the floor (a process of its own); its late ticks to the file ``out``."""
     import numpy as np
 
-    from spinn.runtime.comm import local_clock
+    from spinn.runtime.clocks import local_clock
 
     paced = _paced()
     late = np.zeros(n_ticks + 1, np.int64)

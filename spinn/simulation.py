@@ -36,8 +36,9 @@ from spinn.recording.results import Recordings
 from spinn.recording.store import Spool, spool_directory
 from spinn.recording.synapses import SynapseReader
 from spinn.runtime import compiling, longrun, memory, status
+from spinn.runtime.clocks import fine_timer_slack, spare_core
 from spinn.runtime.fused import module_key, ready_stamp
-from spinn.runtime.lateness import CAUSE_NAMES, STALL, fine_timer_slack, spare_core
+from spinn.runtime.lateness import CAUSE_NAMES, STALL
 from spinn.runtime.refresh import refresh_parameters, refresh_weights
 from spinn.runtime.simulator import LOCAL_TICKS, RankSimulator
 

@@ -8,7 +8,7 @@ tick's work.  Asleep, the rank gives the core away while it has nothing to do.  
 overshoots (nanosleep here: ~0.1 ms median, ~0.3 ms in the 99th percentile on this VM),
 so it ends ``margin`` seconds before the deadline and the rest is spun; a slack shorter
 than the margin (VA CUBA's 0.2 ms ticks) is spun whole, as before.  When the host has a
-core beyond one per rank of the job (spinn.runtime.lateness.spare_core), the whole slack
+core beyond one per rank of the job (spinn.runtime.clocks.spare_core), the whole slack
 is spun (margin 0): the sleep's own late wake-ups (0.5 ms sleeps here: over 0.3 ms late in
 0.15-0.4 % of them, over 0.5-1.4 ms in 0.1 %) then cost more than the core it frees."""
 

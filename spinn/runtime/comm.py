@@ -20,7 +20,6 @@ the ranks the routing tables connect (no array over all ranks).
 """
 
 import ctypes
-import functools
 import os
 import sys
 import threading
@@ -35,7 +34,7 @@ from numba import types
 
 from spinn.errors import SimulationError
 from spinn.kernels.handles import CFunction, by_address
-from spinn.kernels.pacing import NANOSLEEP
+from spinn.runtime.clocks import _local_clock
 
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
 
@@ -49,12 +48,12 @@ class _NoNeighbours:
         return send[:0], np.zeros(0, np.int64)
 
 
-def _affinity():
-    """The number of CPUs this process may run on."""
+def _cpus():
+    """The CPUs this process may run on."""
     try:
-        return len(os.sched_getaffinity(0))
+        return set(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        return set(range(os.cpu_count() or 1))
 
 
 class LocalComm:
@@ -62,7 +61,7 @@ class LocalComm:
 
     def host_cores(self):
         """(ranks of the job on this host, CPUs they may run on) (collective)."""
-        return 1, _affinity()
+        return 1, len(_cpus())
 
     def alltoallv(self, send, counts):
         return send[: int(counts.sum())], counts.copy()
@@ -203,34 +202,6 @@ def _no_iallreduce(send, recv, count, dtype, op, comm, request):
     return 0
 
 
-_libc = ctypes.CDLL(None)
-_clock_gettime = _libc.clock_gettime
-_clock_gettime.argtypes = (ctypes.c_int, ctypes.c_void_p)
-_clock_gettime.restype = ctypes.c_int
-_CLOCK_MONOTONIC = 1
-
-
-@numba.cfunc(types.float64())
-def _local_clock():
-    """The monotonic clock in seconds, callable from compiled code (as MPI_Wtime is).  Not
-    cached: it calls C through an address known only in this process."""
-    ts = np.empty(2, np.int64)            # struct timespec
-    _clock_gettime(_CLOCK_MONOTONIC, ts.ctypes.data)
-    return ts[0] + 1e-9 * ts[1]
-
-
-def local_clock():
-    """The monotonic clock as a first-class function for compiled code."""
-    return by_address(_local_clock)
-
-
-@functools.cache
-def nap_function():
-    """The C library's nanosleep as a first-class function for compiled code (the real-time
-    wait's sleep: spinn.kernels.pacing)."""
-    return CFunction(ctypes.cast(_libc.nanosleep, ctypes.c_void_p).value, NANOSLEEP)
-
-
 class LocalChannel:
     """The channel of a single rank: point-to-point and reduction functions of the same
     types that are never called, and the monotonic clock."""
@@ -264,8 +235,7 @@ class MPIComm:
         their CPU sets (a few numbers per rank of the host, not kept)."""
         if self._host_cores is None:
             name = self._MPI.Get_processor_name()
-            mine = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-                else list(range(_affinity()))
+            mine = sorted(_cpus())
             local = self.comm.Split(zlib.crc32(name.encode()) & 0x7FFFFFFF, self.rank)
             same = [cpus for host, cpus in local.allgather((name, mine)) if host == name]
             local.Free()
@@ -404,7 +374,7 @@ class ThreadComm:
         self.group, self.rank, self.size = group, rank, group.size
 
     def host_cores(self):
-        return self.size, _affinity()             # threads of one process
+        return self.size, len(_cpus())            # threads of one process
 
     def _swap(self, obj):
         self.group.slots[self.rank] = obj

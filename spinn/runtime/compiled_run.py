@@ -53,8 +53,8 @@ def run_compiled(sim, fused, D, end, progress, realtime=False):
     pace[5] = plan.dt / 1000.0
     pace[10] = end           # the run's last step: its last tick waits for its deadline
     # a tick's slack beyond NAP_MARGIN is slept (spinn.kernels.pacing) when the host has
-    # no core to spare (spinn.runtime.lateness.spare_core), else spun whole
-    pace[12] = 0.0 if getattr(sim, "spare_core", False) else NAP_MARGIN
+    # no core to spare (spinn.runtime.clocks.spare_core), else spun whole
+    pace[12] = 0.0 if sim.spare_core else NAP_MARGIN
     forever = live is not None and live.forever
     # a real-time run is one call: each return to Python and back costs ~0.4 ms, a late
     # tick when ticks are short (spinn.runtime.companion does what Python did between

@@ -11,63 +11,9 @@ caller's work between calls), CARRIED (it started behind its schedule after a la
 OVERWORKED (its own work, all but the exchange's waiting, exceeded the tick's wall budget).
 """
 
-import contextlib
-import ctypes
-import sys
 import time
 
 import numpy as np
-
-PR_SET_TIMERSLACK, PR_GET_TIMERSLACK = 29, 30       # linux/prctl.h
-FINE_SLACK_NS = 1
-
-
-@contextlib.contextmanager
-def fine_timer_slack(on=True):
-    """While the block runs, this thread's timer slack is FINE_SLACK_NS (Linux lets a sleep
-    of a thread end up to its slack late, 50 µs by default, to batch wake-ups): a real-time
-    tick's nap (spinn.kernels.pacing, and the per-tick loop's sleep) ends when asked.  On
-    this VM a 0.5 ms sleep overshot by a median of 84-88 µs with the default and 32-45 µs
-    with 1 ns, and by more than the 0.3 ms nap margin in 0.28-0.40 % of sleeps against
-    0.15-0.24 % (three batches of 20 000).  The old slack is put back after (threads
-    started inside the block keep 1 ns: the companion's and the recorder's); elsewhere than
-    Linux nothing changes."""
-    libc = None
-    if on and sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
-            libc.prctl.restype = ctypes.c_int
-            old = libc.prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)
-            if old < 0 or libc.prctl(PR_SET_TIMERSLACK, ctypes.c_ulong(FINE_SLACK_NS),
-                                     0, 0, 0) != 0:
-                libc = None
-        except (OSError, AttributeError):
-            libc = None
-    try:
-        yield
-    finally:
-        if libc is not None:
-            libc.prctl(PR_SET_TIMERSLACK, ctypes.c_ulong(old), 0, 0, 0)
-
-
-def spare_core(comm):
-    """Whether the job's ranks on this host have a CPU beyond one each among the CPUs they
-    may run on (comm.host_cores, collective; a communicator without it: no).  With one, a
-    real-time tick spins through its slack (the client and the OS have that core); without,
-    it sleeps most of a long slack (spinn.kernels.pacing) to give its core away.  Ranks
-    bound one to a core (Open MPI's default for 2 ranks, ``--bind-to core``) count as no
-    CPU to spare, and sleep, however many the host has.  Measured on this 2-core VM,
-    alternating, 20 s: VA CUBA on 1 rank at time_scale_factor 4 (0.8 ms ticks, a nap in
-    each) 282 and 309 late ticks asleep, 33 and 33 spinning; Brunel 0.25 on 2 ranks (no
-    core to spare) 621 / 479, 655 / 1 910, 1 052 / 866 asleep / spinning, and spinning
-    took 19.9 s of CPU per rank against 12-13."""
-    host_cores = getattr(comm, "host_cores", None)
-    if host_cores is None:
-        return False
-    ranks, cpus = host_cores()
-    return ranks < cpus
-
 
 STALL, BETWEEN_CALLS, CARRIED, OVERWORKED = 0, 1, 2, 3      # fused.run_ticks' cause codes
 CAUSE_NAMES = ("stall", "between_calls", "behind", "overworked")

@@ -31,7 +31,8 @@ from spinn.kernels.packets import merge_runs, route_packets
 from spinn.kernels.record import record_spikes
 from spinn.mapping.routing import lookup
 from spinn.runtime.build import N_RECEPTORS, RankCores, build_group, build_synapses, initial_state
-from spinn.runtime.comm import LocalChannel, local_clock, nap_function
+from spinn.runtime.clocks import local_clock, nap_function
+from spinn.runtime.comm import LocalChannel
 from spinn.runtime.compiled_run import FOREVER_CHECK, PACE_SLOTS, run_compiled
 from spinn.runtime.currents import Currents
 from spinn.runtime.delays import DelayExtension

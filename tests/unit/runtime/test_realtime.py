@@ -74,8 +74,8 @@ def test_a_core_to_spare_counts_the_hosts_ranks_against_their_cpus():
     """spare_core: the host's ranks against the CPUs they may run on (one rank: this
     process's); threads of one process as ranks of one host; a communicator that cannot
     say has none to spare."""
+    from spinn.runtime.clocks import spare_core
     from spinn.runtime.comm import LocalComm, run_threads
-    from spinn.runtime.lateness import spare_core
 
     cpus = len(os.sched_getaffinity(0))
     assert spare_core(LocalComm()) == (cpus > 1)
